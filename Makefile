@@ -1,0 +1,54 @@
+# pulumi-datum — developer entry points.
+# `make test` and `make demo` are all a newcomer needs; both run the idempotent `make setup` first.
+
+SHELL := /bin/bash
+NODE_VERSION := 24.21.0
+TOOLS := .tools
+NODE_DIR := $(TOOLS)/node-$(NODE_VERSION)
+PROJECT_NODE := $(NODE_DIR)/node_modules/node/bin/node
+
+# Use the machine's Node when it is new enough; otherwise bring Node 24 from the npm registry
+# (package `node`) into the project. Every npm script below runs with the chosen Node first on PATH.
+SYSTEM_NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+ifeq ($(shell [ $(SYSTEM_NODE_MAJOR) -ge 22 ] && echo yes),yes)
+NODE_BIN_DIR :=
+NODE_DEP :=
+else
+NODE_BIN_DIR := $(abspath $(NODE_DIR)/node_modules/node/bin)
+NODE_DEP := $(PROJECT_NODE)
+endif
+WITH_NODE := PATH="$(if $(NODE_BIN_DIR),$(NODE_BIN_DIR):)$$PATH"
+
+.PHONY: setup test bench build typecheck clean node
+
+setup: $(NODE_DEP) node_modules/.installed dist/.built
+
+node: $(NODE_DEP)
+
+$(PROJECT_NODE):
+	mkdir -p $(NODE_DIR)
+	cd $(NODE_DIR) && npm install --no-save --no-audit --no-fund --prefix . node@$(NODE_VERSION) >/dev/null
+	$(PROJECT_NODE) --version
+
+node_modules/.installed: package.json package-lock.json $(NODE_DEP)
+	$(WITH_NODE) npm ci --no-audit --no-fund
+	touch $@
+
+dist/.built: node_modules/.installed tsconfig.json $(shell find provider sdk -name '*.ts' 2>/dev/null)
+	$(WITH_NODE) npx tsc -p tsconfig.json
+	touch $@
+
+build: setup
+
+typecheck: node_modules/.installed
+	$(WITH_NODE) npx tsc -p tsconfig.json --noEmit
+
+test: setup
+	$(WITH_NODE) npx tsc -p tsconfig.json --noEmit
+	$(WITH_NODE) npx vitest run
+
+bench: setup
+	$(WITH_NODE) npm run bench
+
+clean:
+	rm -rf dist node_modules/.installed
