@@ -1,0 +1,174 @@
+import { z } from "zod";
+
+/**
+ * Every admission limit and operator setting the guardrails read, with NSO's defaults.
+ * The shape mirrors NSO's operator config (`gateway.*`, `httpProxy.*`) so that the dotted keys of
+ * the conformance vectors (`gateway.permittedTLSOptions`) and of NSO deployments map one to one.
+ * The policy limits keep NSO's Go field names (its config type has no JSON tags there).
+ */
+
+const duration = (d: string) => z.string().default(d).describe(`Go duration (default ${d})`);
+const quantity = (q: string) => z.string().default(q).describe(`Kubernetes quantity (default ${q})`);
+const int = (n: number) => z.number().int().nonnegative().default(n);
+
+const clusterSettings = z
+  .object({
+    TCPKeepaliveMinProbes: int(9).describe("spec.tcpKeepalive.probes minimum"),
+    TCPKeepaliveMinIdleTime: duration("5m").describe("spec.tcpKeepalive.idleTime minimum"),
+    TCPKeepaliveMinInterval: duration("30s").describe("spec.tcpKeepalive.interval minimum"),
+    TCPMaxConnectionTimeout: duration("10s").describe("spec.timeout.tcp.connectTimeout maximum"),
+    HTTPMaxConnectionIdleTimeout: duration("1h").describe("spec.timeout.http.connectionIdleTimeout maximum"),
+    HTTPMaxConnectionDuration: duration("1h").describe("spec.timeout.http.maxConnectionDuration maximum"),
+    HTTPMaxRequestTimeout: duration("1h").describe("spec.timeout.http.requestTimeout maximum"),
+    ConnectionMaxBufferLimit: quantity("512Ki").describe("spec.connection.bufferLimit maximum"),
+    DNSMinRefreshRate: duration("30s").describe("spec.dns.dnsRefreshRate minimum"),
+    HTTP2MaxInitialStreamWindowSize: quantity("64Ki").describe("spec.http2.initialStreamWindowSize maximum"),
+    HTTP2MaxInitialConnectionWindowSize: quantity("1Mi").describe("spec.http2.initialConnectionWindowSize maximum"),
+    HTTP2MaxConcurrentStreams: int(1024).describe("spec.http2.maxConcurrentStreams maximum"),
+  })
+  .strict()
+  .prefault({});
+
+const securityPolicies = z
+  .object({
+    APIKeyAuth: z
+      .object({
+        MaxCredentialRefs: int(5).describe("spec.apiKeyAuth.credentialRefs"),
+        MaxExtractFrom: int(5).describe("spec.apiKeyAuth.extractFrom"),
+        MaxExtractFromFieldLength: int(10).describe("spec.apiKeyAuth.extractFrom[i].headers/params/cookies"),
+        MaxForwardClientIDHeaderLength: int(256).describe("spec.apiKeyAuth.forwardClientIDHeader bytes"),
+      })
+      .strict()
+      .prefault({}),
+    CORS: z.object({ MaxFieldLength: int(10).describe("spec.cors.* list sizes") }).strict().prefault({}),
+    JWTProvider: z
+      .object({
+        MaxClaimToHeaders: int(5).describe("spec.jwt.providers[i].claimToHeaders"),
+        MaxExtractorLength: int(5).describe("spec.jwt.providers[i].extractFrom.headers/cookies/params"),
+      })
+      .strict()
+      .prefault({}),
+    OIDC: z
+      .object({
+        MaxScopes: int(5).describe("spec.oidc.scopes"),
+        MaxResources: int(5).describe("spec.oidc.resources"),
+        MinRefreshTokenTTL: duration("5m").describe("spec.oidc.defaultRefreshTokenTTL minimum"),
+      })
+      .strict()
+      .prefault({}),
+    Authorization: z
+      .object({
+        MaxRules: int(20).describe("spec.authorization.rules"),
+        MaxClientCIDRs: int(5).describe("spec.authorization.rules[i].principal.clientCIDRs"),
+      })
+      .strict()
+      .prefault({}),
+    ClusterSettings: clusterSettings,
+  })
+  .strict()
+  .prefault({});
+
+export const guardrailConfigSchema = z
+  .object({
+    httpProxy: z
+      .object({
+        gatewayClassName: z.string().min(1).default("datum-external-global-proxy").describe("class of generated Gateways"),
+      })
+      .strict()
+      .prefault({}),
+    gateway: z
+      .object({
+        controllerName: z
+          .string()
+          .min(1)
+          .default("gateway.networking.datumapis.com/external-global-proxy-controller")
+          .describe("GatewayClass controllerName that marks a class as managed"),
+        managedGatewayClasses: z
+          .array(z.string())
+          .default(["datum-external-global-proxy"])
+          .describe("GatewayClasses known to be managed when none are supplied from the cluster"),
+        targetDomain: z.string().default("").describe("suffix of canonical hostnames"),
+        permittedTLSOptions: z
+          .record(z.string(), z.array(z.string()))
+          .default({ "gateway.networking.datumapis.com/certificate-issuer": [] })
+          .describe("TLS option keys tenants may set (empty list = any value)"),
+        listenerTLSOptions: z
+          .record(z.string(), z.string())
+          .default({ "gateway.networking.datumapis.com/certificate-issuer": "auto" })
+          .describe("TLS options on generated HTTPS listeners"),
+        validPortNumbers: z.array(z.number().int()).default([80, 443]).describe("listener ports"),
+        validProtocolTypes: z
+          .record(z.string(), z.array(z.string()))
+          .default({ "80": ["HTTP"], "443": ["HTTPS"] })
+          .describe("protocols per listener port"),
+        disableHostnameVerification: z.boolean().default(false),
+        httpRoutes: z
+          .object({ allowServiceBackends: z.boolean().default(false) })
+          .strict()
+          .prefault({}),
+        extensionAPIValidationOptions: z
+          .object({
+            securityPolicies,
+            backendTrafficPolicies: z.object({ ClusterSettings: clusterSettings }).strict().prefault({}),
+            httpRouteFilters: z
+              .object({ MaxInlineBodySize: int(1024).describe("spec.directResponse.body.inline bytes") })
+              .strict()
+              .prefault({}),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .passthrough()
+      .prefault({}),
+  })
+  .passthrough();
+
+export type GuardrailConfig = z.infer<typeof guardrailConfigSchema>;
+export type ClusterSettingsLimits = GuardrailConfig["gateway"]["extensionAPIValidationOptions"]["backendTrafficPolicies"]["ClusterSettings"];
+
+export const DEFAULT_GUARDRAIL_CONFIG: GuardrailConfig = guardrailConfigSchema.parse({});
+
+/** `{"gateway.permittedTLSOptions": X}` → `{gateway: {permittedTLSOptions: X}}`; only top-level keys are split. */
+export function expandDottedKeys(input: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) {
+    const parts = k.split(".");
+    let node = out;
+    for (const p of parts.slice(0, -1)) {
+      const next = node[p];
+      if (next === null || typeof next !== "object" || Array.isArray(next)) node[p] = {};
+      node = node[p] as Record<string, unknown>;
+    }
+    const leaf = parts[parts.length - 1] as string;
+    const prev = node[leaf];
+    node[leaf] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}
+
+export type ConfigResult = { ok: true; config: GuardrailConfig } | { ok: false; errors: string[] };
+
+/** Builds a config from user settings (nested or dotted keys); unknown keys inside known sections are errors. */
+export function resolveGuardrailConfig(input: unknown): ConfigResult {
+  if (input === undefined || input === null) return { ok: true, config: DEFAULT_GUARDRAIL_CONFIG };
+  if (!isPlainObject(input)) return { ok: false, errors: ["config: must be an object"] };
+  const parsed = guardrailConfigSchema.safeParse(expandDottedKeys(input));
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((i) => `config.${i.path.join(".")}: ${i.message}`),
+  };
+}

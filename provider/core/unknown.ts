@@ -1,0 +1,50 @@
+import type { ScopedFieldError } from "./errors";
+import { child, index, isWithin } from "./path";
+
+/**
+ * Pulumi's marker for a value that is not known yet (preview, or an output of a resource
+ * that does not exist yet). The SDKs and the engine both use this exact string.
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function isUnknown(v: unknown): boolean {
+  return v === UNKNOWN;
+}
+
+/** Field paths of every unknown value inside `v`, rooted at `path`. */
+export function unknownPaths(v: unknown, path = ""): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown, p: string): void => {
+    if (x === UNKNOWN) {
+      out.push(p);
+    } else if (Array.isArray(x)) {
+      x.forEach((e, i) => walk(e, index(p, i)));
+    } else if (x !== null && typeof x === "object") {
+      for (const [k, e] of Object.entries(x)) walk(e, child(p, k));
+    }
+  };
+  walk(v, path);
+  return out;
+}
+
+export function containsUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v !== null && typeof v === "object") return Object.values(v).some(containsUnknown);
+  return false;
+}
+
+/**
+ * A rule is deferred — neither passed nor failed — when any value it looked at is unknown:
+ * its scope lies inside an unknown value, or an unknown value lies inside its scope.
+ * A count (TooMany) of a known list stays decidable even if some elements are unknown.
+ */
+export function isDeferred(e: ScopedFieldError, unknowns: readonly string[]): boolean {
+  if (unknowns.length === 0) return false;
+  const scope = e.scope ?? e.field;
+  for (const u of unknowns) {
+    if (isWithin(scope, u)) return true;
+    if (e.type !== "TooMany" && isWithin(u, scope)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,136 @@
+import { fieldError, type ScopedFieldError } from "../errors";
+
+/**
+ * Kubernetes name and hostname checks (apimachinery `util/validation`), with its exact wording,
+ * plus the Gateway API PreciseHostname rule as NSO applies it to Host overrides and tls.hostname.
+ */
+
+const DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+const DNS1123_SUBDOMAIN = `${DNS1123_LABEL}(\\.${DNS1123_LABEL})*`;
+const LABEL_RE = new RegExp(`^${DNS1123_LABEL}$`);
+const SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN}$`);
+
+const LABEL_MSG =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
+const SUBDOMAIN_MSG =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+
+/** apimachinery's RegexError: `msg (e.g. 'a',  or 'b', regex used for validation is '…')`. */
+function regexError(msg: string, fmt: string, ...examples: string[]): string {
+  let s = `${msg} (e.g. `;
+  examples.forEach((ex, i) => {
+    if (i > 0) s += " or ";
+    s += `'${ex}', `;
+  });
+  return `${s}regex used for validation is '${fmt}')`;
+}
+
+/** Byte length as Go's len() counts it. */
+export function byteLength(s: string): number {
+  return Buffer.byteLength(s, "utf8");
+}
+
+export function dns1123LabelErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(value) > 63) errs.push("must be no more than 63 characters");
+  if (!LABEL_RE.test(value)) {
+    if (dns1123SubdomainErrors(value).length === 0) errs.push("must not contain dots");
+    else errs.push(regexError(LABEL_MSG, DNS1123_LABEL, "my-name", "123-abc"));
+  }
+  return errs;
+}
+
+export function dns1123SubdomainErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(value) > 253) errs.push("must be no more than 253 characters");
+  if (!SUBDOMAIN_RE.test(value)) errs.push(regexError(SUBDOMAIN_MSG, DNS1123_SUBDOMAIN, "example.com"));
+  return errs;
+}
+
+export function isDNS1123Label(value: string): boolean {
+  return dns1123LabelErrors(value).length === 0;
+}
+
+export function isDNS1123Subdomain(value: string): boolean {
+  return dns1123SubdomainErrors(value).length === 0;
+}
+
+/** `IsFullyQualifiedDomainName`: one trailing dot ignored, lowercase subdomain, ≥2 labels, labels ≤63. */
+export function fqdnErrors(path: string, name: string, scope?: string): ScopedFieldError[] {
+  if (name.length === 0) return [fieldError.required(path, "", scope)];
+  const n = name.endsWith(".") ? name.slice(0, -1) : name;
+  const sub = dns1123SubdomainErrors(n);
+  if (sub.length) return [fieldError.invalid(path, n, sub.join(","), scope)];
+  const labels = n.split(".");
+  if (labels.length < 2) {
+    return [fieldError.invalid(path, n, "should be a domain with at least two segments separated by dots", scope)];
+  }
+  for (const label of labels) {
+    const le = dns1123LabelErrors(label);
+    if (le.length) return [fieldError.invalid(path, label, le.join(","), scope)];
+  }
+  return [];
+}
+
+/** Field errors for a DNS-1123 label value (object names, connector names). */
+export function labelErrors(path: string, value: string): ScopedFieldError[] {
+  return dns1123LabelErrors(value).map((d) => fieldError.invalid(path, value, d));
+}
+
+export function subdomainErrors(path: string, value: string): ScopedFieldError[] {
+  return dns1123SubdomainErrors(value).map((d) => fieldError.invalid(path, value, d));
+}
+
+/** Gateway API PreciseHostname: no wildcard, lowercase, dot-separated labels. */
+export const PRECISE_HOSTNAME_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+const PRECISE_HOSTNAME_RE = new RegExp(PRECISE_HOSTNAME_PATTERN);
+export const MAX_PRECISE_HOSTNAME_LENGTH = 253;
+
+export function isPreciseHostname(h: string): boolean {
+  return h.length >= 1 && h.length <= MAX_PRECISE_HOSTNAME_LENGTH && PRECISE_HOSTNAME_RE.test(h);
+}
+
+/**
+ * NSO's "programmable hostname" rule for values that become a route's URLRewrite hostname
+ * (Host header overrides, backend tls.hostname): case is normalised, not an error.
+ */
+export function programmableHostnameErrors(path: string, raw: string): ScopedFieldError[] {
+  const h = raw.toLowerCase();
+  if (isPreciseHostname(h)) return [];
+  const hp = splitHostPort(h);
+  if (hp && hp.port !== "") {
+    return [fieldError.invalid(path, raw, `must not include a port; use ${JSON.stringify(hp.host)} and set the port on the backend endpoint`)];
+  }
+  if (h.length > MAX_PRECISE_HOSTNAME_LENGTH) {
+    return [fieldError.invalid(path, raw, `must be no more than ${MAX_PRECISE_HOSTNAME_LENGTH} characters`)];
+  }
+  return [
+    fieldError.invalid(
+      path,
+      raw,
+      "must be a hostname consisting of lower case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric character (e.g. 'example.com'); wildcards are not permitted",
+    ),
+  ];
+}
+
+/** Go's net.SplitHostPort; undefined where Go returns an error. */
+export function splitHostPort(hostport: string): { host: string; port: string } | undefined {
+  const i = hostport.lastIndexOf(":");
+  if (i < 0) return undefined;
+  let host: string;
+  if (hostport.startsWith("[")) {
+    const end = hostport.indexOf("]");
+    if (end < 0) return undefined;
+    if (end + 1 === hostport.length) return undefined; // missing port
+    if (end + 1 !== i) return undefined;
+    host = hostport.slice(1, end);
+    if (host.includes("[") || host.includes("]")) return undefined;
+  } else {
+    host = hostport.slice(0, i);
+    if (host.includes(":")) return undefined; // too many colons
+    if (host.includes("[") || host.includes("]")) return undefined;
+  }
+  const port = hostport.slice(i + 1);
+  if (port.includes("[") || port.includes("]")) return undefined;
+  return { host, port };
+}

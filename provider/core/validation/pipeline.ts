@@ -1,0 +1,155 @@
+import { fieldError, publicError, type FieldError, type ScopedFieldError } from "../errors";
+import type { GuardrailConfig } from "../config";
+import { DEFAULT_GUARDRAIL_CONFIG } from "../config";
+import { isDeferred, unknownPaths } from "../unknown";
+import { isObj, suppressesCel, type Obj } from "./schema";
+
+export type Operation = "CREATE" | "UPDATE" | "DELETE";
+
+export interface AdmissionContext {
+  config: GuardrailConfig;
+  operation: Operation;
+  /** The stored object, for UPDATE (CEL transition rules, unchanged-spec skip). */
+  oldObject?: Obj;
+  /** Objects already in the namespace/cluster that some rules consult (Domain duplicates, GatewayClasses…). */
+  existing: readonly Obj[];
+  /** The object's namespace after defaulting (namespace `default` when unset). */
+  namespace: string;
+}
+
+/** The guardrails of one kind, split by admission layer. Every function is pure and never throws. */
+export interface KindGuardrails {
+  kind: string;
+  apiVersions: readonly string[];
+  /** Mutating webhook: returns errors (it may also reject), applied before the schema. */
+  mutate?(obj: Obj, ctx: AdmissionContext): { object: Obj; errors: ScopedFieldError[] };
+  /** CRD defaults (OpenAPI `default`), applied before schema validation. Returns a new object. */
+  defaults?(obj: Obj): Obj;
+  /** OpenAPI structural checks. */
+  schema?(obj: Obj, ctx: AdmissionContext): ScopedFieldError[];
+  /** CRD `x-kubernetes-validations` (CEL), including transition rules against ctx.oldObject. */
+  cel?(obj: Obj, ctx: AdmissionContext): ScopedFieldError[];
+  /** Validating webhook on CREATE (and on spec-changing UPDATE when `webhookOnUpdate`). */
+  webhook?(obj: Obj, ctx: AdmissionContext): ScopedFieldError[];
+  webhookOnUpdate?: boolean;
+  /** Validating webhook on DELETE. */
+  webhookOnDelete?(obj: Obj, ctx: AdmissionContext): ScopedFieldError[];
+}
+
+export interface AdmissionResult {
+  valid: boolean;
+  errors: FieldError[];
+  /** Errors that depend on values not known yet (preview); reported later, never now. */
+  deferred: FieldError[];
+  /** The object after mutation and defaulting (what the server would store). */
+  object: unknown;
+}
+
+export interface AdmissionInput {
+  object: unknown;
+  operation?: Operation;
+  oldObject?: unknown;
+  existing?: readonly unknown[];
+  config?: GuardrailConfig;
+}
+
+const registry = new Map<string, KindGuardrails>();
+
+export function registerKind(g: KindGuardrails): void {
+  registry.set(g.kind, g);
+}
+
+export function guardrailsFor(kind: string): KindGuardrails | undefined {
+  return registry.get(kind);
+}
+
+export function supportedKinds(): string[] {
+  return [...registry.keys()].sort();
+}
+
+function specEqual(a: Obj, b: Obj | undefined): boolean {
+  if (!b) return false;
+  return canonicalJson(a["spec"]) === canonicalJson(b["spec"]);
+}
+
+/** JSON with sorted keys; used for "semantically equal" comparisons. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (isObj(v)) {
+    return `{${Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+/**
+ * Runs one admission request through the layers in NSO's order: mutating webhook → CRD schema
+ * (with defaults) → CEL → validating webhook. The first layer that rejects wins. Errors whose inputs
+ * are unknown (Pulumi preview) are set aside as deferred instead of failing the request.
+ */
+export function admit(input: AdmissionInput): AdmissionResult {
+  const config = input.config ?? DEFAULT_GUARDRAIL_CONFIG;
+  const operation = input.operation ?? "CREATE";
+  if (!isObj(input.object)) {
+    return { valid: false, errors: [publicError(fieldError.invalid("", input.object ?? null, "object must be a JSON/YAML mapping"))], deferred: [], object: input.object };
+  }
+  let object: Obj = input.object;
+  const kind = typeof object["kind"] === "string" ? object["kind"] : "";
+  const g = registry.get(kind);
+  if (!g) {
+    const err = fieldError.notSupported("kind", kind, supportedKinds());
+    return { valid: false, errors: [publicError(err)], deferred: [], object };
+  }
+  const apiVersion = object["apiVersion"];
+  if (apiVersion !== undefined && !g.apiVersions.includes(String(apiVersion))) {
+    const err = fieldError.notSupported("apiVersion", apiVersion, g.apiVersions);
+    return { valid: false, errors: [publicError(err)], deferred: [], object };
+  }
+  const meta = isObj(object["metadata"]) ? object["metadata"] : {};
+  const ctx: AdmissionContext = {
+    config,
+    operation,
+    ...(isObj(input.oldObject) && { oldObject: input.oldObject }),
+    existing: (input.existing ?? []).filter(isObj),
+    namespace: typeof meta["namespace"] === "string" && meta["namespace"] ? meta["namespace"] : "default",
+  };
+  const unknowns = unknownPaths(object);
+  const deferred: ScopedFieldError[] = [];
+  const decide = (errs: ScopedFieldError[]): ScopedFieldError[] => {
+    const now: ScopedFieldError[] = [];
+    for (const e of errs) (isDeferred(e, unknowns) ? deferred : now).push(e);
+    return now;
+  };
+  const finish = (errs: ScopedFieldError[]): AdmissionResult => ({
+    valid: errs.length === 0,
+    errors: errs.map(publicError),
+    deferred: deferred.map(publicError),
+    object,
+  });
+
+  if (operation === "DELETE") {
+    return finish(decide(g.webhookOnDelete ? g.webhookOnDelete(object, ctx) : []));
+  }
+
+  if (g.mutate && operation === "CREATE") {
+    const m = g.mutate(object, ctx);
+    object = m.object;
+    const errs = decide(m.errors);
+    if (errs.length) return finish(errs);
+  }
+  if (g.defaults) object = g.defaults(object);
+
+  const schemaErrs = decide(g.schema ? g.schema(object, ctx) : []);
+  const celErrs = schemaErrs.some(suppressesCel) ? [] : decide(g.cel ? g.cel(object, ctx) : []);
+  const crdErrs = [...schemaErrs, ...celErrs];
+  if (crdErrs.length) return finish(crdErrs);
+
+  const deleting = isObj(object["metadata"]) && object["metadata"]["deletionTimestamp"] != null;
+  const skipWebhook =
+    operation === "UPDATE" && (!g.webhookOnUpdate || deleting || specEqual(object, ctx.oldObject));
+  if (g.webhook && !skipWebhook) return finish(decide(g.webhook(object, ctx)));
+  return finish([]);
+}
