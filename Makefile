@@ -34,7 +34,7 @@ node_modules/.installed: package.json package-lock.json $(NODE_DEP)
 	$(WITH_NODE) npm ci --no-audit --no-fund
 	touch $@
 
-dist/.built: node_modules/.installed tsconfig.json $(shell find provider sdk -name '*.ts' 2>/dev/null)
+dist/.built: node_modules/.installed tsconfig.json $(shell find provider sdk scripts -name "*.ts" 2>/dev/null)
 	$(WITH_NODE) npx tsc -p tsconfig.json
 	touch $@
 

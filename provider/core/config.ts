@@ -101,9 +101,9 @@ export const guardrailConfigSchema = z
           .record(z.string(), z.array(z.string()))
           .default({ "80": ["HTTP"], "443": ["HTTPS"] })
           .describe("protocols per listener port"),
-        disableHostnameVerification: z.boolean().default(false),
+        disableHostnameVerification: z.boolean().default(false).describe("skip the listener-hostname FQDN check (G6) and Domain verification"),
         httpRoutes: z
-          .object({ allowServiceBackends: z.boolean().default(false) })
+          .object({ allowServiceBackends: z.boolean().default(false).describe("allow core Service backendRefs on HTTPRoutes (R8/R9)") })
           .strict()
           .prefault({}),
         extensionAPIValidationOptions: z

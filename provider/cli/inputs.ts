@@ -1,0 +1,51 @@
+import { guardrailsFromSettings, splitSettings } from "./config-file";
+import { UsageError, type CliIO } from "./io";
+import { loadMapping, loadObjects } from "./load";
+import type { GuardrailConfig } from "../core/config";
+
+export interface InputObject {
+  file: string;
+  object: unknown;
+}
+
+/** Reads every FILE (or stdin for `-`) into objects, in input order. Problems are UsageErrors (exit 2). */
+export async function readInputs(files: readonly string[], io: CliIO): Promise<InputObject[]> {
+  const out: InputObject[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = file === "-" ? await io.readStdin() : await io.readFile(file);
+    } catch (e) {
+      throw new UsageError(`${file}: cannot read: ${e instanceof Error ? e.message.replace(/^[A-Z]+: /, "") : String(e)}`);
+    }
+    const loaded = loadObjects(text, file === "-" ? "<stdin>" : file);
+    if (!loaded.ok) throw new UsageError(loaded.error);
+    for (const object of loaded.objects) out.push({ file, object });
+  }
+  return out;
+}
+
+export interface LoadedSettings {
+  guardrails: GuardrailConfig;
+  /** Keys that are not guardrail/operator settings (render/provider settings). */
+  rest: Record<string, unknown>;
+}
+
+export async function readSettings(path: string | undefined, io: CliIO): Promise<LoadedSettings> {
+  if (!path) {
+    const r = guardrailsFromSettings({});
+    if (!r.ok) throw new UsageError(r.errors.join("\n"));
+    return { guardrails: r.config, rest: {} };
+  }
+  let text: string;
+  try {
+    text = await io.readFile(path);
+  } catch (e) {
+    throw new UsageError(`${path}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const m = loadMapping(text, path);
+  if (!m.ok) throw new UsageError(m.error);
+  const r = guardrailsFromSettings(m.value);
+  if (!r.ok) throw new UsageError(`${path}: ${r.errors.join("; ")}`);
+  return { guardrails: r.config, rest: splitSettings(m.value).rest };
+}

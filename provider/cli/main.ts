@@ -1,0 +1,66 @@
+import { readFile } from "node:fs/promises";
+import { UsageError, type CliIO } from "./io";
+import { runValidate } from "./validate";
+
+const USAGE = `usage: pulumi-datum <command> [flags] FILE...
+
+commands:
+  validate [--output text|json] [--config FILE] FILE...   check objects against NSO's admission rules
+  render   [--output yaml|json] [--config FILE] FILE...   print the downstream objects an HTTPProxy/policy becomes
+
+FILE is YAML (multi-document) or JSON (object, array or kind: List); - reads standard input.
+--config takes the provider settings (YAML/JSON), including guardrail overrides such as
+  gateway.permittedTLSOptions or gateway.extensionAPIValidationOptions.securityPolicies.CORS.MaxFieldLength.
+exit status: 0 all valid, 1 some object invalid, 2 usage or parse error.
+`;
+
+type Command = (args: string[], io: CliIO) => Promise<number>;
+
+async function loadRender(): Promise<Command> {
+  const m = (await import("./render")) as { runRender: Command };
+  return m.runRender;
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case "validate":
+        return await runValidate(rest, io);
+      case "render":
+        return await (await loadRender())(rest, io);
+      case "help":
+      case "--help":
+      case "-h":
+        io.stdout(USAGE);
+        return 0;
+      default:
+        io.stderr(cmd ? `unknown command ${JSON.stringify(cmd)}\n\n${USAGE}` : USAGE);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`pulumi-datum ${cmd}: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr(`pulumi-datum ${cmd}: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+}
+
+export const processIO: CliIO = {
+  stdout: (t) => void process.stdout.write(t),
+  stderr: (t) => void process.stderr.write(t),
+  readFile: (p) => readFile(p, "utf8"),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  },
+};
+
+if (require.main === module) {
+  void main(process.argv.slice(2), processIO).then((code) => {
+    process.exitCode = code;
+  });
+}

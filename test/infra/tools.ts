@@ -1,0 +1,88 @@
+// Locations and versions of the locally built infrastructure binaries and CRDs.
+// Keep the versions in sync with test/infra/build-tools.sh.
+import { existsSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export const VERSIONS = {
+  kube: "v1.35.4",
+  etcd: "v3.6.16",
+  pulumi: "v3.274.1",
+  gatewayApi: "v1.5.1",
+  envoyGateway: "v1.8.1",
+  certManager: "v1.19.2",
+  externalDns: "v0.20.0",
+  pulumiKubernetes: "v4.0.0-20260115033456-f47bc2d6f199",
+} as const;
+
+export function cacheDir(): string {
+  return process.env["PULUMI_DATUM_CACHE"] ?? join(homedir(), ".cache", "pulumi-datum");
+}
+
+export interface ToolPaths {
+  readonly etcd: string;
+  readonly kubeApiserver: string;
+  readonly pulumi: string;
+  readonly pulumiLanguageNodejs: string;
+  readonly pulumiResourceKubernetes: string;
+  readonly crdDirs: readonly string[];
+}
+
+export function toolPaths(): ToolPaths {
+  const bin = join(cacheDir(), "bin");
+  const crds = join(cacheDir(), "crds");
+  return {
+    etcd: join(bin, `etcd-${VERSIONS.etcd}`, "etcd"),
+    kubeApiserver: join(bin, `kube-apiserver-${VERSIONS.kube}`, "kube-apiserver"),
+    pulumi: join(bin, `pulumi-${VERSIONS.pulumi}`, "pulumi"),
+    pulumiLanguageNodejs: join(bin, `pulumi-language-nodejs-${VERSIONS.pulumi}`, "pulumi-language-nodejs"),
+    pulumiResourceKubernetes: join(
+      bin,
+      `pulumi-resource-kubernetes-${VERSIONS.pulumiKubernetes}`,
+      "pulumi-resource-kubernetes",
+    ),
+    crdDirs: [
+      join(crds, `gateway-api-${VERSIONS.gatewayApi}`),
+      join(crds, `envoy-gateway-${VERSIONS.envoyGateway}`),
+      join(crds, `cert-manager-${VERSIONS.certManager}`),
+      join(crds, `external-dns-${VERSIONS.externalDns}`),
+    ],
+  };
+}
+
+export type ToolName = "etcd" | "kubeApiserver" | "pulumi" | "pulumiLanguageNodejs" | "pulumiResourceKubernetes" | "crds";
+
+/** Throws an Error naming the missing binaries and telling how to build them. Never skips. */
+export function requireTools(...names: ToolName[]): ToolPaths {
+  const paths = toolPaths();
+  const missing: string[] = [];
+  for (const n of names) {
+    if (n === "crds") {
+      for (const d of paths.crdDirs) {
+        if (!existsSync(join(d, ".complete")) || readdirSync(d).filter((f) => f.endsWith(".yaml")).length === 0) {
+          missing.push(d);
+        }
+      }
+    } else if (!existsSync(paths[n])) {
+      missing.push(paths[n]);
+    }
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `local test infrastructure is missing (${missing.join(", ")}); run \`make infra-tools\` ` +
+        `(test/infra/build-tools.sh) to build it into ${cacheDir()}`,
+    );
+  }
+  return paths;
+}
+
+/** CRD YAML files from the cache, in install order. */
+export function crdFiles(): string[] {
+  const out: string[] = [];
+  for (const d of requireTools("crds").crdDirs) {
+    for (const f of readdirSync(d).sort()) {
+      if (f.endsWith(".yaml")) out.push(join(d, f));
+    }
+  }
+  return out;
+}
