@@ -1,0 +1,372 @@
+// A real local Kubernetes control plane for tests: etcd + kube-apiserver built from Go modules
+// (test/infra/build-tools.sh), client-certificate auth (system:masters), CRDs from the cache.
+//
+//   const cp = await getControlPlane();      // one per test worker process (memoized)
+//   const ns = await cp.newNamespace("gw");  // one namespace per test
+//
+// There is no kube-controller-manager: deleted namespaces stay Terminating and ownerReference
+// garbage collection does not happen. Tests must not rely on either.
+import { ApiextensionsV1Api, CoreV1Api, KubeConfig, type V1CustomResourceDefinition } from "@kubernetes/client-node";
+import { loadAll as loadAllYaml } from "js-yaml";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, killPid, killPidSync, pidAlive, spawnLogged, startReaper, waitFor, type Spawned } from "./procs.ts";
+import { createCA, createKeyPair } from "./tls.ts";
+import { crdFiles, requireTools, VERSIONS } from "./tools.ts";
+
+export interface StartupTimings {
+  readonly pkiMs: number;
+  readonly etcdMs: number;
+  readonly apiserverMs: number;
+  readonly crdsMs: number;
+  readonly totalMs: number;
+}
+
+export interface ControlPlane {
+  /** https://127.0.0.1:<port> */
+  readonly server: string;
+  readonly dir: string;
+  readonly kubeconfigPath: string;
+  readonly kubeconfig: string;
+  readonly kc: KubeConfig;
+  readonly etcdUrl: string;
+  readonly pids: { readonly etcd: number; readonly apiserver: number };
+  readonly timings: StartupTimings;
+  /** Names of CRDs installed and Established. */
+  readonly crds: readonly string[];
+  /** Create a fresh namespace (unique name, label test.datum.net/owner=infra). */
+  newNamespace(prefix?: string): Promise<string>;
+  /** GET a raw API path with the admin client certificate; returns status and parsed JSON body. */
+  rawGet(path: string): Promise<{ status: number; body: unknown }>;
+  /** Kill kube-apiserver then etcd (by PID) and remove the temp dir unless keepDir. */
+  stop(opts?: { keepDir?: boolean }): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Install CRDs from the cache (default true). */
+  readonly installCrds?: boolean;
+  /** Directory to use instead of a fresh temp dir. */
+  readonly dir?: string;
+  /** Leave processes running after this process exits (for `make cluster`). */
+  readonly detached?: boolean;
+  /** Overall start-up timeout (default 120 s). */
+  readonly timeoutMs?: number;
+}
+
+interface TlsMaterial {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+function httpsGet(url: string, tls: TlsMaterial, timeoutMs = 5_000): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: "GET", ca: tls.ca, cert: tls.cert, key: tls.key, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`timeout GET ${url}`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function kubeconfigYaml(server: string, caFile: string, certFile: string, keyFile: string): string {
+  const b64 = (f: string): string => readFileSync(f).toString("base64");
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "- name: local",
+    "  cluster:",
+    `    server: ${server}`,
+    `    certificate-authority-data: ${b64(caFile)}`,
+    "users:",
+    "- name: admin",
+    "  user:",
+    `    client-certificate-data: ${b64(certFile)}`,
+    `    client-key-data: ${b64(keyFile)}`,
+    "contexts:",
+    "- name: local",
+    "  context: {cluster: local, user: admin}",
+    "current-context: local",
+    "",
+  ].join("\n");
+}
+
+const live = new Set<Spawned>();
+let hooksInstalled = false;
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on("exit", () => {
+    for (const p of live) killPidSync(p.pid);
+  });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.once(sig, () => {
+      for (const p of live) killPidSync(p.pid);
+      process.exit(sig === "SIGINT" ? 130 : 143);
+    });
+  }
+}
+
+async function startEtcd(dir: string, detached: boolean, timeoutMs: number): Promise<{ proc: Spawned; url: string }> {
+  const { etcd } = requireTools("etcd");
+  for (let attempt = 1; ; attempt++) {
+    const clientPort = await freePort();
+    const peerPort = await freePort();
+    const url = `http://127.0.0.1:${clientPort}`;
+    const peer = `http://127.0.0.1:${peerPort}`;
+    const dataDir = join(dir, `etcd-data-${attempt}`);
+    const proc = spawnLogged(
+      "etcd",
+      etcd,
+      [
+        "--name=default",
+        `--data-dir=${dataDir}`,
+        `--listen-client-urls=${url}`,
+        `--advertise-client-urls=${url}`,
+        `--listen-peer-urls=${peer}`,
+        `--initial-advertise-peer-urls=${peer}`,
+        `--initial-cluster=default=${peer}`,
+        "--unsafe-no-fsync=true",
+        "--log-level=warn",
+        "--quota-backend-bytes=1073741824",
+      ],
+      join(dir, "etcd.log"),
+      { detached },
+    );
+    if (!detached) live.add(proc);
+    try {
+      await waitFor(
+        "etcd /readyz",
+        async () => {
+          const r = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+          return r.ok ? true : undefined;
+        },
+        { timeoutMs, intervalMs: 50, onFail: () => proc.tail(), abortIf: () => (proc.isRunning() ? undefined : "etcd exited") },
+      );
+      return { proc, url };
+    } catch (e) {
+      await killPid(proc.pid, 1_000);
+      live.delete(proc);
+      if (attempt >= 3 || !/address already in use/.test(proc.tail(200))) throw e;
+    }
+  }
+}
+
+async function startApiserver(
+  dir: string,
+  etcdUrl: string,
+  tls: { ca: string; serving: { cert: string; key: string }; sa: { privateKey: string; publicKey: string }; client: TlsMaterial },
+  detached: boolean,
+  timeoutMs: number,
+): Promise<{ proc: Spawned; server: string }> {
+  const { kubeApiserver } = requireTools("kubeApiserver");
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const server = `https://127.0.0.1:${port}`;
+    const proc = spawnLogged(
+      "kube-apiserver",
+      kubeApiserver,
+      [
+        `--etcd-servers=${etcdUrl}`,
+        `--etcd-prefix=/registry-${randomBytes(4).toString("hex")}`,
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        `--secure-port=${port}`,
+        `--cert-dir=${join(dir, "apiserver-certs")}`,
+        `--tls-cert-file=${tls.serving.cert}`,
+        `--tls-private-key-file=${tls.serving.key}`,
+        `--client-ca-file=${tls.ca}`,
+        "--service-cluster-ip-range=10.0.0.0/24",
+        "--allow-privileged=true",
+        "--authorization-mode=RBAC",
+        "--disable-admission-plugins=ServiceAccount",
+        `--service-account-issuer=${server}`,
+        `--service-account-key-file=${tls.sa.publicKey}`,
+        `--service-account-signing-key-file=${tls.sa.privateKey}`,
+        "--enable-priority-and-fairness=false",
+        "--endpoint-reconciler-type=none",
+        "--profiling=false",
+        "--v=1",
+      ],
+      join(dir, "kube-apiserver.log"),
+      { detached },
+    );
+    if (!detached) live.add(proc);
+    try {
+      await waitFor(
+        "kube-apiserver /readyz",
+        async () => {
+          const r = await httpsGet(`${server}/readyz`, tls.client, 2_000);
+          return r.status === 200 ? true : undefined;
+        },
+        { timeoutMs, intervalMs: 100, onFail: () => proc.tail(), abortIf: () => (proc.isRunning() ? undefined : "kube-apiserver exited") },
+      );
+      return { proc, server };
+    } catch (e) {
+      await killPid(proc.pid, 2_000);
+      live.delete(proc);
+      if (attempt >= 3 || !/address already in use/.test(proc.tail(200))) throw e;
+    }
+  }
+}
+
+function isCrd(o: unknown): o is V1CustomResourceDefinition {
+  return typeof o === "object" && o !== null && (o as { kind?: unknown }).kind === "CustomResourceDefinition";
+}
+
+/** Create (or keep) the given CRDs and wait until every one is Established. */
+export async function installCrds(kc: KubeConfig, files: readonly string[], timeoutMs = 60_000): Promise<string[]> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const names: string[] = [];
+  for (const f of files) {
+    for (const doc of loadAllYaml(readFileSync(f, "utf8"))) {
+      if (!isCrd(doc)) continue;
+      const name = doc.metadata?.name;
+      if (!name) continue;
+      try {
+        await api.createCustomResourceDefinition({ body: doc });
+      } catch (e) {
+        if ((e as { code?: number }).code !== 409) throw new Error(`creating CRD ${name} from ${f}: ${String(e)}`);
+      }
+      names.push(name);
+    }
+  }
+  await waitFor(
+    `${names.length} CRDs Established`,
+    async () => {
+      const list = await api.listCustomResourceDefinition();
+      const established = new Set(
+        list.items
+          .filter((c) => c.status?.conditions?.some((cond) => cond.type === "Established" && cond.status === "True"))
+          .map((c) => c.metadata?.name),
+      );
+      return names.every((n) => established.has(n)) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+  return names;
+}
+
+export async function startControlPlane(opts: StartOptions = {}): Promise<ControlPlane> {
+  requireTools("etcd", "kubeApiserver", ...(opts.installCrds === false ? [] : (["crds"] as const)));
+  const detached = opts.detached === true;
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  if (!detached) installExitHooks();
+  const t0 = Date.now();
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "pulumi-datum-cp-"));
+  mkdirSync(dir, { recursive: true });
+  const pki = join(dir, "pki");
+  mkdirSync(pki, { recursive: true });
+
+  const ca = createCA(pki);
+  const serving = ca.issue("apiserver", { cn: "kube-apiserver", dnsNames: ["localhost", "kubernetes", "kubernetes.default"], ips: ["127.0.0.1", "10.0.0.1"] });
+  const admin = ca.issue("admin", { cn: "admin", org: "system:masters", client: true, server: false });
+  const sa = createKeyPair(pki, "sa");
+  const client: TlsMaterial = { ca: readFileSync(ca.cert, "utf8"), cert: readFileSync(admin.cert, "utf8"), key: readFileSync(admin.key, "utf8") };
+  const tPki = Date.now();
+
+  const started: Spawned[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const p of started.reverse()) {
+      await killPid(p.pid);
+      live.delete(p);
+    }
+  };
+  try {
+    const etcd = await startEtcd(dir, detached, timeoutMs);
+    started.push(etcd.proc);
+    const tEtcd = Date.now();
+    const api = await startApiserver(dir, etcd.url, { ca: ca.cert, serving, sa, client }, detached, timeoutMs);
+    started.push(api.proc);
+    const tApi = Date.now();
+    let reaper: number | undefined;
+    if (!detached) reaper = startReaper(process.pid, [api.proc.pid, etcd.proc.pid]);
+
+    const kubeconfig = kubeconfigYaml(api.server, ca.cert, admin.cert, admin.key);
+    const kubeconfigPath = join(dir, "kubeconfig");
+    writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
+    const kc = new KubeConfig();
+    kc.loadFromString(kubeconfig);
+
+    const crds = opts.installCrds === false ? [] : await installCrds(kc, crdFiles());
+    const tCrds = Date.now();
+    const timings: StartupTimings = {
+      pkiMs: tPki - t0,
+      etcdMs: tEtcd - tPki,
+      apiserverMs: tApi - tEtcd,
+      crdsMs: tCrds - tApi,
+      totalMs: tCrds - t0,
+    };
+    const core = kc.makeApiClient(CoreV1Api);
+    let stopped = false;
+    const cp: ControlPlane = {
+      server: api.server,
+      dir,
+      kubeconfigPath,
+      kubeconfig,
+      kc,
+      etcdUrl: etcd.url,
+      pids: { etcd: etcd.proc.pid, apiserver: api.proc.pid },
+      timings,
+      crds,
+      async newNamespace(prefix = "t") {
+        const clean = prefix.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40).replace(/-+$/, "");
+        const name = `${clean || "t"}-${randomBytes(3).toString("hex")}`;
+        await core.createNamespace({ body: { metadata: { name, labels: { "test.datum.net/owner": "infra" } } } });
+        return name;
+      },
+      async rawGet(path) {
+        const r = await httpsGet(`${api.server}${path}`, client);
+        let body: unknown = r.text;
+        try {
+          body = JSON.parse(r.text);
+        } catch {
+          /* not JSON */
+        }
+        return { status: r.status, body };
+      },
+      async stop(o = {}) {
+        if (stopped) return;
+        stopped = true;
+        await cleanup();
+        if (reaper !== undefined && pidAlive(reaper)) await killPid(reaper, 500);
+        if (!o.keepDir && opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return cp;
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+let memo: Promise<ControlPlane> | undefined;
+/** One control plane per process (= per vitest worker with pool "forks"), stopped on exit. */
+export function getControlPlane(): Promise<ControlPlane> {
+  if (memo === undefined) {
+    memo = startControlPlane();
+    memo.then(
+      (cp) => {
+        process.once("beforeExit", () => void cp.stop());
+      },
+      () => {
+        memo = undefined;
+      },
+    );
+  }
+  return memo;
+}
+
+export { VERSIONS };
