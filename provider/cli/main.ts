@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { UsageError, type CliIO } from "./io";
+import { runRender } from "./render";
 import { runValidate } from "./validate";
 
 const USAGE = `usage: pulumi-datum <command> [flags] FILE...
@@ -14,12 +15,6 @@ FILE is YAML (multi-document) or JSON (object, array or kind: List); - reads sta
 exit status: 0 all valid, 1 some object invalid, 2 usage or parse error.
 `;
 
-type Command = (args: string[], io: CliIO) => Promise<number>;
-
-async function loadRender(): Promise<Command> {
-  const m = (await import("./render")) as { runRender: Command };
-  return m.runRender;
-}
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -28,7 +23,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case "validate":
         return await runValidate(rest, io);
       case "render":
-        return await (await loadRender())(rest, io);
+        return await runRender(rest, io);
       case "help":
       case "--help":
       case "-h":

@@ -46,14 +46,37 @@ export function typeText(type: FieldErrorType): string {
 
 /** Renders a bad value the way apimachinery does: Go %q for strings, plain numbers, JSON otherwise. */
 export function renderValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return goQuote(value);
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (value === null || value === undefined) return "null";
   try {
-    return JSON.stringify(value);
+    return goJSON(JSON.stringify(value));
   } catch {
     return String(value);
   }
+}
+
+/** Go's encoding/json escapes HTML-significant characters and the JS line separators. */
+function goJSON(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+const GO_SHORT_ESCAPES: Record<string, string> = { "\x07": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v" };
+
+/** Go's strconv.Quote: printable runes (letters, marks, numbers, punctuation, symbols, ASCII space) stay. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) as number;
+    if (ch === '"' || ch === "\\") out += `\\${ch}`;
+    else if (ch === " " || /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch)) out += ch;
+    else if (GO_SHORT_ESCAPES[ch] !== undefined) out += GO_SHORT_ESCAPES[ch];
+    else if (cp >= 0xd800 && cp <= 0xdfff) out += "\uFFFD"; // Go decodes a lone surrogate as U+FFFD
+    else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, "0")}`;
+    else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, "0")}`;
+    else out += `\\U${cp.toString(16).padStart(8, "0")}`;
+  }
+  return `${out}"`;
 }
 
 function body(type: FieldErrorType, detail: string, value?: { v: unknown }): string {
@@ -66,6 +89,13 @@ function body(type: FieldErrorType, detail: string, value?: { v: unknown }): str
 export const fieldError = {
   invalid(field: string, value: unknown, detail: string, scope?: string): ScopedFieldError {
     return { field, type: "Invalid", message: body("Invalid", detail, { v: value }), ...(scope !== undefined && { scope }) };
+  },
+  /**
+   * An Invalid whose value is not shown (`Invalid value: <detail>`): how the API server (≥1.33)
+   * reports a failed CEL rule.
+   */
+  invalidWithoutValue(field: string, detail: string, scope?: string): ScopedFieldError {
+    return { field, type: "Invalid", message: `${TYPE_TEXT.Invalid}: ${detail}`, ...(scope !== undefined && { scope }) };
   },
   required(field: string, detail = "", scope?: string): ScopedFieldError {
     return { field, type: "Required", message: body("Required", detail), ...(scope !== undefined && { scope }) };

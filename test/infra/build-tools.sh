@@ -44,7 +44,7 @@ build_go() { # name version moddir pkg ldflags
     return 0
   fi
   log "building $name $version (from $pkg) ..."
-  local t0 mc0
+  local t0
   t0=$(now_ms)
   mkdir -p "$BIN/$name-$version"
   (cd "$GODIR/$moddir" && go build -trimpath -o "$out.tmp" -ldflags "-s -w $ldflags" "$pkg")
@@ -86,9 +86,28 @@ target_pulumi_language_nodejs() {
 }
 
 target_pulumi_resource_kubernetes() {
-  build_go pulumi-resource-kubernetes "$PULUMI_K8S_VERSION" pulumi-kubernetes \
-    github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes \
-    "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=4.0.0-module"
+  local name=pulumi-resource-kubernetes version=$PULUMI_K8S_VERSION
+  local out="$BIN/$name-$version/$name"
+  [[ -x "$out" ]] && return 0
+  local pv=4.0.0-alpha.20260115 # plugin version reported to the engine
+  log "building $name $version ..."
+  local t0 tmp src
+  t0=$(now_ms)
+  src=$(cd "$GODIR/pulumi-kubernetes" && go mod download -json "github.com/pulumi/pulumi-kubernetes/provider/v4@$version" \
+        | sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p')/cmd/pulumi-resource-kubernetes
+  tmp=$(mktemp -d)
+  cp "$GODIR/pulumi-kubernetes/go.mod" "$GODIR/pulumi-kubernetes/go.sum" "$tmp/"
+  mkdir -p "$tmp/gen" "$tmp/cmd"
+  cp "$src/schema.json" "$src/terraform-mapping.json" "$src/generate.go" "$tmp/gen/"
+  chmod u+w "$tmp/gen/"*
+  cp "$GODIR/pulumi-kubernetes/main.go.txt" "$tmp/cmd/main.go"
+  (cd "$tmp/gen" && VERSION=$pv go run generate.go && mv schema-embed.json terraform-mapping-embed.json "$tmp/cmd/")
+  mkdir -p "$BIN/$name-$version"
+  (cd "$tmp" && go build -trimpath -o "$out.tmp" \
+     -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$pv" ./cmd)
+  mv "$out.tmp" "$out"
+  rm -rf "$tmp"
+  log "built $name $version in $(( ($(now_ms) - t0) / 1000 )) s, size $(size_of "$out") -> $out"
 }
 
 # --- CRDs -------------------------------------------------------------------------------------
@@ -167,13 +186,13 @@ main() {
   done
   if ((${#targets[@]} == 0)); then
     targets=(etcd kube-apiserver crds pulumi pulumi-language-nodejs)
-    [[ "${INFRA_WITH_K8S_PROVIDER:-0}" == 1 ]] && targets+=(pulumi-resource-kubernetes)
+    if [[ "${INFRA_WITH_K8S_PROVIDER:-0}" == 1 ]]; then targets+=(pulumi-resource-kubernetes); fi
   fi
   if ! command -v go >/dev/null; then
     log "ERROR: the go command is required (Go >= 1.26)"; return 1
   fi
   local mc0=""
-  [[ -n "${INFRA_MEASURE:-}" ]] && mc0=$(du -sm "$(go env GOMODCACHE)" 2>/dev/null | cut -f1)
+  if [[ -n "${INFRA_MEASURE:-}" ]]; then mc0=$(du -sm "$(go env GOMODCACHE)" 2>/dev/null | cut -f1); fi
   local t
   for t in "${targets[@]}"; do
     "target_${t//-/_}"

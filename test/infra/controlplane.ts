@@ -6,8 +6,9 @@
 //
 // There is no kube-controller-manager: deleted namespaces stay Terminating and ownerReference
 // garbage collection does not happen. Tests must not rely on either.
-import { ApiextensionsV1Api, CoreV1Api, KubeConfig, type V1CustomResourceDefinition } from "@kubernetes/client-node";
-import { loadAll as loadAllYaml } from "js-yaml";
+// client-node's loadAllYaml deserializes into its typed models (x-kubernetes-* keys become
+// camelCase properties); feeding raw js-yaml output to the typed API would silently drop them.
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, loadAllYaml, type V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
@@ -230,19 +231,24 @@ function isCrd(o: unknown): o is V1CustomResourceDefinition {
 export async function installCrds(kc: KubeConfig, files: readonly string[], timeoutMs = 60_000): Promise<string[]> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
   const names: string[] = [];
+  const creates: Promise<void>[] = [];
   for (const f of files) {
-    for (const doc of loadAllYaml(readFileSync(f, "utf8"))) {
+    for (const doc of loadAllYaml(readFileSync(f, "utf8")) as unknown[]) {
       if (!isCrd(doc)) continue;
       const name = doc.metadata?.name;
       if (!name) continue;
-      try {
-        await api.createCustomResourceDefinition({ body: doc });
-      } catch (e) {
-        if ((e as { code?: number }).code !== 409) throw new Error(`creating CRD ${name} from ${f}: ${String(e)}`);
-      }
       names.push(name);
+      creates.push(
+        api.createCustomResourceDefinition({ body: doc }).then(
+          () => undefined,
+          (e: unknown) => {
+            if ((e as { code?: number }).code !== 409) throw new Error(`creating CRD ${name} from ${f}: ${String(e)}`);
+          },
+        ),
+      );
     }
   }
+  await Promise.all(creates);
   await waitFor(
     `${names.length} CRDs Established`,
     async () => {
@@ -255,6 +261,23 @@ export async function installCrds(kc: KubeConfig, files: readonly string[], time
       return names.every((n) => established.has(n)) ? true : undefined;
     },
     { timeoutMs, intervalMs: 100 },
+  );
+  // Established is not enough: the watch cache of a new CRD answers 429 "storage is
+  // (re)initializing" for a while. Wait until a cached LIST (resourceVersion=0) works for each.
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const crds = (await api.listCustomResourceDefinition()).items.filter((c) => names.includes(c.metadata?.name ?? ""));
+  await Promise.all(
+    crds.map((c) => {
+      const version = c.spec.versions.find((v) => v.storage)?.name ?? c.spec.versions[0]?.name ?? "v1";
+      return waitFor(
+        `watch cache of ${c.metadata?.name}`,
+        async () => {
+          await custom.listClusterCustomObject({ group: c.spec.group, version, plural: c.spec.names.plural, resourceVersion: "0", limit: 1 });
+          return true;
+        },
+        { timeoutMs, intervalMs: 100 },
+      );
+    }),
   );
   return names;
 }
@@ -280,7 +303,8 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
   const started: Spawned[] = [];
   const cleanup = async (): Promise<void> => {
     for (const p of started.reverse()) {
-      await killPid(p.pid);
+      // kube-apiserver's graceful shutdown waits for open watches; test data is throwaway
+      await killPid(p.pid, 1_000);
       live.delete(p);
     }
   };
@@ -353,19 +377,33 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
 }
 
 let memo: Promise<ControlPlane> | undefined;
-/** One control plane per process (= per vitest worker with pool "forks"), stopped on exit. */
+/**
+ * One control plane per process (= per vitest worker with pool "forks"). It is stopped on process
+ * exit; calling stop() on it (e.g. in afterAll) also clears the memo so the next call starts anew.
+ */
 export function getControlPlane(): Promise<ControlPlane> {
   if (memo === undefined) {
-    memo = startControlPlane();
-    memo.then(
-      (cp) => {
-        process.once("beforeExit", () => void cp.stop());
-      },
-      () => {
-        memo = undefined;
-      },
-    );
+    const p = startControlPlane().then((cp): ControlPlane => {
+      const stop = cp.stop.bind(cp);
+      const wrapped: ControlPlane = {
+        ...cp,
+        stop: async (o) => {
+          if (memo === p) memo = undefined;
+          await stop(o);
+        },
+      };
+      process.once("beforeExit", () => void wrapped.stop());
+      return wrapped;
+    });
+    p.catch(() => {
+      if (memo === p) memo = undefined;
+    });
+    memo = p;
   }
+  return memo;
+}
+/** The memoized control plane if one was requested in this process (does not start one). */
+export function currentControlPlane(): Promise<ControlPlane> | undefined {
   return memo;
 }
 

@@ -1,8 +1,8 @@
 // Locations and versions of the locally built infrastructure binaries and CRDs.
 // Keep the versions in sync with test/infra/build-tools.sh.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export const VERSIONS = {
   kube: "v1.35.4",
@@ -85,4 +85,15 @@ export function crdFiles(): string[] {
     }
   }
   return out;
+}
+
+/** The repository root: PULUMI_DATUM_ROOT, or the nearest ancestor of cwd whose package.json is pulumi-datum. */
+export function repoRoot(): string {
+  const env = process.env["PULUMI_DATUM_ROOT"];
+  if (env) return resolve(env);
+  for (let d = process.cwd(); ; d = dirname(d)) {
+    const pj = join(d, "package.json");
+    if (existsSync(pj) && (JSON.parse(readFileSync(pj, "utf8")) as { name?: string }).name === "pulumi-datum") return d;
+    if (dirname(d) === d) throw new Error(`cannot find the pulumi-datum repository above ${process.cwd()}; set PULUMI_DATUM_ROOT`);
+  }
 }

@@ -95,13 +95,14 @@ export function isPreciseHostname(h: string): boolean {
  * (Host header overrides, backend tls.hostname): case is normalised, not an error.
  */
 export function programmableHostnameErrors(path: string, raw: string): ScopedFieldError[] {
-  const h = raw.toLowerCase();
+  const h = goToLower(raw);
   if (isPreciseHostname(h)) return [];
-  const hp = splitHostPort(h);
+  // NSO splits and measures the value as written, not the lowercased one.
+  const hp = splitHostPort(raw);
   if (hp && hp.port !== "") {
     return [fieldError.invalid(path, raw, `must not include a port; use ${JSON.stringify(hp.host)} and set the port on the backend endpoint`)];
   }
-  if (h.length > MAX_PRECISE_HOSTNAME_LENGTH) {
+  if (byteLength(raw) > MAX_PRECISE_HOSTNAME_LENGTH) {
     return [fieldError.invalid(path, raw, `must be no more than ${MAX_PRECISE_HOSTNAME_LENGTH} characters`)];
   }
   return [
@@ -111,6 +112,14 @@ export function programmableHostnameErrors(path: string, raw: string): ScopedFie
       "must be a hostname consisting of lower case alphanumeric characters, '-' or '.', starting and ending with an alphanumeric character (e.g. 'example.com'); wildcards are not permitted",
     ),
   ];
+}
+
+/**
+ * Go's strings.ToLower maps each rune by its simple case mapping; JS uses the full mapping, which
+ * differs only for U+0130 (İ → "i̇" in JS, "i" in Go).
+ */
+export function goToLower(s: string): string {
+  return s.replace(/\u0130/g, "i").toLowerCase();
 }
 
 /** Go's net.SplitHostPort; undefined where Go returns an error. */

@@ -21,7 +21,7 @@ export interface AdmissionContext {
 export interface KindGuardrails {
   kind: string;
   apiVersions: readonly string[];
-  /** Mutating webhook: returns errors (it may also reject), applied before the schema. */
+  /** Mutating webhook on CREATE and UPDATE (see ctx.operation): returns errors (it may also reject), applied before the schema. */
   mutate?(obj: Obj, ctx: AdmissionContext): { object: Obj; errors: ScopedFieldError[] };
   /** CRD defaults (OpenAPI `default`), applied before schema validation. Returns a new object. */
   defaults?(obj: Obj): Obj;
@@ -67,9 +67,24 @@ export function supportedKinds(): string[] {
   return [...registry.keys()].sort();
 }
 
+/**
+ * apimachinery's Semantic.DeepEqual on the typed specs: a nil and an empty list (or map) are equal,
+ * and so are an absent and a null field.
+ */
 function specEqual(a: Obj, b: Obj | undefined): boolean {
   if (!b) return false;
-  return canonicalJson(a["spec"]) === canonicalJson(b["spec"]);
+  return canonicalJson(withoutEmpty(a["spec"])) === canonicalJson(withoutEmpty(b["spec"]));
+}
+
+function withoutEmpty(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutEmpty);
+  if (!isObj(v)) return v;
+  const out: Obj = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null || (Array.isArray(x) && x.length === 0)) continue;
+    out[k] = withoutEmpty(x);
+  }
+  return out;
 }
 
 /** JSON with sorted keys; used for "semantically equal" comparisons. */
@@ -134,7 +149,8 @@ export function admit(input: AdmissionInput): AdmissionResult {
     return finish(decide(g.webhookOnDelete ? g.webhookOnDelete(object, ctx) : []));
   }
 
-  if (g.mutate && operation === "CREATE") {
+  // Mutating webhooks are registered for create and update (Gateway re-adds missing default listeners).
+  if (g.mutate) {
     const m = g.mutate(object, ctx);
     object = m.object;
     const errs = decide(m.errors);
@@ -148,8 +164,10 @@ export function admit(input: AdmissionInput): AdmissionResult {
   if (crdErrs.length) return finish(crdErrs);
 
   const deleting = isObj(object["metadata"]) && object["metadata"]["deletionTimestamp"] != null;
+  // The stored object was defaulted when it was written, so compare against its defaulted form.
+  const storedOld = ctx.oldObject && g.defaults ? g.defaults(ctx.oldObject) : ctx.oldObject;
   const skipWebhook =
-    operation === "UPDATE" && (!g.webhookOnUpdate || deleting || specEqual(object, ctx.oldObject));
+    operation === "UPDATE" && (!g.webhookOnUpdate || deleting || specEqual(object, storedOld));
   if (g.webhook && !skipWebhook) return finish(decide(g.webhook(object, ctx)));
   return finish([]);
 }

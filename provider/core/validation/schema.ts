@@ -105,13 +105,16 @@ export function enumOf<T extends string | number>(errs: Errors, path: string, v:
 export function listMapUnique(errs: Errors, path: string, a: readonly unknown[] | undefined, keys: readonly string[]): void {
   if (!a) return;
   const seen = new Set<string>();
+  const reported = new Set<string>();
   a.forEach((e, i) => {
     if (!isObj(e)) return;
     const k = JSON.stringify(keys.map((kk) => e[kk] ?? null));
-    if (seen.has(k)) {
+    // The API server reports each repeated key once, at its first repeat.
+    if (seen.has(k) && !reported.has(k)) {
       const value: Obj = {};
       for (const kk of keys) value[kk] = e[kk];
       errs.push(fieldError.duplicate(index(path, i), value));
+      reported.add(k);
     }
     seen.add(k);
   });
@@ -121,17 +124,24 @@ export function listMapUnique(errs: Errors, path: string, a: readonly unknown[] 
 export function listSetUnique(errs: Errors, path: string, a: readonly unknown[] | undefined): void {
   if (!a) return;
   const seen = new Set<string>();
+  const reported = new Set<string>();
   a.forEach((e, i) => {
     const k = JSON.stringify(e);
-    if (seen.has(k)) errs.push(fieldError.duplicate(index(path, i), e));
+    // The API server reports each repeated value once, at its first repeat.
+    if (seen.has(k) && !reported.has(k)) {
+      errs.push(fieldError.duplicate(index(path, i), e));
+      reported.add(k);
+    }
     seen.add(k);
   });
 }
 
-/** A CEL rule failure: Invalid at the node that owns the rule, value shown as its JSON type. */
-export function cel(errs: Errors, path: string, nodeValue: unknown, message: string): void {
-  const t = Array.isArray(nodeValue) ? "array" : isObj(nodeValue) ? "object" : typeof nodeValue === "string" ? nodeValue : nodeValue;
-  errs.push(fieldError.invalid(path, t, message));
+/**
+ * A CEL rule failure: Invalid at the node that owns the rule, carrying the rule's message. The API
+ * server (1.33+) shows no value for it: `<field>: Invalid value: <message>`.
+ */
+export function cel(errs: Errors, path: string, _nodeValue: unknown, message: string): void {
+  errs.push(fieldError.invalidWithoutValue(path, message));
 }
 
 /** Schema error types that make the API server skip CEL for the whole object. */

@@ -1,0 +1,11 @@
+export * from "./readiness";
+export * from "./conditions";
+export * from "./annotations";
+export * from "./registry";
+export * from "./await-ready";
+export { gatewayObserver, gatewayClassObserver } from "./observers/gateway";
+export { routeObserver } from "./observers/route";
+export { policyObserver, envoyPolicyObserver, envoyPatchPolicyObserver, backendTLSPolicyObserver, trafficProtectionPolicyObserver } from "./observers/policy";
+export { certificateObserver } from "./observers/certificate";
+export { backendObserver, immediatelyReady } from "./observers/simple";
+export { httpProxyObserver, domainObserver } from "./observers/datum";

@@ -1,0 +1,75 @@
+import { HTTPPROXY_FLAVOUR } from "../gatewayapi/flavour";
+import { httpRouteFiltersSchema } from "../gatewayapi/filters";
+import { httpRouteMatchesSchema } from "../gatewayapi/match";
+import { HOSTNAME } from "../gatewayapi/patterns";
+import { PORT_NUMBER } from "../gatewayapi/refs";
+import { RULE_NAME, TOTAL_MATCHES, UNIQUE_RULE_NAMES, routeRuleRules } from "../gatewayapi/rules";
+import { has, type ObjectSchema } from "../gatewayapi/structural";
+
+/**
+ * NSO's HTTPProxy CRD (`networking.datumapis.com_httpproxies.yaml`): OpenAPI constraints, defaults
+ * and CEL, guardrails.md §1.1 (C1–C31). Not configurable: it is compiled into the CRD.
+ */
+
+const FILTERS = httpRouteFiltersSchema(HTTPPROXY_FLAVOUR);
+
+const BACKEND: ObjectSchema = {
+  type: "object",
+  properties: {
+    // Endpoint syntax is webhook-only (W9–W18).
+    endpoint: { type: "string" },
+    // C29
+    connector: { type: "object", required: ["name"], properties: { name: { type: "string" } } },
+    // C30
+    instance: { type: "object", required: ["name", "port"], properties: { name: { type: "string" }, port: PORT_NUMBER } },
+    // C31: length only; hostname syntax is webhook-only (W19).
+    tls: { type: "object", properties: { hostname: { type: "string", minLength: 1, maxLength: 253 } } },
+    // C14–C26
+    filters: FILTERS,
+  },
+  rules: [
+    {
+      id: "C28",
+      message: "endpoint is required unless instance is set, and instance is mutually exclusive with endpoint and connector",
+      holds: (self) => (has(self, "instance") ? !has(self, "endpoint") && !has(self, "connector") : has(self, "endpoint")),
+    },
+  ],
+};
+
+const RULE: ObjectSchema = {
+  type: "object",
+  properties: {
+    // C7
+    name: RULE_NAME,
+    // C8–C13
+    matches: httpRouteMatchesSchema(HTTPPROXY_FLAVOUR),
+    // C14–C26
+    filters: FILTERS,
+    // C27
+    backends: { type: "array", minItems: 0, maxItems: 1, items: BACKEND },
+  },
+  // C22, C23
+  rules: routeRuleRules("backends"),
+};
+
+export const HTTPPROXY_SCHEMA: ObjectSchema = {
+  type: "object",
+  // C1
+  required: ["spec"],
+  properties: {
+    apiVersion: { type: "string" },
+    kind: { type: "string" },
+    metadata: { type: "object", properties: {} },
+    spec: {
+      type: "object",
+      // C1
+      required: ["rules"],
+      properties: {
+        // C2, C3
+        hostnames: { type: "array", maxItems: 16, items: { type: "string", minLength: 1, maxLength: 253, pattern: HOSTNAME } },
+        // C4–C6
+        rules: { type: "array", minItems: 1, maxItems: 16, items: RULE, rules: [UNIQUE_RULE_NAMES, TOTAL_MATCHES] },
+      },
+    },
+  },
+};

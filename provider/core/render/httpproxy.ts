@@ -1,0 +1,48 @@
+import type { HTTPProxy } from "../models/httpproxy";
+import { renderConnectorPolicy } from "./connector";
+import { renderDNSEndpoint } from "./dns";
+import { plannedListeners, renderCertificates, renderGateway } from "./gateway";
+import { canonicalHostname } from "./hostname";
+import { asArray, asRecord } from "./json";
+import { targetOf } from "./object";
+import { sortForApply } from "./order";
+import { renderRoute } from "./route";
+import { DEFAULT_RENDER_SETTINGS, type RenderSettings } from "./settings";
+import type { ListenerRef, RenderContext, RenderedObject } from "./types";
+
+/**
+ * One HTTPProxy → its downstream objects in one cluster. This plays NSO's HTTPProxy controller
+ * and its Gateway controller at once: the Gateway and HTTPRoute carry the proxy's name, the
+ * backends become Services/EndpointSlices directly, listeners reference their certificates.
+ *
+ * Expects a validated, defaulted object (see `render`); any JSON is tolerated without throwing.
+ */
+export function renderHTTPProxy(proxy: HTTPProxy, settings: RenderSettings = DEFAULT_RENDER_SETTINGS, context: RenderContext = {}): RenderedObject[] {
+  const obj = proxy as unknown as Record<string, unknown>;
+  const target = targetOf(obj, settings);
+  const { namespace: sourceNamespace, name } = target.source;
+  const spec = asRecord(obj["spec"]);
+  const hostnames = asArray(spec["hostnames"]);
+  const rules = asArray(spec["rules"]);
+  const canonical = canonicalHostname(sourceNamespace, name, settings.targetDomain);
+  const listeners = plannedListeners(canonical, hostnames);
+  const { route, backendObjects } = renderRoute(name, rules, target);
+  const objects = [
+    ...backendObjects,
+    renderGateway(name, listeners, target, settings),
+    ...renderCertificates(name, listeners, target, settings),
+    route,
+    ...renderConnectorPolicy(name, rules, listeners, context.connectors ?? {}, target, settings),
+  ];
+  if (settings.dnsIntegration) {
+    const addresses = context.gatewayAddresses?.[`${sourceNamespace}/${name}`] ?? [];
+    objects.push(renderDNSEndpoint(name, canonical, hostnames, addresses, target));
+  }
+  return sortForApply(objects);
+}
+
+/** The listeners of the proxy's Gateway, for rendering policies that target it. */
+export function httpProxyListeners(proxy: HTTPProxy): ListenerRef[] {
+  const spec = asRecord((proxy as unknown as Record<string, unknown>)["spec"]);
+  return plannedListeners("", asArray(spec["hostnames"])).map(({ name, protocol }) => ({ name, protocol }));
+}

@@ -1,0 +1,89 @@
+import { fieldError, publicError, type FieldError } from "../errors";
+import type { HTTPProxy } from "../models/httpproxy";
+import { containsUnknown } from "../unknown";
+import { validate } from "../validate";
+import { httpProxyListeners, renderHTTPProxy } from "./httpproxy";
+import { isRecord } from "./json";
+import { sourceOf } from "./object";
+import { sortForApply } from "./order";
+import { isRenderedPolicyKind, POLICY_KINDS, renderPolicy } from "./policy";
+import { DEFAULT_RENDER_SETTINGS, type RenderSettings } from "./settings";
+import type { ListenerRef, RenderContext, RenderedObject, RenderError, RenderResult } from "./types";
+
+export { applyOrder, sortForApply } from "./order";
+export { canonicalHostname } from "./hostname";
+export { httpProxyListeners, renderHTTPProxy } from "./httpproxy";
+export { renderPolicy, POLICY_KINDS } from "./policy";
+export { sourceLabels, ownedLabels, sourceSelector, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SOURCE_KIND_LABEL, SOURCE_NAME_LABEL, SOURCE_NAMESPACE_LABEL } from "./labels";
+export { DEFAULT_RENDER_SETTINGS, renderSettingsSchema, resolveRenderSettings } from "./settings";
+export type { RenderSettings, RenderSettingsInput } from "./settings";
+export type * from "./types";
+
+export const RENDERED_KINDS: readonly string[] = ["HTTPProxy", ...POLICY_KINDS, "Domain"].sort();
+
+function errorFor(index: number, object: unknown, errors: FieldError[]): RenderError {
+  const o = isRecord(object) ? object : {};
+  const src = sourceOf(o);
+  return { index, apiVersion: typeof o["apiVersion"] === "string" ? o["apiVersion"] : "", kind: src.kind, namespace: src.namespace, name: src.name, errors };
+}
+
+function identity(o: RenderedObject): string {
+  const group = o.apiVersion.includes("/") ? o.apiVersion.slice(0, o.apiVersion.indexOf("/")) : "";
+  return `${group}|${o.kind}|${o.metadata.namespace}|${o.metadata.name}`;
+}
+
+/**
+ * Validates every object (as `validate` does, with `settings.guardrails`), then renders them all:
+ * HTTPProxies first, so policies see the listeners of the Gateways they target. Any invalid or
+ * unrenderable object, or two sources rendering the same object, fails the whole set.
+ */
+export function render(objects: readonly unknown[], settings: RenderSettings = DEFAULT_RENDER_SETTINGS, context: RenderContext = {}): RenderResult {
+  const errors: RenderError[] = [];
+  const admitted: { index: number; object: Record<string, unknown> }[] = [];
+  objects.forEach((object, index) => {
+    const result = validate(object, { config: settings.guardrails });
+    if (!result.valid) {
+      errors.push(errorFor(index, object, result.errors));
+      return;
+    }
+    const admittedObject = result.object as Record<string, unknown>;
+    const kind = String(admittedObject["kind"]);
+    if (kind !== "HTTPProxy" && !isRenderedPolicyKind(kind)) {
+      errors.push(errorFor(index, object, [publicError(fieldError.notSupported("kind", kind, RENDERED_KINDS))]));
+      return;
+    }
+    admitted.push({ index, object: admittedObject });
+  });
+  const unknown = objects.some(containsUnknown);
+  if (errors.length) return { objects: [], errors, unknown };
+
+  const proxies = admitted.filter((a) => a.object["kind"] === "HTTPProxy");
+  const listeners: Record<string, readonly ListenerRef[]> = { ...context.gatewayListeners };
+  for (const p of proxies) {
+    const src = sourceOf(p.object);
+    listeners[`${src.namespace}/${src.name}`] = httpProxyListeners(p.object as unknown as HTTPProxy);
+  }
+  const ctx: RenderContext = { ...context, gatewayListeners: listeners };
+
+  const rendered: { index: number; object: RenderedObject }[] = [];
+  for (const a of admitted) {
+    const out = a.object["kind"] === "HTTPProxy" ? renderHTTPProxy(a.object as unknown as HTTPProxy, settings, ctx) : renderPolicy(a.object, settings, ctx);
+    for (const o of out) rendered.push({ index: a.index, object: o });
+  }
+
+  const owner = new Map<string, number>();
+  for (const r of rendered) {
+    const id = identity(r.object);
+    const first = owner.get(id);
+    if (first === undefined) {
+      owner.set(id, r.index);
+      continue;
+    }
+    const other = sourceOf(objects[first] as Record<string, unknown>);
+    const o = r.object;
+    const detail = `${o.kind} ${o.metadata.namespace}/${o.metadata.name} is also rendered from ${other.kind} ${other.namespace}/${other.name}`;
+    errors.push(errorFor(r.index, objects[r.index], [publicError(fieldError.conflict("metadata.name", detail))]));
+  }
+  if (errors.length) return { objects: [], errors, unknown };
+  return { objects: sortForApply(rendered.map((r) => r.object)), errors: [], unknown };
+}

@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { expandDottedKeys, guardrailConfigSchema } from "../config";
+import { isDNS1123Subdomain } from "../validation/names";
+
+/**
+ * How HTTPProxies and policies become objects in one target cluster. The defaults match the
+ * engine's provider settings (provider/lifecycle/settings.ts) so the CLI and the provider render
+ * the same objects from the same input.
+ */
+
+const dnsName = (what: string) =>
+  z
+    .string()
+    .refine(isDNS1123Subdomain, { message: `${what} must be a lowercase RFC 1123 subdomain (e.g. example.com)` });
+
+/** Longest generated label of a canonical hostname (`<8>-<8>-<5>`) plus its dot. */
+const CANONICAL_PREFIX_MAX = 8 + 1 + 8 + 1 + 5 + 1;
+
+export const wafSettingsSchema = z
+  .object({
+    filterName: z.string().min(1).default("coraza-waf").describe("Envoy HTTP filter name prefix; each policy gets `<filterName>-<policy>`"),
+    libraryID: z.string().min(1).default("coraza-waf").describe("golang filter library_id"),
+    libraryPath: z.string().min(1).default("/opt/coraza-waf/coraza-waf.so").describe("golang filter library_path inside the Envoy image"),
+    pluginName: z.string().min(1).default("coraza-waf").describe("golang filter plugin_name"),
+    listenerDirectives: z.array(z.string()).default([]).describe("Coraza directives of the (disabled) listener-level filter"),
+    routeBaseDirectives: z
+      .array(z.string())
+      .default(["Include @crs-setup-conf", "Include @recommended-conf"])
+      .describe("Coraza directives every policy starts with"),
+  })
+  .prefault({});
+
+export const renderSettingsSchema = z.object({
+  gatewayClassName: z.string().min(1).default("envoy-gateway").describe("GatewayClass of every generated Gateway"),
+  namespace: dnsName("namespace")
+    .optional()
+    .describe("namespace every object is written to; default: the source object's namespace"),
+  clusterIssuer: z.string().min(1).default("datum-acme").describe("cert-manager ClusterIssuer of listener Certificates"),
+  targetDomain: dnsName("targetDomain")
+    .refine((d) => d.length + CANONICAL_PREFIX_MAX <= 253, { message: `targetDomain must be at most ${253 - CANONICAL_PREFIX_MAX} characters` })
+    .default("datum.local")
+    .describe("suffix of canonical hostnames: <word>-<word>-<5 chars>.<targetDomain>"),
+  dnsIntegration: z.boolean().default(false).describe("render an external-dns DNSEndpoint per HTTPProxy"),
+  defaultListenerTLSSecretName: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Secret with a wildcard certificate for *.<targetDomain>; listeners under targetDomain use it instead of a Certificate"),
+  connectorTunnelListenerName: z
+    .string()
+    .min(1)
+    .default("connector-tunnel")
+    .describe("Envoy internal listener that tunnels connector traffic (must exist in the Envoy bootstrap)"),
+  waf: wafSettingsSchema.describe("Coraza WAF filter used by TrafficProtectionPolicies"),
+  guardrails: z
+    .preprocess((v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? expandDottedKeys(v as Record<string, unknown>) : v), guardrailConfigSchema.prefault({}))
+    .describe("admission limits applied before rendering (nested or dotted NSO operator keys)"),
+});
+
+export type RenderSettingsInput = z.input<typeof renderSettingsSchema>;
+export type RenderSettings = z.infer<typeof renderSettingsSchema>;
+export type WafSettings = RenderSettings["waf"];
+
+export const DEFAULT_RENDER_SETTINGS: RenderSettings = renderSettingsSchema.parse({});
+
+export type RenderSettingsResult = { ok: true; settings: RenderSettings } | { ok: false; errors: string[] };
+
+/** Unknown keys are dropped: one settings file also carries engine-only keys (kubeconfig, fieldManager…). */
+export function resolveRenderSettings(input: unknown): RenderSettingsResult {
+  const parsed = renderSettingsSchema.safeParse(input ?? {});
+  if (parsed.success) return { ok: true, settings: parsed.data };
+  return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`) };
+}

@@ -1,0 +1,11 @@
+export * from "./types";
+export * from "./errors";
+export * from "./metrics";
+export * from "./clock";
+export * from "./retry";
+export * from "./kubeconfig";
+export * from "./crd-hints";
+export { Discovery, type ResourceInfo } from "./discovery";
+export { KubeTransport, CredentialsError, type TransportOptions, type TransportRequest, type TransportResponse } from "./transport";
+export * from "./watch";
+export * from "./client";

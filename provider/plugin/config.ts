@@ -1,0 +1,172 @@
+/**
+ * Provider configuration (`datum:kubeconfig`, `datum:context`, …) as the engine sends it to
+ * CheckConfig, DiffConfig and Configure. Each provider instance is one target cluster.
+ */
+import { readFileSync } from "node:fs";
+import { canonicalJson } from "../core/validation/pipeline";
+import { containsUnknown } from "../core/unknown";
+import { engineSettingsSchema, resolveEngineSettings, type EngineSettings } from "../lifecycle/settings";
+import { decodeProperties, type SecretSet, type WireProblem } from "./wire";
+
+/** Keys the engine adds to every provider's inputs; they are not settings. */
+const ENGINE_KEYS = new Set(["version", "pluginDownloadURL"]);
+/** Always secret, whether or not the user marked them (schema.json says so too). */
+export const SECRET_CONFIG_KEYS: readonly string[] = ["kubeconfig"];
+/** Which cluster the provider talks to; a change here moves every resource. */
+const CLUSTER_KEYS = ["kubeconfig", "context"] as const;
+
+export const CONFIG_KEYS: readonly string[] = Object.keys(engineSettingsSchema.shape);
+
+export interface DecodedConfig {
+  /** Known settings, with JSON-encoded strings turned back into booleans/numbers/objects. */
+  input: Record<string, unknown>;
+  /** Keys whose value is not known yet (preview of a stack whose kubeconfig is an output). */
+  unknownKeys: string[];
+  secrets: SecretSet;
+  problems: WireProblem[];
+}
+
+type Field = { safeParse(v: unknown): { success: boolean } };
+
+function fieldOf(key: string): Field | undefined {
+  return (engineSettingsSchema.shape as Record<string, Field | undefined>)[key];
+}
+
+/**
+ * Generated SDKs send every non-string provider property JSON-encoded (`"true"`, `"{…}"`), and
+ * stack config arrives as strings too; a string is decoded only when the key does not take one.
+ */
+function coerce(key: string, v: unknown): unknown {
+  const field = fieldOf(key);
+  if (typeof v !== "string" || !field || field.safeParse(v).success) return v;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return field.safeParse(parsed).success ? parsed : v;
+  } catch {
+    return v;
+  }
+}
+
+export function decodeConfig(raw: Record<string, unknown> | undefined): DecodedConfig {
+  const wire = decodeProperties(raw);
+  const input: Record<string, unknown> = {};
+  const unknownKeys: string[] = [];
+  for (const [k, v] of Object.entries(wire.value)) {
+    if (ENGINE_KEYS.has(k) || v === undefined || v === null) continue;
+    if (containsUnknown(v)) {
+      unknownKeys.push(k);
+      continue;
+    }
+    input[k] = coerce(k, v);
+    if (SECRET_CONFIG_KEYS.includes(k)) wire.secrets.addPath([k], input[k]);
+  }
+  return { input, unknownKeys, secrets: wire.secrets, problems: wire.problems };
+}
+
+/** `ConfigureRequest.variables` uses fully qualified keys (`datum:config:kubeconfig`). */
+export function configFromVariables(vars: ReadonlyMap<string, string> | Iterable<[string, string]>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of vars) {
+    const bare = k.replace(/^datum:(config:)?/, "");
+    out[bare] = v;
+  }
+  return out;
+}
+
+export interface ConfigFailure {
+  property: string;
+  reason: string;
+}
+
+export type SettingsOutcome = { ok: true; settings: EngineSettings } | { ok: false; failures: ConfigFailure[] };
+
+/** Validates settings; messages name the `datum:` key and say what is accepted. */
+export function settingsFrom(cfg: DecodedConfig): SettingsOutcome {
+  const failures: ConfigFailure[] = cfg.problems.map((p) => ({ property: p.property, reason: p.reason }));
+  const unrecognized = Object.keys(cfg.input).filter((k) => !CONFIG_KEYS.includes(k));
+  for (const k of unrecognized) {
+    failures.push({ property: k, reason: `unknown configuration key datum:${k}; supported keys: ${CONFIG_KEYS.map((c) => `datum:${c}`).join(", ")}` });
+  }
+  const known = Object.fromEntries(Object.entries(cfg.input).filter(([k]) => CONFIG_KEYS.includes(k)));
+  const r = resolveEngineSettings(known);
+  if (!r.ok) {
+    for (const e of r.errors) {
+      const key = e.key.split(".")[0] ?? e.key;
+      failures.push({ property: key, reason: `datum:${e.key}: ${e.message}` });
+    }
+  }
+  if (failures.length > 0 || !r.ok) return { ok: false, failures };
+  return { ok: true, settings: r.settings };
+}
+
+export interface ConfigDiff {
+  changed: string[];
+  replaces: string[];
+  /** True when a value is not known yet, so "no change" cannot be promised. */
+  uncertain: boolean;
+}
+
+/**
+ * A provider is replaced — and with it every resource it manages — only when it would talk to a
+ * different cluster or put unqualified objects into a different namespace. Rotating credentials in
+ * the same kubeconfig, or changing render settings, is an in-place update.
+ */
+export function diffConfig(olds: DecodedConfig, news: DecodedConfig): ConfigDiff {
+  const keys = new Set([...Object.keys(olds.input), ...Object.keys(news.input), ...olds.unknownKeys, ...news.unknownKeys]);
+  const changed: string[] = [];
+  let uncertain = false;
+  for (const k of keys) {
+    if (news.unknownKeys.includes(k) || olds.unknownKeys.includes(k)) {
+      changed.push(k);
+      uncertain = true;
+    } else if (canonicalJson(olds.input[k]) !== canonicalJson(news.input[k])) {
+      changed.push(k);
+    }
+  }
+  const replaces: string[] = [];
+  if (changed.some((k) => (CLUSTER_KEYS as readonly string[]).includes(k)) && !uncertain) {
+    const before = clusterServer(olds.input);
+    const after = clusterServer(news.input);
+    if (before !== undefined && after !== undefined && before !== after) {
+      replaces.push(...CLUSTER_KEYS.filter((k) => changed.includes(k)));
+    }
+  }
+  if (changed.includes("namespace") && !news.unknownKeys.includes("namespace")) replaces.push("namespace");
+  return { changed: changed.sort(), replaces: replaces.sort(), uncertain };
+}
+
+/**
+ * The API server URL the settings point at, or undefined when it cannot be told without the
+ * cluster (no kubeconfig given, unreadable file, malformed YAML).
+ */
+export function clusterServer(input: Record<string, unknown>): string | undefined {
+  const kc = input["kubeconfig"];
+  const text = typeof kc === "string" ? kubeconfigText(kc) : undefined;
+  if (text === undefined) return undefined;
+  let doc: unknown;
+  try {
+    // Loaded here, not at start-up: only DiffConfig of a changed kubeconfig needs a YAML parser.
+    const yaml = require("js-yaml") as { load(s: string): unknown };
+    doc = yaml.load(text);
+  } catch {
+    return undefined;
+  }
+  if (doc === null || typeof doc !== "object") return undefined;
+  const d = doc as Record<string, unknown>;
+  const ctxName = typeof input["context"] === "string" ? input["context"] : d["current-context"];
+  const contexts = Array.isArray(d["contexts"]) ? (d["contexts"] as Record<string, unknown>[]) : [];
+  const ctx = contexts.find((c) => c?.["name"] === ctxName)?.["context"] as Record<string, unknown> | undefined;
+  const clusters = Array.isArray(d["clusters"]) ? (d["clusters"] as Record<string, unknown>[]) : [];
+  const cluster = clusters.find((c) => c?.["name"] === ctx?.["cluster"])?.["cluster"] as Record<string, unknown> | undefined;
+  const server = cluster?.["server"];
+  return typeof server === "string" ? server : undefined;
+}
+
+function kubeconfigText(kc: string): string | undefined {
+  if (kc.includes("\n") || kc.trimStart().startsWith("{")) return kc;
+  try {
+    return readFileSync(kc, "utf8");
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The output properties each resource publishes next to its inputs (schema.json `properties`,
+ * the SDK's `Output` fields). The lifecycle's `ResourceState` carries them under these names;
+ * at preview an output the lifecycle cannot compute yet is sent as unknown.
+ */
+import { z } from "zod";
+
+export const downstreamRefSchema = z
+  .object({
+    apiVersion: z.string(),
+    kind: z.string(),
+    namespace: z.string().optional(),
+    name: z.string(),
+  })
+  .describe("A Kubernetes object the provider manages for this resource");
+
+export const readinessSchema = z
+  .object({
+    state: z.enum(["ready", "pending", "failed"]).describe("`ready` once every downstream object is ready; `failed` when waiting cannot help"),
+    message: z.string().optional().describe("what is still pending or what failed, quoting the controller"),
+  })
+  .describe("Readiness of the resource at the end of the last operation");
+
+const commonOutputs = {
+  downstream: z.array(downstreamRefSchema).describe("The Gateway API / Envoy Gateway / cert-manager objects this resource became"),
+  readiness: readinessSchema,
+};
+
+export const domainVerificationSchema = z
+  .object({
+    dnsRecord: z
+      .object({ name: z.string(), type: z.string(), content: z.string() })
+      .optional()
+      .describe("TXT record that proves ownership: create it at your DNS provider"),
+    httpToken: z.object({ url: z.string(), body: z.string() }).optional().describe("alternatively, serve `body` at `url` over plain HTTP"),
+  })
+  .describe("How to prove ownership while the Domain is not verified; absent once verified");
+
+/** Output properties per resource kind. */
+export const RESOURCE_OUTPUTS = {
+  HTTPProxy: {
+    ...commonOutputs,
+    canonicalHostname: z.string().optional().describe("Platform hostname of the proxy (`<word>-<word>-<5 chars>.<targetDomain>`); CNAME custom hostnames to it"),
+    hostnames: z.array(z.string()).optional().describe("Every hostname the proxy answers on: the canonical hostname and spec.hostnames"),
+    addresses: z.array(z.string()).optional().describe("IP addresses of the generated Gateway (empty until the data plane has them)"),
+  },
+  Domain: {
+    ...commonOutputs,
+    verified: z.boolean().optional().describe("True once ownership of spec.domainName is proven"),
+    verification: domainVerificationSchema.optional(),
+  },
+  SecurityPolicy: commonOutputs,
+  BackendTrafficPolicy: commonOutputs,
+  HTTPRouteFilter: commonOutputs,
+  TrafficProtectionPolicy: commonOutputs,
+} as const satisfies Record<string, Record<string, z.ZodType>>;
+
+export type ResourceKind = keyof typeof RESOURCE_OUTPUTS;

@@ -1,0 +1,89 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as yaml from "js-yaml";
+import { describe, expect, it } from "vitest";
+import type { CliIO } from "../../provider/cli/io";
+import { main } from "../../provider/cli/main";
+import { runRender } from "../../provider/cli/render";
+
+function memoryIO(files: Record<string, string>, stdin = ""): CliIO & { out: string; err: string } {
+  const io = {
+    out: "",
+    err: "",
+    stdout(t: string) {
+      io.out += t;
+    },
+    stderr(t: string) {
+      io.err += t;
+    },
+    readFile: async (p: string) => {
+      const f = files[p];
+      if (f === undefined) throw new Error(`ENOENT: no such file or directory, open '${p}'`);
+      return f;
+    },
+    readStdin: async () => stdin,
+  };
+  return io;
+}
+
+const golden = (name: string) => readFileSync(join(__dirname, "golden", name), "utf8");
+const hostnamesInput = golden("inputs/hostnames.yaml");
+
+const invalid = `apiVersion: networking.datumapis.com/v1alpha
+kind: HTTPProxy
+metadata: {name: shop, namespace: team}
+spec:
+  rules:
+    - backends: [{endpoint: "https://api.example.com/api"}]
+`;
+
+describe("pulumi-datum render", () => {
+  it("prints a YAML stream identical to the golden file", async () => {
+    const io = memoryIO({ "p.yaml": hostnamesInput });
+    expect(await runRender(["p.yaml"], io)).toBe(0);
+    expect(io.out).toBe(golden("hostnames.golden.yaml"));
+    expect(io.err).toBe("");
+  });
+
+  it("prints one v1 List with --output json", async () => {
+    const io = memoryIO({}, hostnamesInput);
+    expect(await runRender(["--output", "json", "-"], io)).toBe(0);
+    const list = JSON.parse(io.out) as { apiVersion: string; kind: string; items: unknown[] };
+    expect(Object.keys(list)).toEqual(["apiVersion", "items", "kind"]);
+    expect(list).toMatchObject({ apiVersion: "v1", kind: "List" });
+    expect(list.items).toEqual(yaml.loadAll(golden("hostnames.golden.yaml")));
+  });
+
+  it("takes render settings and guardrail overrides from --config", async () => {
+    const config = "gatewayClassName: eg\nnamespace: edge\ndnsIntegration: true\nfieldManager: ignored-here\n";
+    const io = memoryIO({ "p.yaml": hostnamesInput, "c.yaml": config });
+    expect(await runRender(["-o", "json", "--config", "c.yaml", "p.yaml"], io)).toBe(0);
+    const items = (JSON.parse(io.out) as { items: { kind: string; metadata: { namespace: string }; spec?: { gatewayClassName?: string } }[] }).items;
+    expect(items.every((o) => o.metadata.namespace === "edge")).toBe(true);
+    expect(items.find((o) => o.kind === "Gateway")?.spec?.gatewayClassName).toBe("eg");
+    expect(items.some((o) => o.kind === "DNSEndpoint")).toBe(true);
+  });
+
+  it("prints validate's errors on stderr, nothing on stdout, and exits 1 for invalid input", async () => {
+    const io = memoryIO({ "good.yaml": hostnamesInput, "bad.yaml": invalid });
+    expect(await main(["render", "good.yaml", "bad.yaml"], io)).toBe(1);
+    expect(io.out).toBe("");
+    expect(io.err).toContain("bad.yaml: HTTPProxy team/shop: invalid\n  spec.rules[0].backends[0].endpoint");
+    expect(io.err).toContain("1 of 2 objects invalid; nothing rendered");
+    const v = memoryIO({ "bad.yaml": invalid });
+    await main(["validate", "bad.yaml"], v);
+    const validateLines = v.out.split("\n").filter((l) => l.startsWith("  "));
+    for (const line of validateLines) expect(io.err).toContain(line);
+  });
+
+  it("exits 2 on usage and parse errors", async () => {
+    expect(await main(["render", "--output", "text", "p.yaml"], memoryIO({ "p.yaml": hostnamesInput }))).toBe(2);
+    expect(await main(["render"], memoryIO({}))).toBe(2);
+    const io = memoryIO({ "p.yaml": "a: [" });
+    expect(await main(["render", "p.yaml"], io)).toBe(2);
+    expect(io.err).toContain("p.yaml");
+    const cfg = memoryIO({ "p.yaml": hostnamesInput, "c.yaml": "targetDomain: Not_Valid\n" });
+    expect(await main(["render", "--config", "c.yaml", "p.yaml"], cfg)).toBe(2);
+    expect(cfg.err).toContain("targetDomain");
+  });
+});
