@@ -43,7 +43,9 @@ build: setup
 typecheck: node_modules/.installed
 	$(WITH_NODE) npx tsc -p tsconfig.json --noEmit
 
-test: setup
+# The suite runs against real components (kube-apiserver + etcd, Pulumi CLI, pebble, PowerDNS);
+# `infra-tools` builds or installs whichever of them are missing (cache outside the repo).
+test: setup infra-tools
 	$(WITH_NODE) npx tsc -p tsconfig.json --noEmit
 	$(WITH_NODE) npx vitest run
 
@@ -52,3 +54,5 @@ bench: setup
 
 clean:
 	rm -rf dist node_modules/.installed
+
+include test/infra/infra.mk

@@ -10,12 +10,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import * as backendtrafficpolicy from "../provider/core/models/backendtrafficpolicy";
+import * as domain from "../provider/core/models/domain";
 import * as envoygateway from "../provider/core/models/envoygateway";
 import * as gatewayapi from "../provider/core/models/gatewayapi";
 import * as httpproxy from "../provider/core/models/httpproxy";
 import * as httproutefilter from "../provider/core/models/httproutefilter";
 import * as meta from "../provider/core/models/meta";
 import * as securitypolicy from "../provider/core/models/securitypolicy";
+import * as trafficprotectionpolicy from "../provider/core/models/trafficprotectionpolicy";
 import { engineSettingsSchema } from "../provider/lifecycle/settings";
 import { SECRET_CONFIG_KEYS } from "../provider/plugin/config";
 import { packageRoot } from "../provider/plugin/plugin-files";
@@ -34,10 +36,12 @@ interface ModelFile {
 const MODEL_FILES: readonly ModelFile[] = [
   { module: "gatewayapi", exports: gatewayapi },
   { module: "networking", exports: httpproxy },
+  { module: "networking", exports: domain },
   { module: "envoy", exports: envoygateway },
   { module: "policy", exports: securitypolicy },
   { module: "policy", exports: backendtrafficpolicy },
   { module: "policy", exports: httproutefilter },
+  { module: "policy", exports: trafficprotectionpolicy },
 ];
 
 export interface ResourceDef {
@@ -62,6 +66,17 @@ export const RESOURCES: readonly ResourceDef[] = [
       "inputs are checked against Datum's admission rules at preview.",
   },
   {
+    token: "datum:networking:Domain",
+    kind: "Domain",
+    apiVersion: domain.DOMAIN_API_VERSION,
+    spec: domain.domainSpecSchema,
+    description:
+      "Proof that the stack's namespace controls a DNS name. HTTPProxy hostnames under a verified Domain are served; " +
+      "until then the outputs carry the TXT record (or HTTP token) that proves ownership.",
+    // Immutable in NSO's CRD (guardrails D5): a new name is a new Domain.
+    replaceOnChanges: ["spec.domainName"],
+  },
+  {
     token: "datum:policy:SecurityPolicy",
     kind: "SecurityPolicy",
     apiVersion: securitypolicy.SECURITY_POLICY_API_VERSION,
@@ -83,6 +98,13 @@ export const RESOURCES: readonly ResourceDef[] = [
     apiVersion: httproutefilter.HTTP_ROUTE_FILTER_API_VERSION,
     spec: httproutefilter.httpRouteFilterSpecSchema,
     description: "An Envoy Gateway HTTPRouteFilter (direct responses, URL rewrites) for `ExtensionRef` filters of HTTPProxy rules.",
+  },
+  {
+    token: "datum:policy:TrafficProtectionPolicy",
+    kind: "TrafficProtectionPolicy",
+    apiVersion: trafficprotectionpolicy.TRAFFIC_PROTECTION_POLICY_API_VERSION,
+    spec: trafficprotectionpolicy.trafficProtectionPolicySpecSchema,
+    description: "Datum's web application firewall (OWASP Core Rule Set) on the Gateway or HTTPRoute of an HTTPProxy: mode, sampling, paranoia levels, score thresholds and rule exclusions.",
   },
 ];
 

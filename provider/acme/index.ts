@@ -8,3 +8,4 @@ export * from "./http01-solver";
 export * from "./issue";
 export * from "./renewal";
 export * from "./tls-secret";
+export * from "./solver-from-settings";

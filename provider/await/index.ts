@@ -7,5 +7,5 @@ export { gatewayObserver, gatewayClassObserver } from "./observers/gateway";
 export { routeObserver } from "./observers/route";
 export { policyObserver, envoyPolicyObserver, envoyPatchPolicyObserver, backendTLSPolicyObserver, trafficProtectionPolicyObserver } from "./observers/policy";
 export { certificateObserver } from "./observers/certificate";
-export { backendObserver, immediatelyReady } from "./observers/simple";
+export { backendObserver, dnsEndpointObserver, immediatelyReady } from "./observers/simple";
 export { httpProxyObserver, domainObserver } from "./observers/datum";

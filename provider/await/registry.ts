@@ -7,7 +7,7 @@ import { domainObserver, httpProxyObserver } from "./observers/datum";
 import { gatewayClassObserver, gatewayObserver } from "./observers/gateway";
 import { backendTLSPolicyObserver, envoyPatchPolicyObserver, envoyPolicyObserver, trafficProtectionPolicyObserver } from "./observers/policy";
 import { routeObserver } from "./observers/route";
-import { backendObserver, immediatelyReady } from "./observers/simple";
+import { backendObserver, dnsEndpointObserver, immediatelyReady } from "./observers/simple";
 import type { Observer } from "./readiness";
 
 const GW = "gateway.networking.k8s.io";
@@ -29,6 +29,7 @@ const OBSERVERS: ReadonlyMap<string, Observer> = new Map<string, Observer>([
   [`${EG}/Backend`, backendObserver],
   [`${EG}/HTTPRouteFilter`, immediatelyReady],
   ["cert-manager.io/Certificate", certificateObserver],
+  ["externaldns.k8s.io/DNSEndpoint", dnsEndpointObserver],
   ["discovery.k8s.io/EndpointSlice", immediatelyReady],
   ["/Service", immediatelyReady],
   ["/ConfigMap", immediatelyReady],

@@ -82,3 +82,11 @@ export function asKubeObject(v: unknown): KubeObject | undefined {
   if (typeof metadata["name"] !== "string") return undefined;
   return v as KubeObject;
 }
+
+/** `a=b,c=d` for equality selectors (keys sorted so the string is stable). */
+export function labelSelector(labels: Readonly<Record<string, string>>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k] ?? ""}`)
+    .join(",");
+}

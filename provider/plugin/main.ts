@@ -21,13 +21,13 @@ async function main(argv: string[]): Promise<void> {
     loadEngine: loadEngineModule,
     ...(argv[0] && { engineAddress: argv[0] }),
   });
-  // The engine reads this line to connect; nothing else may be printed on stdout before it.
-  process.stdout.write(`${plugin.port}\n`);
   const stop = (): void => {
     void plugin.stop().finally(() => process.exit(0));
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // The engine reads this line to connect; nothing else may be printed on stdout before it.
+  process.stdout.write(`${plugin.port}\n`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

@@ -21,6 +21,22 @@ export function redactor(...sets: readonly (SecretSet | undefined)[]): (text: st
       const quoted = JSON.stringify(v).slice(1, -1);
       if (quoted !== v && out.includes(quoted)) out = out.split(quoted).join(REDACTED);
     }
-    return out;
+    // A rule may quote just a part of a secret (`Invalid value: "/path"` of a secret URL).
+    return out.replace(QUOTED, (whole, body: string) => {
+      const value = unquote(body);
+      return value.length >= MIN_QUOTED_PART && ordered.some((v) => v.includes(value)) ? `"${REDACTED}"` : whole;
+    });
   };
+}
+
+const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
+/** Shorter quoted parts (`"a"`, `"/"`) say nothing about a secret and are common in messages. */
+const MIN_QUOTED_PART = 3;
+
+function unquote(body: string): string {
+  try {
+    return JSON.parse(`"${body}"`) as string;
+  } catch {
+    return body;
+  }
 }

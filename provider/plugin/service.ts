@@ -44,8 +44,9 @@ type Redact = (text: string) => string;
 
 const CLUSTER_KEYS = ["kubeconfig", "context"];
 
-function loadConfigModule(): typeof ConfigModule {
-  return require("./config") as typeof ConfigModule;
+/** Provider settings pull in zod; loaded on the first config RPC, not at start-up. */
+function loadConfigModule(): Promise<typeof ConfigModule> {
+  return import("./config.js");
 }
 
 function toJs(s: Struct | undefined): Record<string, unknown> | undefined {
@@ -174,7 +175,7 @@ export class DatumProviderService {
   // ---- provider configuration -------------------------------------------------------------
 
   private async checkConfig(req: providerPb.CheckRequest): Promise<providerPb.CheckResponse> {
-    const cfg = loadConfigModule();
+    const cfg = await loadConfigModule();
     const news = cfg.decodeConfig(toJs(req.getNews()));
     const redact = redactor(news.secrets);
     const res = new providerPb.CheckResponse();
@@ -190,7 +191,7 @@ export class DatumProviderService {
   }
 
   private async diffConfig(req: providerPb.DiffRequest): Promise<providerPb.DiffResponse> {
-    const cfg = loadConfigModule();
+    const cfg = await loadConfigModule();
     const d = cfg.diffConfig(cfg.decodeConfig(toJs(req.getOlds())), cfg.decodeConfig(toJs(req.getNews())));
     const res = new providerPb.DiffResponse();
     res.setChanges(d.changed.length > 0 ? providerPb.DiffResponse.DiffChanges.DIFF_SOME : providerPb.DiffResponse.DiffChanges.DIFF_NONE);
@@ -208,7 +209,7 @@ export class DatumProviderService {
   }
 
   private async configure(req: providerPb.ConfigureRequest): Promise<providerPb.ConfigureResponse> {
-    const cfg = loadConfigModule();
+    const cfg = await loadConfigModule();
     const args = toJs(req.getArgs());
     const raw = !isEmpty(args) ? args : cfg.configFromVariables(req.getVariablesMap().toArray());
     const decoded = cfg.decodeConfig(raw);

@@ -3,12 +3,14 @@
 export { BackendTrafficPolicy, type BackendTrafficPolicyArgs } from "./backendtrafficpolicy";
 export { HTTPRouteFilter, type HTTPRouteFilterArgs } from "./httproutefilter";
 export { SecurityPolicy, type SecurityPolicyArgs } from "./securitypolicy";
+export { TrafficProtectionPolicy, type TrafficProtectionPolicyArgs } from "./trafficprotectionpolicy";
 
 import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 import { BackendTrafficPolicy } from "./backendtrafficpolicy";
 import { HTTPRouteFilter } from "./httproutefilter";
 import { SecurityPolicy } from "./securitypolicy";
+import { TrafficProtectionPolicy } from "./trafficprotectionpolicy";
 
 // Lets the engine rebuild these resources from references (StackReference outputs, parent links).
 pulumi.runtime.registerResourceModule("datum", "policy", {
@@ -21,6 +23,8 @@ pulumi.runtime.registerResourceModule("datum", "policy", {
         return new HTTPRouteFilter(name, undefined, { urn, id: "" });
       case SecurityPolicy.__pulumiType:
         return new SecurityPolicy(name, undefined, { urn, id: "" });
+      case TrafficProtectionPolicy.__pulumiType:
+        return new TrafficProtectionPolicy(name, undefined, { urn, id: "" });
       default:
         throw new Error(`unknown resource type ${type}`);
     }

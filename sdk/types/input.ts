@@ -389,6 +389,32 @@ export namespace meta {
 }
 
 export namespace networking {
+  export interface DomainSpec {
+    /** lowercase DNS name with at least two labels, no trailing dot (≤253); immutable; one Domain per name per namespace. */
+    domainName: pulumi.Input<string>;
+    /** RFC 3339 time: ask for a registration (RDAP) refresh; at least 5m after the previous request. */
+    desiredRegistrationRefreshAttempt?: pulumi.Input<string>;
+    /** RFC 3339 time: ask for a verification re-check; at least 5m after the previous request. */
+    desiredVerificationRefreshAttempt?: pulumi.Input<string>;
+  }
+  /** How to prove ownership while the Domain is not verified; absent once verified */
+  export interface DomainVerification {
+    /** TXT record that proves ownership: create it at your DNS provider. */
+    dnsRecord?: pulumi.Input<networking.DomainVerificationDNSRecord>;
+    /** alternatively, serve `body` at `url` over plain HTTP. */
+    httpToken?: pulumi.Input<networking.DomainVerificationHTTPToken>;
+  }
+  /** TXT record that proves ownership: create it at your DNS provider */
+  export interface DomainVerificationDNSRecord {
+    name: pulumi.Input<string>;
+    type: pulumi.Input<string>;
+    content: pulumi.Input<string>;
+  }
+  /** alternatively, serve `body` at `url` over plain HTTP */
+  export interface DomainVerificationHTTPToken {
+    url: pulumi.Input<string>;
+    body: pulumi.Input<string>;
+  }
   export interface HTTPProxyRule {
     /** unique rule name; copied to the HTTPRoute rule. */
     name?: pulumi.Input<string>;
@@ -650,6 +676,31 @@ export namespace policy {
     /** deprecated; rejected by the Envoy Gateway CRD — use backendRefs. */
     backendRef?: pulumi.Input<envoy.BackendObjectReference>;
   }
+  export interface OWASPCoreRuleSet {
+    paranoiaLevels?: pulumi.Input<policy.OWASPCoreRuleSetParanoiaLevels>;
+    scoreThresholds?: pulumi.Input<policy.OWASPCoreRuleSetScoreThresholds>;
+    ruleExclusions?: pulumi.Input<policy.OWASPCoreRuleSetRuleExclusions>;
+  }
+  export interface OWASPCoreRuleSetParanoiaLevels {
+    /** 1–4, default 1; rules up to this level can block. */
+    blocking?: pulumi.Input<number>;
+    /** 1–4, default 1; must be ≥ blocking; rules up to this level are evaluated. */
+    detection?: pulumi.Input<number>;
+  }
+  export interface OWASPCoreRuleSetRuleExclusions {
+    /** ≤100 rule tags ([a-zA-Z0-9_-/]). */
+    tags?: pulumi.Input<pulumi.Input<string>[]>;
+    /** ≤100 rule ids. */
+    ids?: pulumi.Input<pulumi.Input<number>[]>;
+    /** ≤100 ranges `min-max` with max > min. */
+    idRanges?: pulumi.Input<pulumi.Input<string>[]>;
+  }
+  export interface OWASPCoreRuleSetScoreThresholds {
+    /** anomaly score that blocks a request, 1–10000, default 5. */
+    inbound?: pulumi.Input<number>;
+    /** anomaly score that blocks a response, 1–10000, default 4. */
+    outbound?: pulumi.Input<number>;
+  }
   export interface RateLimit {
     /** deprecated discriminator; set `local`. One of: `Global`, `Local`. */
     type?: pulumi.Input<string>;
@@ -754,6 +805,29 @@ export namespace policy {
     authorization?: pulumi.Input<policy.Authorization>;
     /** rejected by the guardrails. */
     extAuth?: pulumi.Input<{ [key: string]: pulumi.Input<unknown> }>;
+  }
+  export interface TrafficProtectionPolicySpec {
+    /** at least one Gateway or HTTPRoute. */
+    targetRefs: pulumi.Input<pulumi.Input<policy.TrafficProtectionTargetRef>[]>;
+    /** default Observe (log only). One of: `Observe`, `Enforce`, `Disabled`. */
+    mode?: pulumi.Input<string>;
+    /** 1–100, default 100. */
+    samplingPercentage?: pulumi.Input<number>;
+    /** default: one OWASPCoreRuleSet with default settings. */
+    ruleSets?: pulumi.Input<pulumi.Input<policy.TrafficProtectionRuleSet>[]>;
+  }
+  export interface TrafficProtectionRuleSet {
+    type: pulumi.Input<string>;
+    owaspCoreRuleSet?: pulumi.Input<policy.OWASPCoreRuleSet>;
+  }
+  export interface TrafficProtectionTargetRef {
+    /** gateway.networking.k8s.io. */
+    group: pulumi.Input<string>;
+    /** Gateway or HTTPRoute. */
+    kind: pulumi.Input<string>;
+    name: pulumi.Input<string>;
+    /** a listener (Gateway) or rule name (HTTPRoute). */
+    sectionName?: pulumi.Input<string>;
   }
   export interface URLRewrite {
     hostname?: pulumi.Input<policy.URLRewriteHostname>;

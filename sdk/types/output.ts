@@ -387,6 +387,32 @@ export namespace meta {
 }
 
 export namespace networking {
+  export interface DomainSpec {
+    /** lowercase DNS name with at least two labels, no trailing dot (≤253); immutable; one Domain per name per namespace. */
+    domainName: string;
+    /** RFC 3339 time: ask for a registration (RDAP) refresh; at least 5m after the previous request. */
+    desiredRegistrationRefreshAttempt?: string;
+    /** RFC 3339 time: ask for a verification re-check; at least 5m after the previous request. */
+    desiredVerificationRefreshAttempt?: string;
+  }
+  /** How to prove ownership while the Domain is not verified; absent once verified */
+  export interface DomainVerification {
+    /** TXT record that proves ownership: create it at your DNS provider. */
+    dnsRecord?: networking.DomainVerificationDNSRecord;
+    /** alternatively, serve `body` at `url` over plain HTTP. */
+    httpToken?: networking.DomainVerificationHTTPToken;
+  }
+  /** TXT record that proves ownership: create it at your DNS provider */
+  export interface DomainVerificationDNSRecord {
+    name: string;
+    type: string;
+    content: string;
+  }
+  /** alternatively, serve `body` at `url` over plain HTTP */
+  export interface DomainVerificationHTTPToken {
+    url: string;
+    body: string;
+  }
   export interface HTTPProxyRule {
     /** unique rule name; copied to the HTTPRoute rule. */
     name?: string;
@@ -648,6 +674,31 @@ export namespace policy {
     /** deprecated; rejected by the Envoy Gateway CRD — use backendRefs. */
     backendRef?: envoy.BackendObjectReference;
   }
+  export interface OWASPCoreRuleSet {
+    paranoiaLevels?: policy.OWASPCoreRuleSetParanoiaLevels;
+    scoreThresholds?: policy.OWASPCoreRuleSetScoreThresholds;
+    ruleExclusions?: policy.OWASPCoreRuleSetRuleExclusions;
+  }
+  export interface OWASPCoreRuleSetParanoiaLevels {
+    /** 1–4, default 1; rules up to this level can block. */
+    blocking?: number;
+    /** 1–4, default 1; must be ≥ blocking; rules up to this level are evaluated. */
+    detection?: number;
+  }
+  export interface OWASPCoreRuleSetRuleExclusions {
+    /** ≤100 rule tags ([a-zA-Z0-9_-/]). */
+    tags?: string[];
+    /** ≤100 rule ids. */
+    ids?: number[];
+    /** ≤100 ranges `min-max` with max > min. */
+    idRanges?: string[];
+  }
+  export interface OWASPCoreRuleSetScoreThresholds {
+    /** anomaly score that blocks a request, 1–10000, default 5. */
+    inbound?: number;
+    /** anomaly score that blocks a response, 1–10000, default 4. */
+    outbound?: number;
+  }
   export interface RateLimit {
     /** deprecated discriminator; set `local`. One of: `Global`, `Local`. */
     type?: string;
@@ -752,6 +803,29 @@ export namespace policy {
     authorization?: policy.Authorization;
     /** rejected by the guardrails. */
     extAuth?: { [key: string]: unknown };
+  }
+  export interface TrafficProtectionPolicySpec {
+    /** at least one Gateway or HTTPRoute. */
+    targetRefs: policy.TrafficProtectionTargetRef[];
+    /** default Observe (log only). One of: `Observe`, `Enforce`, `Disabled`. */
+    mode?: string;
+    /** 1–100, default 100. */
+    samplingPercentage?: number;
+    /** default: one OWASPCoreRuleSet with default settings. */
+    ruleSets?: policy.TrafficProtectionRuleSet[];
+  }
+  export interface TrafficProtectionRuleSet {
+    type: string;
+    owaspCoreRuleSet?: policy.OWASPCoreRuleSet;
+  }
+  export interface TrafficProtectionTargetRef {
+    /** gateway.networking.k8s.io. */
+    group: string;
+    /** Gateway or HTTPRoute. */
+    kind: string;
+    name: string;
+    /** a listener (Gateway) or rule name (HTTPRoute). */
+    sectionName?: string;
   }
   export interface URLRewrite {
     hostname?: policy.URLRewriteHostname;

@@ -14,6 +14,7 @@ import {
   PowerDnsBackend,
   renewalDue,
   coversExactly,
+  solverFromSettings,
   tlsSecretObject,
   type DnsBackend,
 } from "../../provider/acme/index.ts";
@@ -73,6 +74,7 @@ describe("settings", () => {
     expect(r.error?.issues[0]).toMatchObject({ path: ["dns01"], message: "dns-01 needs a DNS backend (dns01.powerdns)" });
     const ok = acmeCertificatesSchema.parse({ mode: "acme", directoryUrl: "https://ca.example/dir", email: "a@b.c", challenge: "http-01" });
     expect(ok.renewBeforeDays).toBe(30);
+    expect(solverFromSettings(ok, {})).toEqual({ ok: false, error: "challenge http-01 needs the proxy's Gateway and a cluster client to write the solver route" });
   });
 });
 
@@ -138,12 +140,15 @@ describe("dns-01", () => {
     expect(renewalDue(issued.certificatePem, notAfter - 30 * DAY).due).toBe(false);
     expect(renewalDue(issued.certificatePem, notAfter + 1).message).toMatch(/expired at/);
 
-    // Renewal reuses the account from state.
+    // Renewal reuses the account from state; the solver comes from the settings alone.
+    const renewSettings = { ...settings(pebble, "dns-01"), propagationResolvers: [pdns.dnsAddress] };
+    const built = solverFromSettings(renewSettings, {});
+    if (!built.ok) throw new Error(built.error);
     const again = await issueCertificate({
-      settings: settings(pebble, "dns-01"),
+      settings: renewSettings,
       hostnames: [hostnames[0] as string],
       account: { keyPem: issued.secrets.accountKeyPem, url: issued.accountUrl },
-      solver: createDns01Solver({ backend, resolver, pollIntervalMs: 50 }),
+      solver: built.solver,
       pollIntervalMs: 100,
     });
     expect(again.accountUrl).toBe(issued.accountUrl);

@@ -39,6 +39,8 @@ export class ManualClock implements Clock {
 
   /** Move time forward, waking sleepers in order; yields to the event loop between wakes. */
   async advance(ms: number): Promise<void> {
+    // Let already-started work reach its next sleep first.
+    await new Promise((r) => setImmediate(r));
     const target = this.t + ms;
     for (;;) {
       this.sleepers.sort((a, b) => a.at - b.at);

@@ -18,13 +18,13 @@ interface Recording {
   steps: Step[];
 }
 
-const dir = join(import.meta.dirname, "recordings");
+const dir = join(__dirname, "recordings");
 const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
 
 describe("recordings", () => {
   test("there are recordings for every observed group", () => {
     const groups = new Set(files.map((f) => (JSON.parse(readFileSync(join(dir, f), "utf8")) as Recording).object.apiVersion.split("/")[0]));
-    for (const g of ["gateway.networking.k8s.io", "gateway.envoyproxy.io", "cert-manager.io", "discovery.k8s.io", "networking.datumapis.com"]) {
+    for (const g of ["gateway.networking.k8s.io", "gateway.envoyproxy.io", "cert-manager.io", "discovery.k8s.io", "networking.datumapis.com", "externaldns.k8s.io"]) {
       expect(groups).toContain(g);
     }
   });

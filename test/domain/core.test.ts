@@ -275,3 +275,30 @@ describe("hostname claims (pure)", () => {
     expect(staleClaims(["a.example.com", "b.example.com"], ["B.example.com"])).toEqual(["a.example.com"]);
   });
 });
+
+describe("records the user must create", () => {
+  const gw = { canonicalHostname: "abc-def-12345.datum.local", addresses: ["192.0.2.1", "2001:db8::1"] };
+  it("CNAME for a subdomain, A/AAAA at the apex", async () => {
+    const { requiredDnsRecords } = await import("../../provider/core/domain/index.ts");
+    expect(requiredDnsRecords("Shop.Example.com", gw)).toEqual([{ name: "shop.example.com", type: "CNAME", values: ["abc-def-12345.datum.local"], ttl: 300 }]);
+    expect(requiredDnsRecords("example.co.uk", gw)).toEqual([
+      { name: "example.co.uk", type: "A", values: ["192.0.2.1"], ttl: 300 },
+      { name: "example.co.uk", type: "AAAA", values: ["2001:db8::1"], ttl: 300 },
+    ]);
+    expect(requiredDnsRecords("www.example.com", { addresses: ["192.0.2.1"] })).toEqual([{ name: "www.example.com", type: "A", values: ["192.0.2.1"], ttl: 300 }]);
+    expect(requiredDnsRecords("www.example.com", { addresses: [] })).toEqual([]);
+  });
+});
+
+describe("domainFact", () => {
+  it("reads listed Domain objects defensively", async () => {
+    const { domainFact } = await import("../../provider/core/domain/index.ts");
+    expect(
+      domainFact({ metadata: { name: "ex" }, spec: { domainName: "example.com" }, status: { conditions: [{ type: "Verified", status: "True" }] } }),
+    ).toEqual({ name: "ex", domainName: "example.com", verified: true });
+    expect(domainFact({ metadata: { name: "ex" }, spec: { domainName: "example.com" }, status: { conditions: [{ type: "Verified", status: "False" }] } })?.verified).toBe(false);
+    expect(domainFact({ metadata: { name: "ex" }, spec: { domainName: "example.com" }, status: { conditions: "junk" } })?.verified).toBe(false);
+    expect(domainFact({ metadata: {}, spec: { domainName: "example.com" } })).toBeUndefined();
+    expect(domainFact(null)).toBeUndefined();
+  });
+});

@@ -2,9 +2,10 @@
 // HTTP server on 127.0.0.1. NSO's multi-minute backoff runs on a virtual clock; every lookup and
 // request is real.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verificationRecords, type VerificationRecords } from "../../provider/core/domain/index.ts";
+import { verificationRecords, type DomainStatus, type VerificationRecords } from "../../provider/core/domain/index.ts";
 import {
   attemptDomainVerification,
+  runDomainVerification,
   createHttpGet,
   createResolver,
   waitForVerification,
@@ -298,5 +299,78 @@ describe("waiting on NSO's schedule", () => {
       [false, 5 * S, 10 * S],
       [true, 10 * S, 10 * S],
     ]);
+  });
+});
+
+describe("runDomainVerification (the provider as NSO's Domain controller)", () => {
+  it("marks a public suffix InvalidApex and does not wait", async () => {
+    const writes: DomainStatus[] = [];
+    const r = await runDomainVerification({ domainName: "co.uk", token: TOKEN, uid: "u", wait: true, resolver, httpGet, writeStatus: async (s) => void writes.push(s) });
+    expect(r.state).toBe("invalidApex");
+    expect(writes).toHaveLength(1);
+    expect(writes[0]?.conditions).toEqual([expect.objectContaining({ type: "ValidDomain", status: "False", reason: "InvalidApex" })]);
+  });
+
+  it("publishes the records and returns at once with waitForVerification: false", async () => {
+    const { domain } = freshDomain();
+    const writes: DomainStatus[] = [];
+    const r = await runDomainVerification({ domainName: domain, token: TOKEN, uid: "uid-x", wait: false, resolver, httpGet, writeStatus: async (s) => void writes.push(s) });
+    expect(r.state).toBe("pending");
+    expect(writes).toHaveLength(1);
+    expect(writes[0]?.verification?.dnsRecord).toEqual({ name: `datum-custom-hostname.${domain}`, type: "TXT", content: TOKEN });
+    expect(writes[0]?.verification?.httpToken.url).toBe(`http://${domain}/.well-known/datum-custom-hostname-challenge/uid-x`);
+    expect(writes[0]?.apex).toBe(false);
+  });
+
+  it("writes status after each attempt and ends verified without the scaffolding", async () => {
+    const { domain, records } = freshDomain();
+    const clock = new VirtualClock();
+    clock.at(12 * S, () => pdns.setRecord(ZONE, records.dnsRecord.name, "TXT", [txt(TOKEN)]));
+    const writes: DomainStatus[] = [];
+    const r = await runDomainVerification({
+      domainName: domain,
+      token: TOKEN,
+      uid: `uid-${seq}`,
+      generation: 1,
+      wait: true,
+      resolver,
+      httpGet: createHttpGet({ resolver }),
+      clock,
+      random: () => 0,
+      writeStatus: async (s) => void writes.push(s),
+    });
+    expect(r.state).toBe("verified");
+    // pending, then attempts at 0 s and 5 s (next due times differ), 10 s, then verified at 15 s.
+    expect(writes.map((w) => w.conditions.find((c) => c.type === "Verified")?.status)).toEqual(["False", "False", "False", "False", "True"]);
+    expect(writes[1]?.conditions.find((c) => c.type === "VerifiedDNS")).toMatchObject({ reason: "RecordNotFound", message: "TXT record not found" });
+    expect(writes[1]?.conditions.find((c) => c.type === "VerifiedHTTP")).toMatchObject({ message: "unable to establish connection with HTTP token endpoint" });
+    expect(writes[1]?.verification?.nextVerificationAttempt).toBe("2025-01-01T00:00:05Z");
+    expect(r.status.verification).toBeUndefined();
+    expect(r.status.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(["ValidDomain=True", "Verified=True"]);
+  });
+
+  it("resumes the backoff from the Verified condition of a previous run, and never re-verifies", async () => {
+    const { domain } = freshDomain();
+    const clock = new VirtualClock();
+    const first = await runDomainVerification({ domainName: domain, token: TOKEN, uid: "u", wait: false, resolver, httpGet, clock: new VirtualClock(clock.now() - 20 * M) });
+    const r = await runDomainVerification({
+      domainName: domain,
+      token: TOKEN,
+      uid: "u",
+      wait: true,
+      timeoutMs: 6 * M,
+      previousStatus: first.status,
+      resolver,
+      httpGet: createHttpGet({ resolver }),
+      clock,
+      random: () => 0,
+    });
+    expect(r.state).toBe("pending");
+    expect(clock.sleeps).toEqual([5 * M, M]);
+    const writes: DomainStatus[] = [];
+    const verified: DomainStatus = { conditions: [{ type: "Verified", status: "True", reason: "Verified", message: "Domain verification successful", lastTransitionTime: "2025-01-01T00:00:00Z" }] };
+    const again = await runDomainVerification({ domainName: domain, token: TOKEN, uid: "u", wait: true, previousStatus: verified, resolver, httpGet, writeStatus: async (s) => void writes.push(s) });
+    expect(again.state).toBe("verified");
+    expect(writes).toEqual([]);
   });
 });

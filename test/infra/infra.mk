@@ -8,7 +8,7 @@
 INFRA_DIR := test/infra
 INFRA_STATE := .local/cluster
 
-.PHONY: infra-tools infra-apt infra-k8s-provider cluster cluster-down test-infra
+.PHONY: infra-tools infra-apt infra-k8s-provider cluster cluster-down test-infra test-infra-k8s-provider
 
 infra-tools: infra-apt
 	$(INFRA_DIR)/build-tools.sh
@@ -28,3 +28,7 @@ cluster-down: $(NODE_DEP)
 
 test-infra: infra-tools node_modules/.installed $(NODE_DEP)
 	$(WITH_NODE) npx vitest run $(INFRA_DIR)
+
+# Opt-in: pulumi up with pulumi-resource-kubernetes against the local API server.
+test-infra-k8s-provider: infra-tools infra-k8s-provider node_modules/.installed $(NODE_DEP)
+	$(WITH_NODE) npx vitest run -c $(INFRA_DIR)/vitest.k8s-provider.config.ts --root .

@@ -1,7 +1,7 @@
 // pulumi up with the locally built pulumi-resource-kubernetes against the real local API server:
 // the TS program registers raw `kubernetes:*` resources (the @pulumi/kubernetes npm SDK is not a
 // dependency) through an explicit provider configured with the control plane's kubeconfig.
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getControlPlane, type ControlPlane } from "./controlplane.ts";
 import { kube } from "./kube.ts";
 import { pulumiWorkspace } from "./pulumi.ts";
@@ -24,6 +24,9 @@ describe("pulumi-resource-kubernetes against the local API server", () => {
   beforeAll(async () => {
     requireTools("pulumiResourceKubernetes");
     cp = await getControlPlane();
+  });
+  afterAll(async () => {
+    await cp?.stop();
   });
 
   it("creates and deletes a ConfigMap with pulumi up / destroy", async () => {

@@ -4,3 +4,4 @@ export * from "./verify-domain";
 export * from "./wait-verification";
 export * from "./gateway-target";
 export * from "./dns-readiness";
+export * from "./domain-verification";

@@ -3,7 +3,7 @@
  */
 import { checkAll, readConditions } from "../conditions";
 import { metaGeneration, num, obj, path } from "../json";
-import { combine, READY, type Observer } from "../readiness";
+import { combine, pending, READY, type Observer } from "../readiness";
 
 /** EndpointSlice, Service, ConfigMap, Secret, HTTPRouteFilter, ReferenceGrant: no controller to wait for. */
 export const immediatelyReady: Observer = () => READY;
@@ -12,4 +12,18 @@ export const immediatelyReady: Observer = () => READY;
 export const backendObserver: Observer = (o) => {
   const status = obj(path(o, "status"));
   return combine(checkAll(readConditions(status["conditions"]), [{ type: "Accepted", terminalReasons: new Set(["Invalid"]) }], metaGeneration(o), num(status["observedGeneration"])));
+};
+
+/**
+ * external-dns DNSEndpoint: no conditions; external-dns records status.observedGeneration once
+ * it has pushed the endpoints to the DNS provider.
+ */
+export const dnsEndpointObserver: Observer = (o) => {
+  const generation = metaGeneration(o);
+  const observed = num(path(o, "status", "observedGeneration"));
+  if (observed === undefined) return pending("not yet applied by external-dns");
+  if (generation !== undefined && observed < generation) {
+    return pending(`external-dns applied generation ${observed}, waiting for generation ${generation}`);
+  }
+  return READY;
 };

@@ -60,3 +60,19 @@ export function impliedDomainName(hostname: string): string | undefined {
   if (parts.length < 2) return undefined;
   return parts.slice(-2).join(".");
 }
+
+function record(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** Reads a Domain object as listed from the cluster; undefined when it lacks a name or domainName. */
+export function domainFact(obj: unknown): DomainFact | undefined {
+  const o = record(obj);
+  const name = record(o?.["metadata"])?.["name"];
+  const domainName = record(o?.["spec"])?.["domainName"];
+  if (typeof name !== "string" || typeof domainName !== "string") return undefined;
+  const conditions = record(o?.["status"])?.["conditions"];
+  const verified =
+    Array.isArray(conditions) && conditions.some((c) => record(c)?.["type"] === "Verified" && record(c)?.["status"] === "True");
+  return { name, domainName, verified };
+}

@@ -7,3 +7,4 @@ export * from "./registrable";
 export * from "./outcomes";
 export * from "./status";
 export * from "./claims";
+export * from "./dns-records";

@@ -1,4 +1,4 @@
-import { fieldError, type ScopedFieldError } from "../errors";
+import { fieldError, goQuote, type ScopedFieldError } from "../errors";
 import { key } from "../path";
 import { fqdnErrors } from "./names";
 
@@ -129,7 +129,7 @@ export interface GoURL {
   opaque: string;
   /** Present when the URL had an `@` in its authority. */
   user?: { username: string; password?: string };
-  /** host[:port] exactly as written (brackets kept for IPv6). */
+  /** host[:port] as Go keeps it: unescaped, brackets kept for IPv6. */
   host: string;
   path: string;
   rawQuery: string;
@@ -139,72 +139,257 @@ export interface GoURL {
 
 export type GoURLResult = { ok: true; url: GoURL } | { ok: false; error: string };
 
-function goQuote(s: string): string {
-  return JSON.stringify(s);
+/*
+ * A port of Go 1.26 net/url.Parse (the parser NSO's webhooks run), including its error texts.
+ * Go works on bytes; the characters that matter here are all ASCII.
+ */
+
+type GoEncoding = "host" | "zone" | "userPassword" | "path" | "fragment";
+
+/** ASCII characters Go's encoding table lets stand unescaped in a host or zone. */
+const HOST_CHARS = /^[A-Za-z0-9!"$&'()*+,\-.:;<=>[\]_~]$/;
+
+function isHex(c: string | undefined): boolean {
+  return c !== undefined && /^[0-9a-fA-F]$/.test(c);
+}
+
+function escapeError(s: string): { error: string } {
+  return { error: `invalid URL escape ${goQuote(s)}` };
+}
+
+/** Go's url.unescape: validates `%XX` (host/zone rules too) and decodes them as bytes. */
+function unescape(s: string, mode: GoEncoding): string | { error: string } {
+  let escapes = 0;
+  for (let i = 0; i < s.length; ) {
+    const c = s[i] as string;
+    if (c === "%") {
+      escapes++;
+      if (i + 2 >= s.length || !isHex(s[i + 1]) || !isHex(s[i + 2])) return escapeError(s.slice(i, i + 3));
+      const hex = s.slice(i, i + 3);
+      const v = parseInt(hex.slice(1), 16);
+      // In a host only non-ASCII bytes may be escaped; %25 introduces an IPv6 zone.
+      if (mode === "host" && v < 0x80 && hex !== "%25") return escapeError(hex);
+      // A zone may escape only what it could have written directly (or a space).
+      if (mode === "zone" && hex !== "%25" && v !== 0x20 && !(v < 0x80 && HOST_CHARS.test(String.fromCharCode(v)))) return escapeError(hex);
+      i += 3;
+    } else {
+      if ((mode === "host" || mode === "zone") && c.charCodeAt(0) < 0x80 && !HOST_CHARS.test(c)) {
+        return { error: `invalid character ${goQuote(c)} in host name` };
+      }
+      i++;
+    }
+  }
+  if (escapes === 0) return s;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "%") {
+      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      const cp = s.codePointAt(i) as number;
+      if (cp > 0xffff) i++;
+      bytes.push(...Buffer.from(String.fromCodePoint(cp), "utf8"));
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+function validOptionalPort(port: string): boolean {
+  return port === "" || /^:[0-9]*$/.test(port);
+}
+
+/** Go accepts '@' inside userinfo (the last '@' separates it from the host). */
+function validUserinfo(s: string): boolean {
+  return /^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(s);
+}
+
+type Step<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** net/netip.ParseAddr, with its error texts, for the inside of `[...]`. */
+function parseAddrError(input: string, msg: string, at?: string): { ok: false; error: string } {
+  return { ok: false, error: `ParseAddr(${goQuote(input)}): ${msg}${at ? ` (at ${goQuote(at)})` : ""}` };
+}
+
+function netipParseIPv4Fields(input: string, s: string): Step<true> {
+  let val = 0;
+  let pos = 0;
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] as string;
+    if (c >= "0" && c <= "9") {
+      if (digits === 1 && val === 0) return parseAddrError(input, "IPv4 field has octet with leading zero");
+      val = val * 10 + Number(c);
+      digits++;
+      if (val > 255) return parseAddrError(input, "IPv4 field has value >255");
+    } else if (c === ".") {
+      if (i === 0 || i === s.length - 1 || s[i - 1] === ".") return parseAddrError(input, "IPv4 field must have at least one digit", s.slice(i));
+      if (pos === 3) return parseAddrError(input, "IPv4 address too long");
+      pos++;
+      val = 0;
+      digits = 0;
+    } else {
+      return parseAddrError(input, "unexpected character", s.slice(i));
+    }
+  }
+  if (pos < 3) return parseAddrError(input, "IPv4 address too short");
+  return { ok: true, value: true };
+}
+
+/** Returns whether the address is IPv4 (ParseAddr's Is4), or ParseAddr's error. */
+function netipParseAddr(input: string): Step<{ is4: boolean }> {
+  for (const c of input) {
+    if (c === ".") {
+      const r = netipParseIPv4Fields(input, input);
+      return r.ok ? { ok: true, value: { is4: true } } : r;
+    }
+    if (c === ":") {
+      const r = netipParseIPv6(input);
+      return r.ok ? { ok: true, value: { is4: false } } : r;
+    }
+    if (c === "%") return parseAddrError(input, "missing IPv6 address");
+  }
+  return parseAddrError(input, "unable to parse IP");
+}
+
+function netipParseIPv6(input: string): Step<true> {
+  let s = input;
+  const pct = s.indexOf("%");
+  let zone = "";
+  if (pct >= 0) {
+    zone = s.slice(pct + 1);
+    s = s.slice(0, pct);
+    if (zone === "") return parseAddrError(input, "zone must be a non-empty string");
+  }
+  let ellipsis = -1;
+  if (s.startsWith("::")) {
+    ellipsis = 0;
+    s = s.slice(2);
+    if (s === "") return { ok: true, value: true };
+  }
+  let i = 0;
+  while (i < 16) {
+    let off = 0;
+    let acc = 0;
+    for (; off < s.length; off++) {
+      const c = s[off] as string;
+      if (!isHex(c)) break;
+      acc = acc * 16 + parseInt(c, 16);
+      if (off > 3) return parseAddrError(input, "each group must have 4 or less digits", s);
+      if (acc > 0xffff) return parseAddrError(input, "IPv6 field has value >=2^16", s);
+    }
+    if (off === 0) return parseAddrError(input, "each colon-separated field must have at least one digit", s);
+    if (off < s.length && s[off] === ".") {
+      if (ellipsis < 0 && i !== 12) return parseAddrError(input, "embedded IPv4 address must replace the final 2 fields of the address", s);
+      if (i + 4 > 16) return parseAddrError(input, "too many hex fields to fit an embedded IPv4 at the end of the address", s);
+      const v4 = netipParseIPv4Fields(input, s);
+      if (!v4.ok) return v4;
+      s = "";
+      i += 4;
+      break;
+    }
+    i += 2;
+    s = s.slice(off);
+    if (s === "") break;
+    if (s[0] !== ":") return parseAddrError(input, "unexpected character, want colon", s);
+    if (s.length === 1) return parseAddrError(input, "colon must be followed by more characters", s);
+    s = s.slice(1);
+    if (s[0] === ":") {
+      if (ellipsis >= 0) return parseAddrError(input, "multiple :: in address", s);
+      ellipsis = i;
+      s = s.slice(1);
+      if (s === "") break;
+    }
+  }
+  if (s !== "") return parseAddrError(input, "trailing garbage after address", s);
+  if (i < 16 && ellipsis < 0) return parseAddrError(input, "address string too short");
+  if (i >= 16 && ellipsis >= 0) return parseAddrError(input, "the :: must expand to at least one field of zeros");
+  return { ok: true, value: true };
+}
+
+/** Go's parseHost: bracketed IPv6 literals (with RFC 6874 zones) or a name with an optional port. */
+function parseHost(scheme: string, host: string): Step<string> {
+  const open = host.lastIndexOf("[");
+  if (open > 0) return { ok: false, error: "invalid IP-literal" };
+  if (open === 0) {
+    const close = host.lastIndexOf("]");
+    if (close < 0) return { ok: false, error: "missing ']' in host" };
+    const colonPort = host.slice(close + 1);
+    if (!validOptionalPort(colonPort)) return { ok: false, error: `invalid port ${goQuote(colonPort)} after host` };
+    const hostname = host.slice(1, close);
+    let unescaped: string;
+    const zoneAt = hostname.indexOf("%25");
+    if (zoneAt >= 0) {
+      const hostPart = unescape(hostname.slice(0, zoneAt), "host");
+      if (typeof hostPart !== "string") return { ok: false, ...hostPart };
+      const zonePart = unescape(hostname.slice(zoneAt), "zone");
+      if (typeof zonePart !== "string") return { ok: false, ...zonePart };
+      unescaped = hostPart + zonePart;
+    } else {
+      const h = unescape(hostname, "host");
+      if (typeof h !== "string") return { ok: false, ...h };
+      unescaped = h;
+    }
+    // Only an IPv6 address may be bracketed (an IPv4-mapped one is fine).
+    const addr = netipParseAddr(unescaped);
+    if (!addr.ok) return { ok: false, error: `invalid host: ${addr.error}` };
+    if (addr.value.is4) return { ok: false, error: "invalid IP-literal" };
+    return { ok: true, value: `[${unescaped}]${colonPort}` };
+  }
+  const first = host.indexOf(":");
+  if (first >= 0) {
+    // Since Go 1.26 an http(s) host may hold only one colon (GODEBUG urlstrictcolons=1).
+    const at = scheme === "http" || scheme === "https" ? first : host.lastIndexOf(":");
+    const colonPort = host.slice(at);
+    if (!validOptionalPort(colonPort)) return { ok: false, error: `invalid port ${goQuote(colonPort)} after host` };
+  }
+  const h = unescape(host, "host");
+  return typeof h === "string" ? { ok: true, value: h } : { ok: false, ...h };
+}
+
+function parseAuthority(scheme: string, authority: string): Step<{ user?: GoURL["user"]; host: string }> {
+  const at = authority.lastIndexOf("@");
+  const host = parseHost(scheme, at < 0 ? authority : authority.slice(at + 1));
+  if (!host.ok) return host;
+  if (at < 0) return { ok: true, value: { host: host.value } };
+  const userinfo = authority.slice(0, at);
+  if (!validUserinfo(userinfo)) return { ok: false, error: "net/url: invalid userinfo" };
+  const colon = userinfo.indexOf(":");
+  const username = unescape(colon < 0 ? userinfo : userinfo.slice(0, colon), "userPassword");
+  if (typeof username !== "string") return { ok: false, ...username };
+  if (colon < 0) return { ok: true, value: { user: { username }, host: host.value } };
+  const password = unescape(userinfo.slice(colon + 1), "userPassword");
+  if (typeof password !== "string") return { ok: false, ...password };
+  return { ok: true, value: { user: { username, password }, host: host.value } };
 }
 
 function fail(raw: string, msg: string): GoURLResult {
   return { ok: false, error: `parse ${goQuote(raw)}: ${msg}` };
 }
 
-function unescape(s: string, mode: "host" | "path" | "userinfo" | "fragment"): string | { error: string } {
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i] as string;
-    if (c === "%") {
-      const hex = s.slice(i + 1, i + 3);
-      if (!/^[0-9a-fA-F]{2}$/.test(hex)) {
-        let bad = s.slice(i, i + 3);
-        if (bad.length > 3) bad = bad.slice(0, 3);
-        return { error: `invalid URL escape ${goQuote(bad)}` };
-      }
-      out += String.fromCharCode(parseInt(hex, 16));
-      i += 2;
-      continue;
-    }
-    if (mode === "host" && c.charCodeAt(0) < 0x80 && shouldEscapeHost(c)) {
-      return { error: `invalid character ${goQuote(c)} in host name` };
-    }
-    out += c;
-  }
-  return out;
-}
-
-function shouldEscapeHost(c: string): boolean {
-  if (/[A-Za-z0-9]/.test(c)) return false;
-  return !"-_.~!$&'()*+,;=:[]<>\"".includes(c);
-}
-
-function validOptionalPort(port: string): boolean {
-  if (port === "") return true;
-  if (port[0] !== ":") return false;
-  return /^[0-9]*$/.test(port.slice(1));
-}
-
-function validUserinfo(s: string): boolean {
-  return /^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(s);
-}
-
-/** Go's url.Parse (not ParseRequestURI), close enough for the messages NSO reports. */
+/**
+ * Go's url.Parse (not ParseRequestURI). Like Go, it parses the part before `#` first (its errors
+ * quote only that part), then the fragment (whose errors quote the whole string).
+ */
 export function parseGoURL(raw: string): GoURLResult {
+  const hash = raw.indexOf("#");
+  const parsed = parseBeforeFragment(hash >= 0 ? raw.slice(0, hash) : raw);
+  if (!parsed.ok || hash < 0) return parsed;
+  const f = unescape(raw.slice(hash + 1), "fragment");
+  if (typeof f !== "string") return fail(raw, f.error);
+  parsed.url.fragment = f;
+  return parsed;
+}
+
+function parseBeforeFragment(raw: string): GoURLResult {
   if (/[\x00-\x1f\x7f]/.test(raw)) return fail(raw, "net/url: invalid control character in URL");
-  let rest = raw;
-  let fragment = "";
-  const hash = rest.indexOf("#");
-  if (hash >= 0) {
-    const f = unescape(rest.slice(hash + 1), "fragment");
-    if (typeof f !== "string") return fail(raw, f.error);
-    fragment = f;
-    rest = rest.slice(0, hash);
-  }
-  const u: GoURL = { scheme: "", opaque: "", host: "", path: "", rawQuery: "", forceQuery: false, fragment };
-  if (rest === "*") {
+  const u: GoURL = { scheme: "", opaque: "", host: "", path: "", rawQuery: "", forceQuery: false, fragment: "" };
+  if (raw === "*") {
     u.path = "*";
     return { ok: true, url: u };
   }
-  // scheme
-  for (let i = 0; i < rest.length; i++) {
-    const c = rest[i] as string;
+  let rest = raw;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i] as string;
     if (/[A-Za-z]/.test(c)) continue;
     if (/[0-9+\-.]/.test(c)) {
       if (i === 0) break;
@@ -212,12 +397,12 @@ export function parseGoURL(raw: string): GoURLResult {
     }
     if (c === ":") {
       if (i === 0) return fail(raw, "missing protocol scheme");
-      u.scheme = rest.slice(0, i).toLowerCase();
-      rest = rest.slice(i + 1);
+      u.scheme = raw.slice(0, i).toLowerCase();
+      rest = raw.slice(i + 1);
     }
     break;
   }
-  if (rest.endsWith("?") && rest.split("?").length === 2) {
+  if (rest.endsWith("?") && rest.indexOf("?") === rest.length - 1) {
     u.forceQuery = true;
     rest = rest.slice(0, -1);
   } else {
@@ -229,52 +414,24 @@ export function parseGoURL(raw: string): GoURLResult {
   }
   if (!rest.startsWith("/")) {
     if (u.scheme !== "") {
+      // A rootless path after a scheme is opaque.
       u.opaque = rest;
       return { ok: true, url: u };
     }
-    const seg = rest.split("/")[0] as string;
-    if (seg.includes(":")) return fail(raw, "first path segment in URL cannot contain colon");
+    if ((rest.split("/")[0] as string).includes(":")) return fail(raw, "first path segment in URL cannot contain colon");
   }
-  if (rest.startsWith("//") && (u.scheme !== "" || !rest.startsWith("///"))) {
+  if ((u.scheme !== "" || !rest.startsWith("///")) && rest.startsWith("//")) {
     let authority = rest.slice(2);
+    rest = "";
     const slash = authority.indexOf("/");
     if (slash >= 0) {
       rest = authority.slice(slash);
       authority = authority.slice(0, slash);
-    } else {
-      rest = "";
     }
-    const at = authority.lastIndexOf("@");
-    let hostPart = authority;
-    if (at >= 0) {
-      const userinfo = authority.slice(0, at);
-      hostPart = authority.slice(at + 1);
-      if (!validUserinfo(userinfo)) return fail(raw, "net/url: invalid userinfo");
-      const colon = userinfo.indexOf(":");
-      const name = unescape(colon >= 0 ? userinfo.slice(0, colon) : userinfo, "userinfo");
-      if (typeof name !== "string") return fail(raw, name.error);
-      u.user = { username: name };
-      if (colon >= 0) {
-        const pw = unescape(userinfo.slice(colon + 1), "userinfo");
-        if (typeof pw !== "string") return fail(raw, pw.error);
-        u.user.password = pw;
-      }
-    }
-    if (hostPart.startsWith("[")) {
-      const end = hostPart.lastIndexOf("]");
-      if (end < 0) return fail(raw, "missing ']' in host");
-      const colonPort = hostPart.slice(end + 1);
-      if (!validOptionalPort(colonPort)) return fail(raw, `invalid port ${goQuote(colonPort)} after host`);
-    } else {
-      const c = hostPart.lastIndexOf(":");
-      if (c >= 0) {
-        const colonPort = hostPart.slice(c);
-        if (!validOptionalPort(colonPort)) return fail(raw, `invalid port ${goQuote(colonPort)} after host`);
-      }
-    }
-    const h = unescape(hostPart, "host");
-    if (typeof h !== "string") return fail(raw, h.error);
-    u.host = h;
+    const a = parseAuthority(u.scheme, authority);
+    if (!a.ok) return fail(raw, a.error);
+    u.host = a.value.host;
+    if (a.value.user) u.user = a.value.user;
   }
   const p = unescape(rest, "path");
   if (typeof p !== "string") return fail(raw, p.error);
@@ -282,25 +439,27 @@ export function parseGoURL(raw: string): GoURLResult {
   return { ok: true, url: u };
 }
 
+/** Go's url splitHostPort: a trailing `:digits` is the port; brackets around the rest are dropped. */
+function splitURLHostPort(hostPort: string): { host: string; port: string } {
+  let host = hostPort;
+  let port = "";
+  const colon = host.lastIndexOf(":");
+  if (colon >= 0 && validOptionalPort(host.slice(colon))) {
+    port = host.slice(colon + 1);
+    host = host.slice(0, colon);
+  }
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  return { host, port };
+}
+
 /** url.URL.Hostname(): host without port or IPv6 brackets. */
 export function urlHostname(u: GoURL): string {
-  const h = u.host;
-  if (h.startsWith("[")) {
-    const end = h.indexOf("]");
-    return end >= 0 ? h.slice(1, end) : h.slice(1);
-  }
-  const c = h.lastIndexOf(":");
-  return c >= 0 ? h.slice(0, c) : h;
+  return splitURLHostPort(u.host).host;
 }
 
 /** url.URL.Port(): the digits after the host's colon, or "". */
 export function urlPort(u: GoURL): string {
-  const h = u.host;
-  const start = h.startsWith("[") ? h.indexOf("]") + 1 : 0;
-  const c = h.indexOf(":", start);
-  if (c < 0) return "";
-  const port = h.slice(c + 1);
-  return /^[0-9]*$/.test(port) ? port : "";
+  return splitURLHostPort(u.host).port;
 }
 
 /**

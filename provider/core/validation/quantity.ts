@@ -105,8 +105,11 @@ function interpretSuffix(s: string): { base: 10 | 2; exponent: number; format: Q
   const bin = BINARY_SUFFIXES.get(s);
   if (bin !== undefined) return { base: 2, exponent: bin, format: "BinarySI" };
   if (s.length > 1 && (s[0] === "e" || s[0] === "E") && /^[+-]?[0-9]+$/.test(s.slice(1))) {
-    const exponent = Number(s.slice(1));
-    if (Number.isSafeInteger(exponent) && Math.abs(exponent) <= 2147483647) return { base: 10, exponent, format: "DecimalExponent" };
+    // Go parses the exponent as int64 and then truncates it to int32.
+    const parsed = BigInt(s.slice(1));
+    if (parsed < -(1n << 63n) || parsed > MAX_INT64) return undefined;
+    const exponent = Number(BigInt.asIntN(32, parsed));
+    return { base: 10, exponent, format: "DecimalExponent" };
   }
   return undefined;
 }
@@ -160,12 +163,15 @@ export function parseQuantity(input: string): QuantityResult {
 
   const fast = fastPath(parts, suffix);
   // Off the fast path the number is re-read as a decimal, which needs at least one digit.
-  if (!fast.taken && !parts.digits) return { ok: false, error: "quantities must have a numeric part" };
+  if (!fast.taken && !parts.digits) return { ok: false, error: "unable to parse numeric part of quantity" };
   const mantissa = BigInt(parts.num + parts.denom);
   // nanos = mantissa × 10^(9 - len(denom)) × (10^e or 2^e), rounded up when finer than 1n.
   let numerator = mantissa;
   let denominator = 1n;
-  const decimalShift = 9 - parts.denom.length + (suffix.base === 10 ? suffix.exponent : 0);
+  // Exponents beyond ±1000 are clamped: such values already compare as huge (or round up to 1n), and
+  // the exact power would cost unbounded time and memory.
+  const exponent = Math.max(-1000, Math.min(1000, suffix.exponent));
+  const decimalShift = 9 - parts.denom.length + (suffix.base === 10 ? exponent : 0);
   if (decimalShift >= 0) numerator *= 10n ** BigInt(decimalShift);
   else denominator = 10n ** BigInt(-decimalShift);
   if (suffix.base === 2) numerator *= 1n << BigInt(suffix.exponent);

@@ -3,3 +3,4 @@
 export { BackendTrafficPolicy, type BackendTrafficPolicyArgs } from "./backendtrafficpolicy";
 export { HTTPRouteFilter, type HTTPRouteFilterArgs } from "./httproutefilter";
 export { SecurityPolicy, type SecurityPolicyArgs } from "./securitypolicy";
+export { TrafficProtectionPolicy, type TrafficProtectionPolicyArgs } from "./trafficprotectionpolicy";

@@ -1,0 +1,2 @@
+import { bench, describe } from "vitest";
+describe("x", () => { bench("y", () => {}); });
