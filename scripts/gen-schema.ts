@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import * as guardrailConfig from "../provider/core/config";
 import * as backendtrafficpolicy from "../provider/core/models/backendtrafficpolicy";
 import * as domain from "../provider/core/models/domain";
 import * as envoygateway from "../provider/core/models/envoygateway";
@@ -17,6 +18,7 @@ import * as httpproxy from "../provider/core/models/httpproxy";
 import * as httproutefilter from "../provider/core/models/httproutefilter";
 import * as meta from "../provider/core/models/meta";
 import * as securitypolicy from "../provider/core/models/securitypolicy";
+import * as renderSettings from "../provider/core/render/settings";
 import * as trafficprotectionpolicy from "../provider/core/models/trafficprotectionpolicy";
 import { engineSettingsSchema } from "../provider/lifecycle/settings";
 import { SECRET_CONFIG_KEYS } from "../provider/plugin/config";
@@ -42,6 +44,9 @@ const MODEL_FILES: readonly ModelFile[] = [
   { module: "policy", exports: backendtrafficpolicy },
   { module: "policy", exports: httproutefilter },
   { module: "policy", exports: trafficprotectionpolicy },
+  // Provider settings: the guardrail limits and the WAF filter are typed objects of the Provider.
+  { module: "index", exports: guardrailConfig },
+  { module: "index", exports: renderSettings },
 ];
 
 export interface ResourceDef {

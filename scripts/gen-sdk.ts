@@ -319,6 +319,7 @@ function providerClass(schema: PackageSchema): string {
   return `${GENERATED_HEADER}
 
 import * as pulumi from "@pulumi/pulumi";
+import type * as inputs from "./types/input";
 import * as utilities from "./utilities";
 
 ${doc(`${schema.provider.description}\n\nPass it as the \`provider\` option of datum resources; one per target cluster.`, "")}export class Provider extends pulumi.ProviderResource {
@@ -350,6 +351,8 @@ function dynamicSettingsType(schema: PackageSchema): string {
     fields += `  ${propName(name)}?: ${tsType(spec, "output")};\n`;
   }
   return `${GENERATED_HEADER}
+
+import type * as outputs from "../types/output";
 
 /** Per-resource settings of the dynamic adapter: the native provider's configuration keys. */
 export interface DynamicSettings {

@@ -6,7 +6,7 @@
  */
 import type { Clock } from "../kube/clock";
 import type { KubeError } from "../kube/errors";
-import { describeRef, refKey, refOf, type KubeObject, type ObjectQuery, type ObjectRef } from "../kube/types";
+import { describeRef, labelSelector, refOf, type KubeObject, type ObjectQuery, type ObjectRef } from "../kube/types";
 import type { ReflectHandlers, ReflectOptions, Reflection } from "../kube/watch";
 import { readAwaitAnnotations } from "./annotations";
 import { DEFAULT_OBSERVE_CONTEXT, failed, READY, type ObserveContext, type Observer, type Readiness } from "./readiness";
@@ -184,23 +184,19 @@ export async function awaitReady(objects: readonly KubeObject[], opts: AwaitOpti
       finish({ status: "aborted", message: `cancelled while waiting for:\n${pendingText()}`, pending: pendingReports(), ...common() });
     opts.signal?.addEventListener("abort", onAbort, { once: true });
 
-    for (const t of tracked) {
-      if (t.readiness.state === "ready") continue;
-      const gone = (): void => {
+    for (const group of watchGroups(tracked.filter((t) => t.readiness.state !== "ready"))) {
+      const byName = new Map(group.members.map((t) => [t.ref.name, t]));
+      const gone = (t: Tracked): void => {
+        if (t.readiness.state === "failed") return;
         t.readiness = failed("deleted while waiting for it to become ready");
         report(t);
         check();
       };
-      const query: ObjectQuery = {
-        apiVersion: t.ref.apiVersion,
-        kind: t.ref.kind,
-        ...(t.ref.namespace ? { namespace: t.ref.namespace } : {}),
-        fieldSelector: `metadata.name=${t.ref.name}`,
-      };
       const handlers: ReflectHandlers = {
         onChange: (type, o) => {
-          if (settled || o.metadata.name !== t.ref.name) return;
-          if (type === "DELETED") gone();
+          const t = byName.get(o.metadata.name);
+          if (settled || t === undefined) return;
+          if (type === "DELETED") gone(t);
           else {
             update(t, o);
             check();
@@ -208,14 +204,15 @@ export async function awaitReady(objects: readonly KubeObject[], opts: AwaitOpti
         },
         onSync: (items) => {
           if (settled) return;
-          if (!items.some((i) => i.metadata.name === t.ref.name)) gone();
+          const present = new Set(items.map((i) => i.metadata.name));
+          for (const t of group.members) if (!present.has(t.ref.name)) gone(t);
         },
         onError: (e, willRetry) => {
           if (settled || willRetry) return;
-          finish({ status: "error", message: `${describeRef(t.ref)}: watching for readiness failed: ${e.message}`, error: e, ...common() });
+          finish({ status: "error", message: `${describeRef(group.members[0]!.ref)}: watching for readiness failed: ${e.message}`, error: e, ...common() });
         },
       };
-      reflections.push(opts.client.reflect(query, handlers, { signal: stop.signal }));
+      reflections.push(opts.client.reflect(group.query, handlers, { signal: stop.signal }));
     }
 
     // Deadline loop: sleep until the earliest pending deadline, then judge.
@@ -246,4 +243,43 @@ export async function awaitReady(objects: readonly KubeObject[], opts: AwaitOpti
       }
     })();
   });
+}
+
+interface WatchGroup {
+  readonly query: ObjectQuery;
+  readonly members: readonly Tracked[];
+}
+
+/**
+ * One watch per object is simple but costs a connection each. Objects of one kind in one
+ * namespace share a watch when they share labels (rendered objects all carry their source
+ * labels), selected by those labels; otherwise each object is watched by name.
+ */
+function watchGroups(pendingObjects: readonly Tracked[]): WatchGroup[] {
+  const byKind = new Map<string, Tracked[]>();
+  for (const t of pendingObjects) {
+    const k = `${t.ref.apiVersion}|${t.ref.kind}|${t.ref.namespace ?? ""}`;
+    byKind.set(k, [...(byKind.get(k) ?? []), t]);
+  }
+  const groups: WatchGroup[] = [];
+  for (const members of byKind.values()) {
+    const first = members[0]!;
+    const base = { apiVersion: first.ref.apiVersion, kind: first.ref.kind, ...(first.ref.namespace ? { namespace: first.ref.namespace } : {}) };
+    const shared = members.length > 1 ? sharedLabels(members.map((t) => t.latest.metadata.labels ?? {})) : {};
+    if (Object.keys(shared).length > 0) {
+      groups.push({ query: { ...base, labelSelector: labelSelector(shared) }, members });
+    } else {
+      for (const t of members) groups.push({ query: { ...base, fieldSelector: `metadata.name=${t.ref.name}` }, members: [t] });
+    }
+  }
+  return groups;
+}
+
+function sharedLabels(all: readonly Readonly<Record<string, string>>[]): Record<string, string> {
+  const [head, ...rest] = all;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(head ?? {})) {
+    if (rest.every((l) => l[k] === v)) out[k] = v;
+  }
+  return out;
 }

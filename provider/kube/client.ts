@@ -6,13 +6,13 @@
 import type { Clock } from "./clock";
 import { type InstallHint } from "./crd-hints";
 import { Discovery, type ResourceInfo } from "./discovery";
-import { AbortedError, isKubeError, KubeApiError, type ErrorSubject, type KubeError, type Verb } from "./errors";
+import { AbortedError, DeadlineExceededError, isKubeError, KubeApiError, type ErrorSubject, type KubeError, type Verb } from "./errors";
 import { loadKubeConfig, type KubeConfigSource, type LoadedKubeConfig } from "./kubeconfig";
 import type { ApiMetrics } from "./metrics";
-import { reasonText, type RetryPolicy } from "./retry";
+import { isTimeoutReason, reasonText, type RetryPolicy } from "./retry";
 import { KubeTransport, type TransportOptions, type TransportRequest } from "./transport";
-import { asKubeObject, describeRef, splitApiVersion, type KubeObject, type ObjectQuery, type ObjectRef } from "./types";
-import { readWatchStream, reflect, type ListWatchSource, type ObjectList, type ReflectHandlers, type ReflectOptions, type Reflection, type WatchEnd, type WatchEvent, type WatchOptions } from "./watch";
+import { asKubeObject, describeRef, type KubeObject, type ObjectQuery, type ObjectRef } from "./types";
+import { readWatchStream, reflect, type ListWatchSource, type ObjectList, type ReflectOptions, type Reflection, type ReflectHandlers, type WatchEnd, type WatchEvent, type WatchOptions } from "./watch";
 
 export interface KubeClientOptions {
   /** SSA field manager (default "pulumi-datum"). */
@@ -27,6 +27,8 @@ export interface KubeClientOptions {
   readonly random?: () => number;
   readonly requestTimeoutMs?: number;
   readonly installHints?: readonly InstallHint[];
+  /** Namespace for namespaced objects that name none (default: the context's, else "default"). */
+  readonly defaultNamespace?: string;
 }
 
 export interface CallOptions {
@@ -98,7 +100,7 @@ export class KubeClient implements ListWatchSource {
     this.transport = new KubeTransport(config, t);
     this.clock = this.transport.clock;
     this.discovery = new Discovery(this.transport, options.installHints);
-    this.defaultNamespace = config.defaultNamespace;
+    this.defaultNamespace = options.defaultNamespace ?? config.defaultNamespace;
     this.fieldManager = options.fieldManager ?? "pulumi-datum";
     this.server = config.server;
   }
@@ -234,40 +236,65 @@ export class KubeClient implements ListWatchSource {
     return outcome;
   }
 
-  /** Resolves once the object does not exist (404 or a DELETED event). */
+  /**
+   * Resolves once the object does not exist (404, a DELETED event, or a different UID under
+   * the same name: a re-created object is not the one we were waiting for).
+   */
   async waitUntilGone(ref: ObjectRef, opts: CallOptions = {}): Promise<void> {
     const signal = this.deadlineSignal(opts);
     const subject = this.subjectOf(ref);
     // The cheap common case: no finalizers, already gone.
     const now = await this.get(ref, signal ? { signal } : {});
     if (now === undefined) return;
+    const uid = now.metadata.uid;
+    let last: KubeObject = now;
+    const same = (o: KubeObject): boolean => o.metadata.name === ref.name && (uid === undefined || o.metadata.uid === uid);
     const stop = new AbortController();
     const all = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
-    await new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const finish = (err?: KubeError): void => {
-        if (settled) return;
-        settled = true;
-        r.stop();
-        if (err) reject(err);
-        else resolve();
-      };
-      const handlers: ReflectHandlers = {
-        onChange: (type, obj) => {
-          if (type === "DELETED" && obj.metadata.name === ref.name) finish();
-        },
-        onSync: (items) => {
-          if (!items.some((i) => i.metadata.name === ref.name)) finish();
-        },
-        onError: (e, willRetry) => {
-          if (!willRetry) finish(e);
-        },
-      };
-      const r = this.reflect(this.nameQuery(ref), handlers, { signal: all });
-      all.addEventListener("abort", () => finish(new AbortedError("delete", subject, all.reason === stop.signal.reason ? "stopped" : reasonText(signal))), { once: true });
-      r.done.catch((e: unknown) => finish(isKubeError(e) ? e : new AbortedError("delete", subject, String(e))));
-    });
-    stop.abort();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let settled = false;
+        const finish = (err?: KubeError): void => {
+          if (settled) return;
+          settled = true;
+          r.stop();
+          if (err) reject(err);
+          else resolve();
+        };
+        const r = this.reflect(
+          this.nameQuery(ref),
+          {
+            onChange: (type, obj) => {
+              if (!same(obj)) return;
+              if (type === "DELETED") finish();
+              else last = obj;
+            },
+            onSync: (items) => {
+              if (!items.some(same)) finish();
+            },
+            onError: (e, willRetry) => {
+              if (!willRetry) finish(e);
+            },
+          },
+          { signal: all },
+        );
+        all.addEventListener(
+          "abort",
+          () => {
+            if (isTimeoutReason(signal?.reason)) {
+              const finalizers = Array.isArray(last.metadata["finalizers"]) ? (last.metadata["finalizers"] as unknown[]).map(String) : [];
+              finish(new DeadlineExceededError("delete", subject, 1, undefined, finalizers.length > 0 ? `finalizers ${finalizers.join(", ")} to be removed` : "the object to disappear"));
+            } else {
+              finish(new AbortedError("delete", subject, reasonText(signal)));
+            }
+          },
+          { once: true },
+        );
+        r.done.catch((e: unknown) => finish(isKubeError(e) ? e : new AbortedError("delete", subject, String(e))));
+      });
+    } finally {
+      stop.abort();
+    }
   }
 
   /** One watch stream from a resourceVersion; see reflect() for the self-healing version. */

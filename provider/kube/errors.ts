@@ -93,9 +93,18 @@ export class TransportError extends KubeError {
 /** Retries ran out of time: the operation deadline passed before a success. */
 export class DeadlineExceededError extends KubeError {
   readonly errorKind = "deadline" as const;
-  constructor(verb: Verb, subject: ErrorSubject, readonly attempts: number, readonly lastError: KubeError | undefined) {
+  constructor(
+    verb: Verb,
+    subject: ErrorSubject,
+    readonly attempts: number,
+    readonly lastError: KubeError | undefined,
+    /** What was being waited for, when it was not a request (e.g. finalizers during a delete). */
+    readonly waitingFor?: string,
+  ) {
     super(
-      `${verb} ${subjectText(subject)}: deadline exceeded after ${attempts} attempt(s)${lastError ? `; last error: ${lastError.message}` : ""}`,
+      waitingFor !== undefined
+        ? `${verb} ${subjectText(subject)}: deadline exceeded while waiting for ${waitingFor}`
+        : `${verb} ${subjectText(subject)}: deadline exceeded after ${attempts} attempt(s)${lastError ? `; last error: ${lastError.message}` : ""}`,
       verb,
       subject,
     );

@@ -59,8 +59,20 @@ export function decodeConfig(raw: Record<string, unknown> | undefined): DecodedC
     }
     input[k] = coerce(k, v);
     if (SECRET_CONFIG_KEYS.includes(k)) wire.secrets.addPath([k], input[k]);
+    if (k === "kubeconfig" && typeof input[k] === "string") for (const c of kubeconfigCredentials(input[k])) wire.secrets.addValue(c);
   }
   return { input, unknownKeys, secrets: wire.secrets, problems: wire.problems };
+}
+
+const CREDENTIAL_KEYS = "token|client-key-data|client-certificate-data|password|id-token|refresh-token|access-token";
+const CREDENTIAL = new RegExp(`(?:^|[\\s{,"])(?:${CREDENTIAL_KEYS})"?\\s*:\\s*"?([^\\s",}]+)`, "gm");
+
+/**
+ * The credentials inside kubeconfig contents: an API error may quote a token on its own, without
+ * the rest of the document, and it must be redacted there too.
+ */
+export function kubeconfigCredentials(text: string): string[] {
+  return [...text.matchAll(CREDENTIAL)].map((m) => m[1] ?? "").filter((c) => c.length >= 4);
 }
 
 /** `ConfigureRequest.variables` uses fully qualified keys (`datum:config:kubeconfig`). */

@@ -86,6 +86,7 @@ export class DatumProviderService {
   private settings: EngineSettings | undefined;
   private unknownConfigKeys: string[] = [];
   private configSecrets = new SecretSet();
+  private configSecretValues = new SecretSet();
   private lifecycles: Map<string, ResourceLifecycle> | undefined;
   private outputNamesByToken: Map<string, string[]> | undefined;
 
@@ -222,6 +223,8 @@ export class DatumProviderService {
     this.settings = outcome.settings;
     this.unknownConfigKeys = decoded.unknownKeys;
     this.configSecrets = decoded.secrets;
+    this.configSecretValues = new SecretSet();
+    for (const v of decoded.secrets.plainValues()) this.configSecretValues.addValue(v);
     if (decoded.unknownKeys.length > 0) {
       this.log.log(
         "info",
@@ -282,14 +285,19 @@ export class DatumProviderService {
       return new RpcFailure(
         initFailedError(redact(e.message), {
           id: e.id,
-          properties: toStruct(encodeProperties(e.outputs, secrets)),
-          ...(inputs && { inputs: toStruct(encodeProperties(inputs, secrets)) }),
+          properties: toStruct(this.encode(e.outputs, secrets)),
+          ...(inputs && { inputs: toStruct(this.encode(inputs, secrets)) }),
           reasons: e.reasons.map(redact),
         }),
       );
     }
     const code = this.ops.isCancelled ? grpc.status.CANCELLED : grpc.status.UNKNOWN;
     return new RpcFailure(rpcError(code, redact(messageOf(e))));
+  }
+
+  /** Marks secrets of the request, and anything carrying the text of a secret provider setting (kubeconfig). */
+  private encode(value: Record<string, unknown>, secrets: SecretSet): Record<string, unknown> {
+    return encodeProperties(value, new SecretSet().merge(secrets).merge(this.configSecretValues));
   }
 
   private decode(s: Struct | undefined): Decoded {
@@ -304,7 +312,7 @@ export class DatumProviderService {
     const res = new providerPb.CheckResponse();
     if (news.problems.length > 0) {
       res.setFailuresList(news.problems.map((p) => checkFailure(p.property, redact(p.reason))));
-      res.setInputs(toStruct(encodeProperties(news.value, news.secrets)));
+      res.setInputs(toStruct(this.encode(news.value, news.secrets)));
       return res;
     }
     const seed = req.getRandomseed_asU8();
@@ -313,7 +321,7 @@ export class DatumProviderService {
         urnName: req.getName() || urnName(req.getUrn()),
         ...(seed.length > 0 && { randomSeed: seed }),
       });
-      res.setInputs(toStruct(encodeProperties(r.inputs, news.secrets)));
+      res.setInputs(toStruct(this.encode(r.inputs, news.secrets)));
       res.setFailuresList(r.failures.map((f) => checkFailure(f.property, redact(f.reason))));
       return res;
     } catch (e) {
@@ -368,7 +376,7 @@ export class DatumProviderService {
     const preview = req.getPreview();
     const res = new providerPb.CreateResponse();
     if (preview && this.clusterUnknown) {
-      res.setProperties(toStruct(encodeProperties(this.withUnknownOutputs(token, inputs.value), inputs.secrets)));
+      res.setProperties(toStruct(this.encode(this.withUnknownOutputs(token, inputs.value), inputs.secrets)));
       return res;
     }
     this.requireKnownCluster(preview);
@@ -376,7 +384,7 @@ export class DatumProviderService {
       const r = await this.ops.run((signal) => lc.create(inputs.value, this.context(req.getUrn(), redact, signal, preview, req.getTimeout())));
       const outputs = preview ? this.withUnknownOutputs(token, r.outputs) : r.outputs;
       res.setId(preview ? "" : r.id);
-      res.setProperties(toStruct(encodeProperties(outputs, inputs.secrets)));
+      res.setProperties(toStruct(this.encode(outputs, inputs.secrets)));
       return res;
     } catch (e) {
       throw this.failure(e, redact, inputs.secrets, inputs.value);
@@ -403,8 +411,8 @@ export class DatumProviderService {
       // An empty id tells the engine the object is gone (refresh drops it; import fails).
       if (!r) return res;
       res.setId(r.id);
-      res.setProperties(toStruct(encodeProperties(r.outputs, secrets)));
-      res.setInputs(toStruct(encodeProperties(r.inputs, secrets)));
+      res.setProperties(toStruct(this.encode(r.outputs, secrets)));
+      res.setInputs(toStruct(this.encode(r.inputs, secrets)));
       return res;
     } catch (e) {
       throw this.failure(e, redact, secrets);
@@ -421,7 +429,7 @@ export class DatumProviderService {
     const preview = req.getPreview();
     const res = new providerPb.UpdateResponse();
     if (preview && this.clusterUnknown) {
-      res.setProperties(toStruct(encodeProperties(this.withUnknownOutputs(token, news.value), news.secrets)));
+      res.setProperties(toStruct(this.encode(this.withUnknownOutputs(token, news.value), news.secrets)));
       return res;
     }
     this.requireKnownCluster(preview);
@@ -430,7 +438,7 @@ export class DatumProviderService {
         lc.update(req.getId(), olds.value, news.value, this.context(req.getUrn(), redact, signal, preview, req.getTimeout())),
       );
       const outputs = preview ? this.withUnknownOutputs(token, r.outputs) : r.outputs;
-      res.setProperties(toStruct(encodeProperties(outputs, news.secrets)));
+      res.setProperties(toStruct(this.encode(outputs, news.secrets)));
       return res;
     } catch (e) {
       throw this.failure(e, redact, secrets, news.value);

@@ -368,6 +368,159 @@ export namespace index {
     namespace?: pulumi.Input<string>;
     name: pulumi.Input<string>;
   }
+  export interface GuardrailConfig {
+    httpProxy?: pulumi.Input<index.GuardrailConfigHTTPProxy>;
+    gateway?: pulumi.Input<index.GuardrailConfigGateway>;
+  }
+  export interface GuardrailConfigGateway {
+    /** GatewayClass controllerName that marks a class as managed. Default: `gateway.networking.datumapis.com/external-global-proxy-controller`. */
+    controllerName?: pulumi.Input<string>;
+    /** GatewayClasses known to be managed when none are supplied from the cluster. */
+    managedGatewayClasses?: pulumi.Input<pulumi.Input<string>[]>;
+    /** suffix of canonical hostnames. Default: ``. */
+    targetDomain?: pulumi.Input<string>;
+    /** TLS option keys tenants may set (empty list = any value). */
+    permittedTLSOptions?: pulumi.Input<{ [key: string]: pulumi.Input<pulumi.Input<string>[]> }>;
+    /** TLS options on generated HTTPS listeners. */
+    listenerTLSOptions?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+    /** listener ports. */
+    validPortNumbers?: pulumi.Input<pulumi.Input<number>[]>;
+    /** protocols per listener port. */
+    validProtocolTypes?: pulumi.Input<{ [key: string]: pulumi.Input<pulumi.Input<string>[]> }>;
+    /** skip the listener-hostname FQDN check (G6) and Domain verification. Default: `false`. */
+    disableHostnameVerification?: pulumi.Input<boolean>;
+    httpRoutes?: pulumi.Input<index.GuardrailConfigGatewayHTTPRoutes>;
+    extensionAPIValidationOptions?: pulumi.Input<index.GuardrailConfigGatewayExtensionAPIValidationOptions>;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptions {
+    securityPolicies?: pulumi.Input<index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPolicies>;
+    backendTrafficPolicies?: pulumi.Input<index.GuardrailConfigGatewayExtensionAPIValidationOptionsBackendTrafficPolicies>;
+    httpRouteFilters?: pulumi.Input<index.GuardrailConfigGatewayExtensionAPIValidationOptionsHTTPRouteFilters>;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsBackendTrafficPolicies {
+    ClusterSettings?: pulumi.Input<index.GuardrailConfigGatewayExtensionAPIValidationOptionsBackendTrafficPoliciesClusterSettings>;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsBackendTrafficPoliciesClusterSettings {
+    /** spec.tcpKeepalive.probes minimum. Default: `9`. */
+    TCPKeepaliveMinProbes?: pulumi.Input<number>;
+    /** spec.tcpKeepalive.idleTime minimum. Default: `5m`. */
+    TCPKeepaliveMinIdleTime?: pulumi.Input<string>;
+    /** spec.tcpKeepalive.interval minimum. Default: `30s`. */
+    TCPKeepaliveMinInterval?: pulumi.Input<string>;
+    /** spec.timeout.tcp.connectTimeout maximum. Default: `10s`. */
+    TCPMaxConnectionTimeout?: pulumi.Input<string>;
+    /** spec.timeout.http.connectionIdleTimeout maximum. Default: `1h`. */
+    HTTPMaxConnectionIdleTimeout?: pulumi.Input<string>;
+    /** spec.timeout.http.maxConnectionDuration maximum. Default: `1h`. */
+    HTTPMaxConnectionDuration?: pulumi.Input<string>;
+    /** spec.timeout.http.requestTimeout maximum. Default: `1h`. */
+    HTTPMaxRequestTimeout?: pulumi.Input<string>;
+    /** spec.connection.bufferLimit maximum. Default: `512Ki`. */
+    ConnectionMaxBufferLimit?: pulumi.Input<string>;
+    /** spec.dns.dnsRefreshRate minimum. Default: `30s`. */
+    DNSMinRefreshRate?: pulumi.Input<string>;
+    /** spec.http2.initialStreamWindowSize maximum. Default: `64Ki`. */
+    HTTP2MaxInitialStreamWindowSize?: pulumi.Input<string>;
+    /** spec.http2.initialConnectionWindowSize maximum. Default: `1Mi`. */
+    HTTP2MaxInitialConnectionWindowSize?: pulumi.Input<string>;
+    /** spec.http2.maxConcurrentStreams maximum. Default: `1024`. */
+    HTTP2MaxConcurrentStreams?: pulumi.Input<number>;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsHTTPRouteFilters {
+    /** spec.directResponse.body.inline bytes. Default: `1024`. */
+    MaxInlineBodySize?: pulumi.Input<number>;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPolicies {
+    APIKeyAuth?: pulumi.Input<index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesAPIKeyAuth>;
+    CORS?: pulumi.Input<index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesCORS>;
+    JWTProvider?: pulumi.Input<index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesJWTProvider>;
+    OIDC?: pulumi.Input<index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesOIDC>;
+    Authorization?: pulumi.Input<index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesAuthorization>;
+    ClusterSettings?: pulumi.Input<index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesClusterSettings>;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesAPIKeyAuth {
+    /** spec.apiKeyAuth.credentialRefs. Default: `5`. */
+    MaxCredentialRefs?: pulumi.Input<number>;
+    /** spec.apiKeyAuth.extractFrom. Default: `5`. */
+    MaxExtractFrom?: pulumi.Input<number>;
+    /** spec.apiKeyAuth.extractFrom[i].headers/params/cookies. Default: `10`. */
+    MaxExtractFromFieldLength?: pulumi.Input<number>;
+    /** spec.apiKeyAuth.forwardClientIDHeader bytes. Default: `256`. */
+    MaxForwardClientIDHeaderLength?: pulumi.Input<number>;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesAuthorization {
+    /** spec.authorization.rules. Default: `20`. */
+    MaxRules?: pulumi.Input<number>;
+    /** spec.authorization.rules[i].principal.clientCIDRs. Default: `5`. */
+    MaxClientCIDRs?: pulumi.Input<number>;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesCORS {
+    /** spec.cors.* list sizes. Default: `10`. */
+    MaxFieldLength?: pulumi.Input<number>;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesClusterSettings {
+    /** spec.tcpKeepalive.probes minimum. Default: `9`. */
+    TCPKeepaliveMinProbes?: pulumi.Input<number>;
+    /** spec.tcpKeepalive.idleTime minimum. Default: `5m`. */
+    TCPKeepaliveMinIdleTime?: pulumi.Input<string>;
+    /** spec.tcpKeepalive.interval minimum. Default: `30s`. */
+    TCPKeepaliveMinInterval?: pulumi.Input<string>;
+    /** spec.timeout.tcp.connectTimeout maximum. Default: `10s`. */
+    TCPMaxConnectionTimeout?: pulumi.Input<string>;
+    /** spec.timeout.http.connectionIdleTimeout maximum. Default: `1h`. */
+    HTTPMaxConnectionIdleTimeout?: pulumi.Input<string>;
+    /** spec.timeout.http.maxConnectionDuration maximum. Default: `1h`. */
+    HTTPMaxConnectionDuration?: pulumi.Input<string>;
+    /** spec.timeout.http.requestTimeout maximum. Default: `1h`. */
+    HTTPMaxRequestTimeout?: pulumi.Input<string>;
+    /** spec.connection.bufferLimit maximum. Default: `512Ki`. */
+    ConnectionMaxBufferLimit?: pulumi.Input<string>;
+    /** spec.dns.dnsRefreshRate minimum. Default: `30s`. */
+    DNSMinRefreshRate?: pulumi.Input<string>;
+    /** spec.http2.initialStreamWindowSize maximum. Default: `64Ki`. */
+    HTTP2MaxInitialStreamWindowSize?: pulumi.Input<string>;
+    /** spec.http2.initialConnectionWindowSize maximum. Default: `1Mi`. */
+    HTTP2MaxInitialConnectionWindowSize?: pulumi.Input<string>;
+    /** spec.http2.maxConcurrentStreams maximum. Default: `1024`. */
+    HTTP2MaxConcurrentStreams?: pulumi.Input<number>;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesJWTProvider {
+    /** spec.jwt.providers[i].claimToHeaders. Default: `5`. */
+    MaxClaimToHeaders?: pulumi.Input<number>;
+    /** spec.jwt.providers[i].extractFrom.headers/cookies/params. Default: `5`. */
+    MaxExtractorLength?: pulumi.Input<number>;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesOIDC {
+    /** spec.oidc.scopes. Default: `5`. */
+    MaxScopes?: pulumi.Input<number>;
+    /** spec.oidc.resources. Default: `5`. */
+    MaxResources?: pulumi.Input<number>;
+    /** spec.oidc.defaultRefreshTokenTTL minimum. */
+    MinRefreshTokenTTL?: pulumi.Input<string>;
+  }
+  export interface GuardrailConfigGatewayHTTPRoutes {
+    /** allow core Service backendRefs on HTTPRoutes (R8/R9). Default: `false`. */
+    allowServiceBackends?: pulumi.Input<boolean>;
+  }
+  export interface GuardrailConfigHTTPProxy {
+    /** class of generated Gateways. Default: `datum-external-global-proxy`. */
+    gatewayClassName?: pulumi.Input<string>;
+  }
+  /** Coraza WAF filter used by TrafficProtectionPolicies */
+  export interface ProviderWAF {
+    /** Envoy HTTP filter name prefix; each policy gets `<filterName>-<policy>`. Default: `coraza-waf`. */
+    filterName?: pulumi.Input<string>;
+    /** golang filter library_id. Default: `coraza-waf`. */
+    libraryID?: pulumi.Input<string>;
+    /** golang filter library_path inside the Envoy image. Default: `/opt/coraza-waf/coraza-waf.so`. */
+    libraryPath?: pulumi.Input<string>;
+    /** golang filter plugin_name. Default: `coraza-waf`. */
+    pluginName?: pulumi.Input<string>;
+    /** Coraza directives of the (disabled) listener-level filter. */
+    listenerDirectives?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Coraza directives every policy starts with. */
+    routeBaseDirectives?: pulumi.Input<pulumi.Input<string>[]>;
+  }
   /** Readiness of the resource at the end of the last operation */
   export interface Readiness {
     /** `ready` once every downstream object is ready; `failed` when waiting cannot help. One of: `ready`, `pending`, `failed`. */

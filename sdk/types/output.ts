@@ -366,6 +366,159 @@ export namespace index {
     namespace?: string;
     name: string;
   }
+  export interface GuardrailConfig {
+    httpProxy?: index.GuardrailConfigHTTPProxy;
+    gateway?: index.GuardrailConfigGateway;
+  }
+  export interface GuardrailConfigGateway {
+    /** GatewayClass controllerName that marks a class as managed. Default: `gateway.networking.datumapis.com/external-global-proxy-controller`. */
+    controllerName?: string;
+    /** GatewayClasses known to be managed when none are supplied from the cluster. */
+    managedGatewayClasses?: string[];
+    /** suffix of canonical hostnames. Default: ``. */
+    targetDomain?: string;
+    /** TLS option keys tenants may set (empty list = any value). */
+    permittedTLSOptions?: { [key: string]: string[] };
+    /** TLS options on generated HTTPS listeners. */
+    listenerTLSOptions?: { [key: string]: string };
+    /** listener ports. */
+    validPortNumbers?: number[];
+    /** protocols per listener port. */
+    validProtocolTypes?: { [key: string]: string[] };
+    /** skip the listener-hostname FQDN check (G6) and Domain verification. Default: `false`. */
+    disableHostnameVerification?: boolean;
+    httpRoutes?: index.GuardrailConfigGatewayHTTPRoutes;
+    extensionAPIValidationOptions?: index.GuardrailConfigGatewayExtensionAPIValidationOptions;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptions {
+    securityPolicies?: index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPolicies;
+    backendTrafficPolicies?: index.GuardrailConfigGatewayExtensionAPIValidationOptionsBackendTrafficPolicies;
+    httpRouteFilters?: index.GuardrailConfigGatewayExtensionAPIValidationOptionsHTTPRouteFilters;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsBackendTrafficPolicies {
+    ClusterSettings?: index.GuardrailConfigGatewayExtensionAPIValidationOptionsBackendTrafficPoliciesClusterSettings;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsBackendTrafficPoliciesClusterSettings {
+    /** spec.tcpKeepalive.probes minimum. Default: `9`. */
+    TCPKeepaliveMinProbes?: number;
+    /** spec.tcpKeepalive.idleTime minimum. Default: `5m`. */
+    TCPKeepaliveMinIdleTime?: string;
+    /** spec.tcpKeepalive.interval minimum. Default: `30s`. */
+    TCPKeepaliveMinInterval?: string;
+    /** spec.timeout.tcp.connectTimeout maximum. Default: `10s`. */
+    TCPMaxConnectionTimeout?: string;
+    /** spec.timeout.http.connectionIdleTimeout maximum. Default: `1h`. */
+    HTTPMaxConnectionIdleTimeout?: string;
+    /** spec.timeout.http.maxConnectionDuration maximum. Default: `1h`. */
+    HTTPMaxConnectionDuration?: string;
+    /** spec.timeout.http.requestTimeout maximum. Default: `1h`. */
+    HTTPMaxRequestTimeout?: string;
+    /** spec.connection.bufferLimit maximum. Default: `512Ki`. */
+    ConnectionMaxBufferLimit?: string;
+    /** spec.dns.dnsRefreshRate minimum. Default: `30s`. */
+    DNSMinRefreshRate?: string;
+    /** spec.http2.initialStreamWindowSize maximum. Default: `64Ki`. */
+    HTTP2MaxInitialStreamWindowSize?: string;
+    /** spec.http2.initialConnectionWindowSize maximum. Default: `1Mi`. */
+    HTTP2MaxInitialConnectionWindowSize?: string;
+    /** spec.http2.maxConcurrentStreams maximum. Default: `1024`. */
+    HTTP2MaxConcurrentStreams?: number;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsHTTPRouteFilters {
+    /** spec.directResponse.body.inline bytes. Default: `1024`. */
+    MaxInlineBodySize?: number;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPolicies {
+    APIKeyAuth?: index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesAPIKeyAuth;
+    CORS?: index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesCORS;
+    JWTProvider?: index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesJWTProvider;
+    OIDC?: index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesOIDC;
+    Authorization?: index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesAuthorization;
+    ClusterSettings?: index.GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesClusterSettings;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesAPIKeyAuth {
+    /** spec.apiKeyAuth.credentialRefs. Default: `5`. */
+    MaxCredentialRefs?: number;
+    /** spec.apiKeyAuth.extractFrom. Default: `5`. */
+    MaxExtractFrom?: number;
+    /** spec.apiKeyAuth.extractFrom[i].headers/params/cookies. Default: `10`. */
+    MaxExtractFromFieldLength?: number;
+    /** spec.apiKeyAuth.forwardClientIDHeader bytes. Default: `256`. */
+    MaxForwardClientIDHeaderLength?: number;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesAuthorization {
+    /** spec.authorization.rules. Default: `20`. */
+    MaxRules?: number;
+    /** spec.authorization.rules[i].principal.clientCIDRs. Default: `5`. */
+    MaxClientCIDRs?: number;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesCORS {
+    /** spec.cors.* list sizes. Default: `10`. */
+    MaxFieldLength?: number;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesClusterSettings {
+    /** spec.tcpKeepalive.probes minimum. Default: `9`. */
+    TCPKeepaliveMinProbes?: number;
+    /** spec.tcpKeepalive.idleTime minimum. Default: `5m`. */
+    TCPKeepaliveMinIdleTime?: string;
+    /** spec.tcpKeepalive.interval minimum. Default: `30s`. */
+    TCPKeepaliveMinInterval?: string;
+    /** spec.timeout.tcp.connectTimeout maximum. Default: `10s`. */
+    TCPMaxConnectionTimeout?: string;
+    /** spec.timeout.http.connectionIdleTimeout maximum. Default: `1h`. */
+    HTTPMaxConnectionIdleTimeout?: string;
+    /** spec.timeout.http.maxConnectionDuration maximum. Default: `1h`. */
+    HTTPMaxConnectionDuration?: string;
+    /** spec.timeout.http.requestTimeout maximum. Default: `1h`. */
+    HTTPMaxRequestTimeout?: string;
+    /** spec.connection.bufferLimit maximum. Default: `512Ki`. */
+    ConnectionMaxBufferLimit?: string;
+    /** spec.dns.dnsRefreshRate minimum. Default: `30s`. */
+    DNSMinRefreshRate?: string;
+    /** spec.http2.initialStreamWindowSize maximum. Default: `64Ki`. */
+    HTTP2MaxInitialStreamWindowSize?: string;
+    /** spec.http2.initialConnectionWindowSize maximum. Default: `1Mi`. */
+    HTTP2MaxInitialConnectionWindowSize?: string;
+    /** spec.http2.maxConcurrentStreams maximum. Default: `1024`. */
+    HTTP2MaxConcurrentStreams?: number;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesJWTProvider {
+    /** spec.jwt.providers[i].claimToHeaders. Default: `5`. */
+    MaxClaimToHeaders?: number;
+    /** spec.jwt.providers[i].extractFrom.headers/cookies/params. Default: `5`. */
+    MaxExtractorLength?: number;
+  }
+  export interface GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesOIDC {
+    /** spec.oidc.scopes. Default: `5`. */
+    MaxScopes?: number;
+    /** spec.oidc.resources. Default: `5`. */
+    MaxResources?: number;
+    /** spec.oidc.defaultRefreshTokenTTL minimum. */
+    MinRefreshTokenTTL?: string;
+  }
+  export interface GuardrailConfigGatewayHTTPRoutes {
+    /** allow core Service backendRefs on HTTPRoutes (R8/R9). Default: `false`. */
+    allowServiceBackends?: boolean;
+  }
+  export interface GuardrailConfigHTTPProxy {
+    /** class of generated Gateways. Default: `datum-external-global-proxy`. */
+    gatewayClassName?: string;
+  }
+  /** Coraza WAF filter used by TrafficProtectionPolicies */
+  export interface ProviderWAF {
+    /** Envoy HTTP filter name prefix; each policy gets `<filterName>-<policy>`. Default: `coraza-waf`. */
+    filterName?: string;
+    /** golang filter library_id. Default: `coraza-waf`. */
+    libraryID?: string;
+    /** golang filter library_path inside the Envoy image. Default: `/opt/coraza-waf/coraza-waf.so`. */
+    libraryPath?: string;
+    /** golang filter plugin_name. Default: `coraza-waf`. */
+    pluginName?: string;
+    /** Coraza directives of the (disabled) listener-level filter. */
+    listenerDirectives?: string[];
+    /** Coraza directives every policy starts with. */
+    routeBaseDirectives?: string[];
+  }
   /** Readiness of the resource at the end of the last operation */
   export interface Readiness {
     /** `ready` once every downstream object is ready; `failed` when waiting cannot help. One of: `ready`, `pending`, `failed`. */

@@ -8,10 +8,12 @@ import { ManualClock } from "./manual-clock.ts";
 
 class ScriptedSource implements ReadinessSource {
   readonly handlers = new Map<string, ReflectHandlers>();
+  readonly queries: ObjectQuery[] = [];
   readonly stopped: string[] = [];
   constructor(readonly clock: ManualClock) {}
   reflect(query: ObjectQuery, handlers: ReflectHandlers): Reflection {
-    const name = (query.fieldSelector ?? "").replace("metadata.name=", "");
+    this.queries.push(query);
+    const name = query.fieldSelector !== undefined ? query.fieldSelector.replace("metadata.name=", "") : `{${query.labelSelector ?? ""}}`;
     const key = `${query.kind}/${query.namespace ?? ""}/${name}`;
     this.handlers.set(key, handlers);
     return {
@@ -181,5 +183,36 @@ describe("awaitReady", () => {
     const r = await awaitReady([pendingGw("a", { "pulumi.com/timeoutSeconds": "soon" })], { client: src });
     expect(r.status).toBe("error");
     if (r.status === "error") expect(r.message).toBe('Gateway ns/a: metadata.annotations[pulumi.com/timeoutSeconds]: Invalid value: "soon": must be a positive whole number of seconds');
+  });
+
+  test("objects of one kind and namespace that share labels share one watch, selected by those labels", async () => {
+    const src = new ScriptedSource(new ManualClock());
+    const labelled = (name: string, source: string): KubeObject => {
+      const g = pendingGw(name);
+      return { ...g, metadata: { ...g.metadata, labels: { "pulumi-datum.io/source-name": source, "pulumi-datum.io/source-kind": "HTTPProxy", only: name } } };
+    };
+    const p = awaitReady([labelled("a", "shop"), labelled("b", "shop"), { ...pendingGw("c"), metadata: { name: "c", namespace: "other", generation: 1 } }], { client: src });
+    await tick();
+    expect(src.queries).toEqual([
+      { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "ns", labelSelector: "pulumi-datum.io/source-kind=HTTPProxy,pulumi-datum.io/source-name=shop" },
+      { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "other", fieldSelector: "metadata.name=c" },
+    ]);
+    const shared = src.handlers.get("Gateway/ns/{pulumi-datum.io/source-kind=HTTPProxy,pulumi-datum.io/source-name=shop}")!;
+    // A sync that lacks one member fails that member only; events for others in the selection are ignored.
+    shared.onChange("MODIFIED", { ...readyGw("unrelated") });
+    shared.onSync?.([labelled("a", "shop")]);
+    const r = await p;
+    expect(r.status).toBe("failed");
+    if (r.status === "failed") expect(r.message).toBe("Gateway ns/b: deleted while waiting for it to become ready");
+  });
+
+  test("without shared labels each object is watched by name", async () => {
+    const src = new ScriptedSource(new ManualClock());
+    const p = awaitReady([pendingGw("a"), pendingGw("b")], { client: src });
+    await tick();
+    expect(src.queries.map((q) => q.fieldSelector)).toEqual(["metadata.name=a", "metadata.name=b"]);
+    src.emit("Gateway/ns/a", readyGw("a"));
+    src.emit("Gateway/ns/b", readyGw("b"));
+    expect((await p).status).toBe("ready");
   });
 });

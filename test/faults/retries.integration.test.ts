@@ -231,4 +231,24 @@ describe("watch recovery", () => {
       refl.stop();
     }
   });
+
+  test("deleteAndWait: a same-named object re-created while the watch was down is not the deleted one", async () => {
+    const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: ns, name: "recreated" };
+    const direct = createKubeClient({ kubeconfig: cp.kubeconfig }, { fieldManager: "pulumi-datum" });
+    clients.push(direct);
+    const cm = (finalizers: string[]): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "recreated", namespace: ns, finalizers } });
+    await direct.apply(cm(["example.com/hold"]));
+    const c = client(new RequestCounter());
+    const waiting = c.deleteAndWait(ref, { timeoutMs: 15_000 }).then(() => "gone", (e: unknown) => String(e));
+    await new Promise((r) => setTimeout(r, 400)); // watch is open now
+    // Take the watch down; its resume gets 410 and the re-list is held back until the
+    // object has been released and re-created under the same name.
+    proxy.inject({ match: { watch: true, path: /\/configmaps$/ }, times: 1, action: { kind: "watchEvents", events: [{ type: "ERROR", object: { kind: "Status", status: "Failure", reason: "Expired", message: "too old resource version", code: 410 } }] } });
+    proxy.inject({ match: { method: "GET", watch: false, path: /\/configmaps$/ }, times: 1, action: { kind: "delay", ms: 1_000 } });
+    proxy.dropAllConnections();
+    await direct.apply(cm([]));
+    const recreated = await direct.apply(cm([]));
+    expect(await waiting).toBe("gone");
+    expect((await direct.get(ref))?.metadata.uid).toBe(recreated.metadata.uid);
+  });
 });

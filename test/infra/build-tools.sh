@@ -96,6 +96,7 @@ target_pulumi_resource_kubernetes() {
   src=$(cd "$GODIR/pulumi-kubernetes" && go mod download -json "github.com/pulumi/pulumi-kubernetes/provider/v4@$version" \
         | sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p')/cmd/pulumi-resource-kubernetes
   tmp=$(mktemp -d)
+  trap "rm -rf '$tmp'" EXIT
   cp "$GODIR/pulumi-kubernetes/go.mod" "$GODIR/pulumi-kubernetes/go.sum" "$tmp/"
   mkdir -p "$tmp/gen" "$tmp/cmd"
   cp "$src/schema.json" "$src/terraform-mapping.json" "$src/generate.go" "$tmp/gen/"

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { RESOURCE_KINDS } from "../../provider/lifecycle/kinds";
 import { engineSettingsSchema } from "../../provider/lifecycle/settings";
 import { buildSchema, renderSchema, RESOURCES } from "../../scripts/gen-schema";
 import { requireTools } from "../infra/tools";
@@ -75,7 +76,10 @@ describe("schema.json", () => {
     expect(Object.keys(schema.provider.inputProperties)).toEqual(keys);
     expect(schema.config.variables["skipAwait"]).toMatchObject({ type: "boolean" });
     expect(schema.config.variables["timeoutSeconds"]).toMatchObject({ type: "integer" });
-    expect(schema.config.variables["guardrails"]).toMatchObject({ type: "object" });
+    // Guardrail limits are typed, with NSO's defaults in the descriptions.
+    expect(schema.config.variables["guardrails"]).toMatchObject({ $ref: "#/types/datum:index:GuardrailConfig" });
+    const cors = schema.types["datum:index:GuardrailConfigGatewayExtensionAPIValidationOptionsSecurityPoliciesCORS"];
+    expect(cors?.properties["MaxFieldLength"]).toMatchObject({ type: "integer", description: expect.stringContaining("Default: `10`") });
     expect(schema.config.variables["gatewayClassName"]?.description).toContain("Default: `envoy-gateway`");
   });
 
@@ -96,9 +100,9 @@ describe("schema.json", () => {
     expect([...refs].sort()).toEqual(Object.keys(schema.types).sort());
   });
 
-  it("lists each resource kind once, with the API version of its model", () => {
-    expect(new Set(RESOURCES.map((r) => r.kind)).size).toBe(RESOURCES.length);
-    const byKind = Object.fromEntries(RESOURCES.map((r) => [r.kind, r.apiVersion]));
-    expect(byKind).toMatchObject({ HTTPProxy: "networking.datumapis.com/v1alpha", Domain: "networking.datumapis.com/v1alpha", SecurityPolicy: "gateway.envoyproxy.io/v1alpha1" });
+  it("has exactly the engine's resource kinds: same tokens, kinds and API versions", () => {
+    const fromSchema = RESOURCES.map((r) => ({ token: r.token, kind: r.kind, apiVersion: r.apiVersion }));
+    const byToken = (a: { token: string }, b: { token: string }) => a.token.localeCompare(b.token);
+    expect(fromSchema.sort(byToken)).toEqual(RESOURCE_KINDS.map((k) => ({ token: k.token, kind: k.kind, apiVersion: k.apiVersion })).sort(byToken));
   });
 });

@@ -167,7 +167,7 @@ describe("provider configuration", () => {
     expect(res.getAcceptresources()).toBe(true);
     expect(recorder.settings).toHaveLength(1);
     expect(recorder.settings[0]).toMatchObject({ gatewayClassName: "eg", dnsIntegration: true });
-    expect(recorder.settings[0]?.guardrailConfig.gateway.targetDomain).toBe("x.dev");
+    expect(recorder.settings[0]?.guardrails.gateway.targetDomain).toBe("x.dev");
   });
 
   it("Configure rejects invalid settings without printing secret values", async () => {
@@ -199,7 +199,7 @@ describe("Check", () => {
     const res = await rpc(client, client.check, checkRequest(HTTPPROXY, validProxy("https://api.example.com/v1")));
     const f = failuresOf(res);
     expect(f).toHaveLength(1);
-    expect(f[0]?.property).toBe("spec.rules[0].backends[0].endpoint[path]");
+    expect(f[0]?.property).toBe("spec.rules[0].backends[0].endpoint");
     expect(f[0]?.reason).toContain('Invalid value: "/v1"');
   });
 

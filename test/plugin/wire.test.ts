@@ -87,6 +87,13 @@ describe("redactor", () => {
     expect(redact('supported values: "/", "ab"')).toBe('supported values: "/", "ab"');
   });
 
+  it("redacts a secret document whole, not the words inside it", () => {
+    const kc = new SecretSet();
+    kc.addPath(["kubeconfig"], "apiVersion: v1\ncontexts: [{name: default}]\ntoken: abc123secret\n");
+    const r = redactor(kc);
+    expect(r('namespaces "default" not found')).toBe('namespaces "default" not found');
+  });
+
   it("is the identity without secrets", () => {
     expect(redactor()("nothing to hide")).toBe("nothing to hide");
   });
@@ -131,5 +138,15 @@ describe("provider configuration decoding", () => {
   it("does not replace on a change it cannot judge yet", () => {
     const d = diffConfig(decodeConfig({ kubeconfig: "a" }), decodeConfig({ kubeconfig: UNKNOWN }));
     expect(d).toEqual({ changed: ["kubeconfig"], replaces: [], uncertain: true });
+  });
+});
+
+describe("kubeconfig credentials", () => {
+  it("are secret values of their own, in YAML and JSON kubeconfigs", async () => {
+    const { kubeconfigCredentials } = await import("../../provider/plugin/config");
+    expect(kubeconfigCredentials("users:\n- name: u\n  user:\n    token: tok-abcdef\n    client-key-data: S0VZ\n")).toEqual(["tok-abcdef", "S0VZ"]);
+    expect(kubeconfigCredentials('{"users":[{"user":{"token":"tok-xyz1","password":"pw-12345"}}]}')).toEqual(["tok-xyz1", "pw-12345"]);
+    const c = decodeConfig({ kubeconfig: "users:\n- user: {token: tok-abcdef}\n" });
+    expect(redactor(c.secrets)("Unauthorized: tok-abcdef")).toBe(`Unauthorized: ${REDACTED}`);
   });
 });

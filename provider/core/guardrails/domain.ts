@@ -1,7 +1,7 @@
 import { fieldError, type ScopedFieldError } from "../errors";
 import { DOMAIN_API_VERSION } from "../models/domain";
 import type { AdmissionContext, KindGuardrails } from "../validation/pipeline";
-import { cel, type Errors, type Obj } from "../validation/schema";
+import { type Errors, type Obj } from "../validation/schema";
 import { crdLayer } from "./envoy/crd-layer";
 import { field, list, re, type ObjectSchema } from "./gatewayapi/structural";
 
@@ -92,7 +92,7 @@ const domainCrdExtras = {
     const name = field(s, "domainName");
     const oldName = field(old, "domainName");
     if (typeof name === "string" && typeof oldName === "string" && oldName !== "" && name !== oldName) {
-      cel(errs, "spec.domainName", "string", "A domain name is immutable and cannot be changed after creation");
+      errs.push(fieldError.invalidWithoutValue("spec.domainName", "A domain name is immutable and cannot be changed after creation"));
     }
     // D6: refresh requests are rate-limited; clearing or first setting one is always allowed.
     for (const f of REFRESH_FIELDS) {
@@ -102,7 +102,7 @@ const domainCrdExtras = {
       const t = parseDateTime(now);
       const oldT = parseDateTime(before);
       if (t === undefined || oldT === undefined || t === oldT || t >= oldT + FIVE_MINUTES_NS) continue;
-      cel(errs, `spec.${f}`, "string", `must be at least 5m after the previous ${f} when changed`);
+      errs.push(fieldError.invalidWithoutValue(`spec.${f}`, `must be at least 5m after the previous ${f} when changed`));
     }
   },
 };

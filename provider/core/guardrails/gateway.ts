@@ -249,7 +249,10 @@ export const gatewayGuardrails: KindGuardrails = {
   kind: "Gateway",
   apiVersions: GATEWAY_API_VERSIONS,
   mutate,
-  ...crdLayer(GATEWAY_SCHEMA, (view) => gatewayAddressFormatErrors(specOf(view)["addresses"])),
+  ...crdLayer(GATEWAY_SCHEMA, {
+    schemaErrors: (view) => gatewayAddressFormatErrors(specOf(view)["addresses"]),
+    blocksCel: (view) => gatewayAddressFormatErrors(specOf(view)["addresses"]).length > 0,
+  }),
   webhook,
   webhookOnUpdate: true,
 };

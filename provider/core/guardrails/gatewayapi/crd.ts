@@ -11,7 +11,12 @@ import { applyDefaults, evaluateRules, hasTypeErrors, prune, validateValue, type
  */
 export function crdLayer(
   s: ObjectSchema,
-  extraSchemaErrors?: (view: Obj) => ScopedFieldError[],
+  extra?: {
+    /** Schema checks the declarative schema cannot express (e.g. Gateway's address `oneOf`). */
+    schemaErrors: (view: Obj) => ScopedFieldError[];
+    /** Whether those checks found a type error, which stops CEL like any other. */
+    blocksCel: (view: Obj) => boolean;
+  },
 ): Required<Pick<KindGuardrails, "defaults" | "schema" | "cel">> {
   const view = (obj: Obj): Obj => ("spec" in obj ? { ...obj, spec: prune(obj["spec"], s.properties["spec"]) } : obj);
   return {
@@ -23,13 +28,13 @@ export function crdLayer(
       const v = view(obj);
       const errs: Errors = objectMetaErrors(obj);
       validateValue(errs, "", v, s);
-      if (extraSchemaErrors) errs.push(...extraSchemaErrors(v));
+      if (extra) errs.push(...extra.schemaErrors(v));
       return errs;
     },
     cel(obj) {
       const v = view(obj);
       // The API server evaluates no CEL once a value has the wrong type.
-      if (hasTypeErrors(v, s)) return [];
+      if (hasTypeErrors(v, s) || extra?.blocksCel(v)) return [];
       const errs: Errors = [];
       evaluateRules(errs, "", v, s);
       return errs;

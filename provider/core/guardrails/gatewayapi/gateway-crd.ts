@@ -340,7 +340,8 @@ export const GATEWAY_SCHEMA: ObjectSchema = {
 
 /**
  * The address items' `oneOf`: an IPAddress-typed address needs an IPv4/IPv6 value; other types
- * anything. Reported the way go-openapi reports a failed oneOf plus the failed formats.
+ * anything. The API server reports the failed oneOf and anyOf without a field, plus the first
+ * format's type error (which, like any type error, stops CEL).
  */
 export function gatewayAddressFormatErrors(addresses: unknown): ScopedFieldError[] {
   const errs: ScopedFieldError[] = [];
@@ -353,9 +354,12 @@ export function gatewayAddressFormatErrors(addresses: unknown): ScopedFieldError
     if (parseIP(value) !== undefined && (value.includes(".") || value.includes(":"))) return;
     const p = index("spec.addresses", i);
     const vp = child(p, "value");
+    errs.push(fieldError.invalid(NO_FIELD, "", `"${p}" must validate one and only one schema (oneOf). Found none valid`));
+    errs.push(fieldError.invalid(NO_FIELD, "", `"${vp}" must validate at least one schema (anyOf)`));
     errs.push(fieldError.invalid(vp, value, `${vp} in body must be of type ipv4: ${JSON.stringify(value)}`));
-    errs.push(fieldError.invalid(vp, value, `${vp} in body must be of type ipv6: ${JSON.stringify(value)}`));
-    errs.push(fieldError.invalid(p, "object", `${p} in body must validate one and only one schema (oneOf). Found none valid`));
   });
   return errs;
 }
+
+/** How the API server names a composite schema error that has no field path. */
+const NO_FIELD = "<nil>";

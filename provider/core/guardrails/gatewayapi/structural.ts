@@ -181,8 +181,9 @@ export function applyDefaults(value: unknown, s: Schema): unknown {
  * Structural pruning: fields the schema does not declare are dropped before validation, so an
  * object where a string belongs is seen (and reported) as `{}`. Returns a new value.
  */
-export function prune(value: unknown, s: Schema | undefined): unknown {
-  if (Array.isArray(value)) return value.map((v) => prune(v, s?.type === "array" ? s.items : undefined));
+export function prune(value: unknown, s: Schema | undefined, depth = 0): unknown {
+  // Below a node of the wrong type nothing is declared; stop descending where no schema could reach.
+  if (Array.isArray(value)) return depth > MAX_UNDECLARED_DEPTH ? value : value.map((v) => prune(v, s?.type === "array" ? s.items : undefined, s ? 0 : depth + 1));
   if (!isObj(value)) return value;
   const out: Obj = {};
   if (s?.type === "object") {
@@ -192,6 +193,8 @@ export function prune(value: unknown, s: Schema | undefined): unknown {
   }
   return out;
 }
+
+const MAX_UNDECLARED_DEPTH = 64;
 
 // ---------------------------------------------------------------------------------------------
 // OpenAPI validation
@@ -280,7 +283,8 @@ export function validateValue(errs: Errors, path: string, value: unknown, s: Sch
       const o = value as Obj;
       const n = Object.keys(o).length;
       if (s.maxProperties !== undefined && n > s.maxProperties) errs.push(fieldError.tooMany(path, n, s.maxProperties));
-      for (const [k, v] of Object.entries(o)) if (present(v)) validateValue(errs, key(path, k), v, s.values);
+      // OpenAPI errors name map entries with a dot (`options.example.com/foo`), unlike webhooks.
+      for (const [k, v] of Object.entries(o)) if (present(v)) validateValue(errs, child(path, k), v, s.values);
       return;
     }
     case "array": {
@@ -288,8 +292,12 @@ export function validateValue(errs: Errors, path: string, value: unknown, s: Sch
       if (s.maxItems !== undefined) maxItems(errs, path, a, s.maxItems);
       if (s.minItems !== undefined) minItems(errs, path, a, s.minItems);
       a.forEach((v, i) => {
-        if (v === null || v === undefined) typeError(errs, index(path, i), v ?? null, s.items);
-        else validateValue(errs, index(path, i), v, s.items);
+        if (v === null || v === undefined) {
+          typeError(errs, index(path, i), null, s.items);
+          enumMismatch(errs, index(path, i), null, s.items);
+        } else {
+          validateValue(errs, index(path, i), v, s.items);
+        }
       });
       if (s.listType === "set") setUnique(errs, path, a);
       if (s.listType === "map" && s.mapKeys) mapUnique(errs, path, a, s.mapKeys);

@@ -1,2 +1,0 @@
-import { bench, describe } from "vitest";
-describe("x", () => { bench("y", () => {}); });

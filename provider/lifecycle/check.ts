@@ -1,0 +1,54 @@
+import { formatFieldError, type FieldError } from "../core/errors";
+import { validate } from "../core/validate";
+import type { GuardrailConfig } from "../core/config";
+import type { ResourceKind } from "./kinds";
+import { toInputs, toObject, type NormalizeContext } from "./inputs";
+import type { CheckFailure, CheckResult, ResourceInputs } from "./types";
+
+type Obj = Record<string, unknown>;
+
+/**
+ * The longest prefix of a Kubernetes field path that names an input property: URL parts
+ * (`endpoint[host]`) and the HTTPProxy webhook's extra `.hostname` segment are not properties.
+ */
+export function propertyOf(field: string, object: unknown): string {
+  if (!field) return "";
+  const tokens = field.match(/[^.[\]]+|\[[^\]]*\]/g) ?? [];
+  let node: unknown = object;
+  let path = "";
+  for (const t of tokens) {
+    const isIndex = t.startsWith("[");
+    const key = isIndex ? t.slice(1, -1) : t;
+    if (Array.isArray(node) && isIndex && /^\d+$/.test(key) && Number(key) < node.length) {
+      node = node[Number(key)];
+      path += t;
+    } else if (node !== null && typeof node === "object" && !Array.isArray(node) && !isIndex && key in (node as Obj)) {
+      node = (node as Obj)[key];
+      path = path ? `${path}.${key}` : key;
+    } else if (!isIndex && node !== null && typeof node === "object" && !Array.isArray(node)) {
+      // A missing (required) field: name it, it is where the user must add something.
+      return path ? `${path}.${key}` : key;
+    } else break;
+  }
+  return path;
+}
+
+export function toFailures(errors: readonly FieldError[], object: unknown): CheckFailure[] {
+  return errors.map((e) => ({ property: propertyOf(e.field, object), reason: formatFieldError(e) }));
+}
+
+/**
+ * Check = NSO admission on the object these inputs describe: defaults applied, guardrails run,
+ * rules that read unknown (preview) values deferred. With olds it is an UPDATE, so an unchanged
+ * spec is admitted as NSO admits it.
+ */
+export function checkInputs(kind: ResourceKind, olds: ResourceInputs | undefined, news: ResourceInputs, ctx: NormalizeContext & { config: GuardrailConfig }): CheckResult {
+  const object = toObject(kind, news, olds, ctx);
+  const oldObject = olds && Object.keys(olds).length ? toObject(kind, olds, undefined, ctx) : undefined;
+  const result = validate(object, {
+    config: ctx.config,
+    ...(oldObject ? { operation: "UPDATE" as const, oldObject } : {}),
+  });
+  const admitted = result.object !== null && typeof result.object === "object" ? (result.object as Obj) : object;
+  return { inputs: toInputs(admitted), failures: toFailures(result.errors, object) };
+}
