@@ -30,8 +30,7 @@ export async function startPlugin(opts: PluginOptions, host = "127.0.0.1"): Prom
     service,
     stop: () =>
       new Promise<void>((resolve) => {
-        service.close();
-        server.tryShutdown(() => resolve());
+        void service.close().finally(() => server.tryShutdown(() => resolve()));
       }),
   };
 }

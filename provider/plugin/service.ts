@@ -19,9 +19,15 @@ import { redactor } from "./redact";
 import { initFailedError, rpcError, type RpcError } from "./rpc-errors";
 import { decodeProperties, encodeProperties, plainJson, SecretSet, type Decoded } from "./wire";
 
-/** What the plugin needs from the engine: one lifecycle per type token, built for one cluster. */
+/** The lifecycles of one provider instance (one cluster), by type token, and what to close at shutdown. */
+export interface LifecycleSet {
+  byToken: Map<string, ResourceLifecycle>;
+  engine?: { close(): Promise<void> };
+}
+
+/** What the plugin needs from the engine: the lifecycles for one cluster's settings. */
 export interface EngineModule {
-  lifecycles(settings: EngineSettings): Map<string, ResourceLifecycle> | Promise<Map<string, ResourceLifecycle>>;
+  lifecycles(settings: EngineSettings): LifecycleSet | Promise<LifecycleSet>;
 }
 
 export interface PluginOptions {
@@ -88,6 +94,7 @@ export class DatumProviderService {
   private configSecrets = new SecretSet();
   private configSecretValues = new SecretSet();
   private lifecycles: Map<string, ResourceLifecycle> | undefined;
+  private engine: LifecycleSet["engine"];
   private outputNamesByToken: Map<string, string[]> | undefined;
 
   constructor(private readonly opts: PluginOptions) {
@@ -120,9 +127,11 @@ export class DatumProviderService {
     await this.log.flush();
   }
 
-  close(): void {
+  /** Cancels what is in flight and releases the cluster connection and the engine's log channel. */
+  async close(): Promise<void> {
     this.ops.cancelAll();
     this.log.close();
+    await this.engine?.close().catch(() => undefined);
   }
 
   private unary<Req, Res>(fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
@@ -233,8 +242,10 @@ export class DatumProviderService {
       );
     }
     try {
-      const engine = await this.opts.loadEngine();
-      this.lifecycles = await engine.lifecycles(outcome.settings);
+      const set = await (await this.opts.loadEngine()).lifecycles(outcome.settings);
+      await this.engine?.close();
+      this.lifecycles = set.byToken;
+      this.engine = set.engine;
     } catch (e) {
       throw new RpcFailure(rpcError(grpc.status.INTERNAL, `datum provider failed to start: ${redact(messageOf(e))}`));
     }

@@ -75,7 +75,7 @@ async function lifecyclesFor(settings: EngineSettings): Promise<Map<string, Reso
   const key = JSON.stringify(settings);
   let m = lifecycleCache.get(key);
   if (!m) {
-    m = await (await loadEngineModule()).lifecycles(settings);
+    m = (await (await loadEngineModule()).lifecycles(settings)).byToken;
     lifecycleCache.set(key, m);
   }
   return m;

@@ -6,7 +6,7 @@ import { checkInputs } from "../../provider/lifecycle/check";
 import { kindByToken, RESOURCE_KINDS } from "../../provider/lifecycle/kinds";
 import type { EngineSettings } from "../../provider/lifecycle/settings";
 import type { CheckResult, CreateResult, DiffResult, OperationContext, ReadResult, ResourceInputs, ResourceLifecycle, ResourceState } from "../../provider/lifecycle/types";
-import type { EngineModule } from "../../provider/plugin/service";
+import type { EngineModule, LifecycleSet } from "../../provider/plugin/service";
 
 function check(token: string, settings: EngineSettings) {
   const kind = kindByToken(token);
@@ -26,7 +26,7 @@ function unscripted(op: string): never {
 
 export function testEngine(script: Script = {}, recorder: Recorder = { settings: [], calls: [] }): EngineModule {
   return {
-    lifecycles(settings: EngineSettings): Map<string, ResourceLifecycle> {
+    lifecycles(settings: EngineSettings): LifecycleSet {
       recorder.settings.push(settings);
       const m = new Map<string, ResourceLifecycle>();
       for (const { token } of RESOURCE_KINDS) {
@@ -41,7 +41,7 @@ export function testEngine(script: Script = {}, recorder: Recorder = { settings:
           delete: (id, state, ctx) => (rec("delete", [id, state, ctx]), script.delete ? script.delete(id, state, ctx) : unscripted("delete")),
         });
       }
-      return m;
+      return { byToken: m };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { TRAFFIC_PROTECTION_POLICY_API_VERSION } from "../models/trafficprotectionpolicy";
 import type { KindGuardrails } from "../validation/pipeline";
-import { isObj, type Obj } from "../validation/schema";
+import { fieldError } from "../errors";
+import { isObj, type Errors, type Obj } from "../validation/schema";
 import { crdLayer } from "./envoy/crd-layer";
 import { GROUP, KIND, PRECISE_HOSTNAME } from "./gatewayapi/patterns";
 import { field, has, list, re, type CelOutcome, type CelRule, type ObjectSchema } from "./gatewayapi/structural";
@@ -124,21 +125,26 @@ const spec: ObjectSchema = {
       ],
     },
   },
-  rules: [
-    // P2
-    rule(
-      "this policy can only have a targetRefs[*].group of gateway.networking.k8s.io",
-      (s) => !has(s, "targetRefs") || list(s["targetRefs"]).every((r) => field(r, "group") === GATEWAY_API_GROUP),
-    ),
-    // P3
-    rule(
-      "this policy can only have a targetRefs[*].kind of Gateway/HTTPRoute",
-      (s) => !has(s, "targetRefs") || list(s["targetRefs"]).every((r) => ["Gateway", "HTTPRoute"].includes(String(field(r, "kind")))),
-    ),
-  ],
 };
 
-const crd = crdLayer({ type: "object", required: ["spec"], properties: { spec } });
+/**
+ * P2/P3, the spec-level CEL rules on targets. They are written out here rather than declared on the
+ * spec node so that their errors carry `spec.targetRefs` as scope: at preview an unknown value
+ * elsewhere in the spec must not hold back a verdict about the targets.
+ */
+function targetRuleErrors(errs: Errors, obj: Obj): void {
+  const s = field(obj, "spec");
+  if (!has(s, "targetRefs")) return;
+  const refs = list(field(s, "targetRefs"));
+  if (!refs.every((r) => field(r, "group") === GATEWAY_API_GROUP)) {
+    errs.push(fieldError.invalidWithoutValue("spec", "this policy can only have a targetRefs[*].group of gateway.networking.k8s.io", "spec.targetRefs"));
+  }
+  if (!refs.every((r) => ["Gateway", "HTTPRoute"].includes(String(field(r, "kind"))))) {
+    errs.push(fieldError.invalidWithoutValue("spec", "this policy can only have a targetRefs[*].kind of Gateway/HTTPRoute", "spec.targetRefs"));
+  }
+}
+
+const crd = crdLayer({ type: "object", required: ["spec"], properties: { spec } }, { cel: targetRuleErrors });
 
 export const trafficProtectionPolicyGuardrails: KindGuardrails = {
   kind: "TrafficProtectionPolicy",

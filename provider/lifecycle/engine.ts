@@ -1,0 +1,286 @@
+import { render, sourceLabels, MANAGED_BY_LABEL, MANAGED_BY_VALUE, canonicalHostname, type RenderedObject } from "../core/render";
+import type { ResourceKind } from "./kinds";
+import { annotateSource, DOWNSTREAM_KINDS, PRIMARY_KIND, refKey, refOf, SOURCE_ANNOTATION } from "./downstream";
+import { sourceIdentity, toInputs } from "./inputs";
+import { renderSettingsOf, type EngineSettings } from "./settings";
+import { PartialFailureError, type DownstreamRef, type OperationContext, type ResourceState } from "./types";
+import { UNKNOWN, containsUnknown } from "../core/unknown";
+import type { KubeClient, KubeObject, RequestCounter } from "../kube";
+import type { AwaitResult } from "../await";
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * One engine per target cluster (per provider instance): renders a source resource, applies its
+ * downstream objects with server-side apply in dependency order, prunes what the new render no
+ * longer has, and waits for readiness. The Kubernetes client is created on first use, so check
+ * and diff never touch the cluster.
+ */
+export class Engine {
+  private clientPromise: Promise<KubeClient> | undefined;
+
+  constructor(
+    readonly settings: EngineSettings,
+    private readonly deps: { metrics?: RequestCounter; clientFactory?: (s: EngineSettings) => Promise<KubeClient> } = {},
+  ) {}
+
+  get defaultNamespace(): string {
+    return this.settings.namespace ?? "default";
+  }
+
+  client(): Promise<KubeClient> {
+    if (!this.clientPromise) {
+      const make =
+        this.deps.clientFactory ??
+        (async (s: EngineSettings) => {
+          const kube = await import("../kube/index.js");
+          return kube.createKubeClient(
+            { ...(s.kubeconfig !== undefined ? { kubeconfig: s.kubeconfig } : {}), ...(s.context !== undefined ? { context: s.context } : {}) },
+            { fieldManager: s.fieldManager, force: s.forceConflicts, ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}) },
+          );
+        });
+      this.clientPromise = make(this.settings);
+      this.clientPromise.catch(() => {
+        this.clientPromise = undefined;
+      });
+    }
+    return this.clientPromise;
+  }
+
+  async close(): Promise<void> {
+    if (this.clientPromise) await (await this.clientPromise).close().catch(() => undefined);
+  }
+
+  /** The downstream objects of one source object, annotated with the source for refresh/import. */
+  renderSource(kind: ResourceKind, source: Obj): RenderedObject[] {
+    const result = render([source], renderSettingsOf(this.settings));
+    if (result.errors.length) {
+      const lines = result.errors.flatMap((e) => e.errors.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)));
+      throw new Error(`${kind.kind} ${sourceIdentity(source).namespace}/${sourceIdentity(source).name} is invalid:\n  ${lines.join("\n  ")}`);
+    }
+    return annotateSource(result.objects, kind.kind, toInputs(source));
+  }
+
+  /** Outputs: the inputs, what was created downstream, and a readiness summary. */
+  outputs(kind: ResourceKind, source: Obj, objects: readonly RenderedObject[], live: readonly KubeObject[], readiness: { ready: boolean; message: string }, drift: string[] = []): ResourceState {
+    const out: ResourceState = { ...toInputs(source), downstream: objects.map(refOf), ready: readiness.ready, readiness: readiness.message, drift };
+    if (kind.kind === "HTTPProxy") {
+      const { namespace, name } = sourceIdentity(source);
+      out["canonicalHostname"] = canonicalHostname(namespace, name, this.settings.targetDomain);
+      const gw = live.find((o) => o.kind === "Gateway");
+      const status = gw && isObj(gw["status"]) ? gw["status"] : {};
+      const addrs = Array.isArray(status["addresses"]) ? status["addresses"] : [];
+      out["addresses"] = addrs.filter(isObj).map((a) => String(a["value"] ?? ""));
+      const spec = isObj(source["spec"]) ? source["spec"] : {};
+      out["hostnames"] = [out["canonicalHostname"], ...(Array.isArray(spec["hostnames"]) ? spec["hostnames"] : [])];
+    }
+    return out;
+  }
+
+  /**
+   * Preview: server-side dry run of every object (CEL and schema rejections surface in PR previews),
+   * zero writes. Without a reachable cluster, or with values not known yet, it works from the render
+   * alone and says so.
+   */
+  async preview(kind: ResourceKind, source: Obj, ctx: OperationContext): Promise<ResourceState> {
+    if (containsUnknown(source)) {
+      return { ...toInputs(source), downstream: UNKNOWN, ready: UNKNOWN, readiness: UNKNOWN, drift: [], ...(kind.kind === "HTTPProxy" ? { canonicalHostname: UNKNOWN, addresses: UNKNOWN, hostnames: UNKNOWN } : {}) };
+    }
+    const objects = this.renderSource(kind, source);
+    let client: KubeClient | undefined;
+    try {
+      client = await this.client();
+      await client.resolve("v1", "Namespace", ctx.signal ? { signal: ctx.signal } : {});
+    } catch (e) {
+      ctx.onWarning?.(`cluster not reachable for a server-side dry run (${errorText(e)}); preview shows the render only`);
+      client = undefined;
+    }
+    if (client) {
+      const failures: string[] = [];
+      for (const o of objects) {
+        try {
+          await client.dryRunApply(o as KubeObject, ctx.signal ? { signal: ctx.signal } : {});
+        } catch (e) {
+          failures.push(`${o.kind} ${o.metadata.namespace}/${o.metadata.name}: ${errorText(e)}`);
+        }
+      }
+      if (failures.length) throw new Error(`the cluster would reject these objects:\n  ${failures.join("\n  ")}`);
+    }
+    const out = this.outputs(kind, source, objects, [], { ready: false, message: "preview" });
+    out["ready"] = UNKNOWN;
+    out["readiness"] = UNKNOWN;
+    if (kind.kind === "HTTPProxy") out["addresses"] = UNKNOWN;
+    return out;
+  }
+
+  /**
+   * Create or update: apply in dependency order, prune objects of this source that the render no
+   * longer has, then wait for readiness. A failure part-way reports what exists, so state keeps it
+   * and the next `up` (which re-applies everything) repairs it.
+   */
+  async apply(kind: ResourceKind, source: Obj, previous: readonly DownstreamRef[], ctx: OperationContext): Promise<ResourceState> {
+    const objects = this.renderSource(kind, source);
+    const client = await this.client();
+    const id = `${sourceIdentity(source).namespace}/${sourceIdentity(source).name}`;
+    const applied: KubeObject[] = [];
+    const callOpts = ctx.signal ? { signal: ctx.signal } : {};
+    const partial = (message: string, reasons: string[]): PartialFailureError =>
+      new PartialFailureError(message, id, this.outputs(kind, source, objects.slice(0, applied.length), applied, { ready: false, message }), reasons);
+
+    for (const o of objects) {
+      try {
+        applied.push(await client.apply(o as KubeObject, callOpts));
+      } catch (e) {
+        const msg = `applying ${o.kind} ${o.metadata.namespace}/${o.metadata.name} failed: ${errorText(e)}`;
+        throw partial(msg, [msg]);
+      }
+    }
+    try {
+      await this.prune(client, kind, source, objects, previous, ctx);
+    } catch (e) {
+      const msg = `removing objects the new configuration no longer has failed: ${errorText(e)}`;
+      throw partial(msg, [msg]);
+    }
+    if (this.settings.skipAwait) {
+      return this.outputs(kind, source, objects, applied, { ready: false, message: "not awaited (skipAwait)" });
+    }
+    const { awaitReady } = await import("../await/index.js");
+    const result: AwaitResult = await awaitReady(applied, {
+      client,
+      timeoutMs: ctx.timeoutMs ?? this.settings.timeoutSeconds * 1000,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.onProgress ? { onProgress: (p: { message: string }) => ctx.onProgress?.(p.message) } : {}),
+    });
+    const live = result.objects.length ? result.objects : applied;
+    if (result.status !== "ready") {
+      const message = result.message;
+      throw new PartialFailureError(message, id, this.outputs(kind, source, objects, live, { ready: false, message }), [message]);
+    }
+    return this.outputs(kind, source, objects, live, { ready: true, message: "ready" });
+  }
+
+  /** Objects labelled as this source's that are not in `keep` (previous refs narrow the kinds listed). */
+  private async listOwned(client: KubeClient, kind: ResourceKind, source: Obj, hint: readonly DownstreamRef[], signal?: AbortSignal): Promise<KubeObject[]> {
+    const { namespace, name } = sourceIdentity(source);
+    const selector = Object.entries({ [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, ...sourceLabels({ kind: kind.kind, namespace, name }) })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
+    const kinds = hint.length ? uniqueKinds(hint) : DOWNSTREAM_KINDS;
+    const found: KubeObject[] = [];
+    for (const k of kinds) {
+      try {
+        const list = await client.list({ apiVersion: k.apiVersion, kind: k.kind, namespace, labelSelector: selector }, signal ? { signal } : {});
+        found.push(...list.items);
+      } catch (e) {
+        if (isMissingKind(e)) continue; // a kind the cluster does not serve holds nothing of ours
+        throw e;
+      }
+    }
+    return found;
+  }
+
+  private async prune(client: KubeClient, kind: ResourceKind, source: Obj, keep: readonly RenderedObject[], previous: readonly DownstreamRef[], ctx: OperationContext): Promise<void> {
+    const keepKeys = new Set(keep.map((o) => refKey(refOf(o))));
+    const stale = previous.filter((r) => !keepKeys.has(refKey(r)));
+    if (!stale.length) return;
+    const owned = await this.listOwned(client, kind, source, stale, ctx.signal);
+    for (const o of [...owned].reverse()) {
+      if (keepKeys.has(refKey(refOf(o)))) continue;
+      await client.deleteAndWait(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
+    }
+  }
+
+  /** Deletes every downstream object of the source (found by its labels) and waits until gone. */
+  async delete(kind: ResourceKind, source: Obj, ctx: OperationContext): Promise<void> {
+    const client = await this.client();
+    const owned = await this.listOwned(client, kind, source, [], ctx.signal);
+    const { applyOrder } = await import("../core/render/index.js");
+    owned.sort((a, b) => applyOrder(b.kind) - applyOrder(a.kind));
+    for (const o of owned) await client.deleteAndWait(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
+  }
+
+  /**
+   * Refresh/import: the source comes from the primary object's annotation; every rendered object is
+   * read back and compared with the render, and differences are reported as drift.
+   */
+  async read(kind: ResourceKind, namespace: string, name: string, ctx: OperationContext): Promise<{ source: Obj; state: ResourceState } | undefined> {
+    const client = await this.client();
+    const primaryKind = PRIMARY_KIND[kind.kind];
+    const meta = DOWNSTREAM_KINDS.find((k) => k.kind === primaryKind);
+    if (!meta) return undefined;
+    const selector = Object.entries({ [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, ...sourceLabels({ kind: kind.kind, namespace, name }) })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
+    let primaries: KubeObject[];
+    try {
+      primaries = (await client.list({ apiVersion: meta.apiVersion, kind: meta.kind, namespace, labelSelector: selector }, ctx.signal ? { signal: ctx.signal } : {})).items;
+    } catch (e) {
+      if (isMissingKind(e)) return undefined;
+      throw e;
+    }
+    const annotated = primaries.find((p) => typeof p.metadata.annotations?.[SOURCE_ANNOTATION] === "string");
+    if (!annotated) return undefined;
+    let inputs: unknown;
+    try {
+      inputs = JSON.parse(annotated.metadata.annotations?.[SOURCE_ANNOTATION] ?? "");
+    } catch {
+      return undefined;
+    }
+    if (!isObj(inputs)) return undefined;
+    const source: Obj = { apiVersion: kind.apiVersion, kind: kind.kind, ...inputs };
+    const objects = this.renderSource(kind, source);
+    const live: KubeObject[] = [];
+    const drift: string[] = [];
+    for (const o of objects) {
+      const got = await client.get(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
+      const where = `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
+      if (!got) {
+        drift.push(`${where}: missing`);
+        continue;
+      }
+      live.push(got);
+      for (const d of driftOf(o, got)) drift.push(`${where}: ${d}`);
+    }
+    const { observerFor, DEFAULT_OBSERVE_CONTEXT } = await import("../await/index.js");
+    const pending = live
+      .map((o) => ({ o, r: observerFor(o.apiVersion, o.kind)?.(o, DEFAULT_OBSERVE_CONTEXT) }))
+      .filter((x) => x.r && x.r.state !== "ready");
+    const ready = pending.length === 0 && drift.length === 0;
+    const message = ready ? "ready" : drift.length ? `drift: ${drift.length} difference(s)` : "not ready";
+    return { source, state: this.outputs(kind, source, objects, live, { ready, message }, drift) };
+  }
+}
+
+function uniqueKinds(refs: readonly DownstreamRef[]): { apiVersion: string; kind: string }[] {
+  const seen = new Map<string, { apiVersion: string; kind: string }>();
+  for (const r of refs) seen.set(`${r.apiVersion}|${r.kind}`, { apiVersion: r.apiVersion, kind: r.kind });
+  return [...seen.values()];
+}
+
+function isMissingKind(e: unknown): boolean {
+  return e instanceof Error && e.name === "MissingKindError";
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Paths where the live object differs from what was rendered (fields we set; server defaults ignored). */
+export function driftOf(want: unknown, got: unknown, path = ""): string[] {
+  if (path === "metadata.annotations" || path === "status") return [];
+  if (isObj(want)) {
+    if (!isObj(got)) return [`${path || "(object)"}: want an object`];
+    return Object.keys(want).flatMap((k) => (k === "status" ? [] : driftOf(want[k], got[k], path ? `${path}.${k}` : k)));
+  }
+  if (Array.isArray(want)) {
+    if (!Array.isArray(got)) return [`${path}: want a list`];
+    if (want.length !== got.length) return [`${path}: want ${want.length} items, found ${got.length}`];
+    return want.flatMap((w, i) => driftOf(w, got[i], `${path}[${i}]`));
+  }
+  if (want !== got) return [`${path}: want ${JSON.stringify(want)}, found ${JSON.stringify(got)}`];
+  return [];
+}

@@ -1,0 +1,23 @@
+import { Engine } from "./engine";
+import { RESOURCE_KINDS } from "./kinds";
+import { RenderedResourceLifecycle } from "./resource";
+import type { EngineSettings } from "./settings";
+import type { ResourceLifecycle } from "./types";
+import type { RequestCounter } from "../kube";
+
+export * from "./types";
+export { Engine } from "./engine";
+export { RESOURCE_KINDS, kindByToken } from "./kinds";
+export { engineSettingsSchema, resolveEngineSettings, renderSettingsOf } from "./settings";
+export type { EngineSettings, EngineSettingsInput } from "./settings";
+
+/** The lifecycles of one provider instance (one target cluster), keyed by type token. */
+export function lifecycles(settings: EngineSettings, deps: { metrics?: RequestCounter } = {}): { engine: Engine; byToken: Map<string, ResourceLifecycle> } {
+  const engine = new Engine(settings, deps);
+  const byToken = new Map<string, ResourceLifecycle>();
+  for (const k of RESOURCE_KINDS) {
+    if (k.kind === "Domain") continue; // Domain has its own lifecycle (verification), see domain.ts
+    byToken.set(k.token, new RenderedResourceLifecycle(k, engine));
+  }
+  return { engine, byToken };
+}

@@ -1,0 +1,89 @@
+import type { GuardrailConfig } from "../core/config";
+import { checkInputs } from "./check";
+import { diffInputs, downstreamDiff } from "./diff";
+import type { Engine } from "./engine";
+import { parseResourceId, toObject, type NormalizeContext } from "./inputs";
+import type { ResourceKind } from "./kinds";
+import type { CheckResult, DiffResult, DownstreamRef, OperationContext, ReadResult, ResourceInputs, ResourceLifecycle, ResourceState } from "./types";
+import { containsUnknown } from "../core/unknown";
+
+type Obj = Record<string, unknown>;
+
+function refsOf(state: ResourceState | undefined): DownstreamRef[] {
+  const d = state?.["downstream"];
+  return Array.isArray(d) ? (d.filter((r) => r !== null && typeof r === "object") as DownstreamRef[]) : [];
+}
+
+/**
+ * The lifecycle of a resource that renders to downstream objects (HTTPProxy and the policies):
+ * check = admission, diff = inputs + downstream objects, create/update = apply + prune + await,
+ * read = rebuild from the cluster with drift, delete = everything labelled as ours.
+ */
+export class RenderedResourceLifecycle implements ResourceLifecycle {
+  readonly token: string;
+
+  constructor(
+    private readonly kind: ResourceKind,
+    private readonly engine: Engine,
+  ) {
+    this.token = kind.token;
+  }
+
+  private get config(): GuardrailConfig {
+    return this.engine.settings.guardrails;
+  }
+
+  private normalize(urnName = "resource", randomSeed?: Uint8Array): NormalizeContext {
+    return { urnName, defaultNamespace: this.engine.defaultNamespace, ...(randomSeed ? { randomSeed } : {}) };
+  }
+
+  private object(inputs: ResourceInputs): Obj {
+    return toObject(this.kind, inputs, undefined, this.normalize());
+  }
+
+  async check(olds: ResourceInputs | undefined, news: ResourceInputs, ctx: { urnName: string; randomSeed?: Uint8Array }): Promise<CheckResult> {
+    return checkInputs(this.kind, olds, news, { ...this.normalize(ctx.urnName, ctx.randomSeed), config: this.config });
+  }
+
+  async diff(_id: string, olds: ResourceState, news: ResourceInputs): Promise<DiffResult> {
+    let downstream: DiffResult["downstream"] = { create: [], update: [], delete: [] };
+    if (!containsUnknown(news)) {
+      try {
+        downstream = downstreamDiff(this.engine.renderSource(this.kind, this.object(olds)), this.engine.renderSource(this.kind, this.object(news)));
+      } catch {
+        // An old state that no longer renders (e.g. stricter guardrails) only loses the downstream detail.
+      }
+    }
+    return diffInputs(olds, news, downstream);
+  }
+
+  async create(inputs: ResourceInputs, ctx: OperationContext): Promise<{ id: string; outputs: ResourceState }> {
+    const source = this.object(inputs);
+    const meta = source["metadata"] as Obj;
+    const id = `${String(meta["namespace"])}/${String(meta["name"])}`;
+    if (ctx.preview) return { id, outputs: await this.engine.preview(this.kind, source, ctx) };
+    return { id, outputs: await this.engine.apply(this.kind, source, [], ctx) };
+  }
+
+  async update(_id: string, olds: ResourceState, news: ResourceInputs, ctx: OperationContext): Promise<{ outputs: ResourceState }> {
+    const source = this.object(news);
+    if (ctx.preview) return { outputs: await this.engine.preview(this.kind, source, ctx) };
+    return { outputs: await this.engine.apply(this.kind, source, refsOf(olds), ctx) };
+  }
+
+  async read(id: string, _state: ResourceState | undefined, _inputs: ResourceInputs | undefined, ctx: OperationContext): Promise<ReadResult | undefined> {
+    const ref = parseResourceId(id);
+    if (!ref) throw new Error(`invalid id ${JSON.stringify(id)}: use <namespace>/<name>`);
+    const found = await this.engine.read(this.kind, ref.namespace, ref.name, ctx);
+    if (!found) return undefined;
+    const { downstream: _d, ready: _r, readiness: _rd, drift: _dr, canonicalHostname: _c, addresses: _a, hostnames: _h, ...inputs } = found.state;
+    return { id: `${ref.namespace}/${ref.name}`, outputs: found.state, inputs };
+  }
+
+  /** The id names the source; state may be empty (e.g. after a failed create), so it is not relied on. */
+  async delete(id: string, _state: ResourceState, ctx: OperationContext): Promise<void> {
+    const ref = parseResourceId(id);
+    if (!ref) throw new Error(`invalid id ${JSON.stringify(id)}: use <namespace>/<name>`);
+    await this.engine.delete(this.kind, { metadata: { name: ref.name, namespace: ref.namespace } }, ctx);
+  }
+}

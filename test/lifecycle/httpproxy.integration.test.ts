@@ -1,0 +1,190 @@
+// The HTTPProxy lifecycle against a real kube-apiserver, with test/infra status actors playing
+// Envoy Gateway and cert-manager: create, no-op diff, update with pruning, drift, import,
+// preview without writes, readiness failures and timeouts, delete, and two clusters side by side.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { lifecycles, resolveEngineSettings, type ResourceLifecycle, type ResourceState } from "../../provider/lifecycle/index.ts";
+import { countsSince, createKubeClient, RequestCounter, type KubeClient } from "../../provider/kube/index.ts";
+import { UNKNOWN } from "../../provider/core/unknown.ts";
+import { startActors, type ActorGroup } from "../infra/actors/index.ts";
+import { getControlPlane, startControlPlane, type ControlPlane } from "../infra/controlplane.ts";
+
+let cp: ControlPlane;
+let actors: ActorGroup;
+let admin: KubeClient;
+const TOKEN = "datum:networking:HTTPProxy";
+const SOURCE = "pulumi-datum.io/source-name";
+
+function engineFor(kubeconfig: string, extra: Record<string, unknown> = {}) {
+  const s = resolveEngineSettings({ kubeconfig, timeoutSeconds: 30, ...extra });
+  if (!s.ok) throw new Error(JSON.stringify(s.errors));
+  const metrics = new RequestCounter();
+  const { engine, byToken } = lifecycles(s.settings, { metrics });
+  return { engine, metrics, proxy: byToken.get(TOKEN) as ResourceLifecycle };
+}
+
+function proxyInputs(ns: string, name: string, rules = 3, annotations: Record<string, string> = {}) {
+  const all = [
+    { name: "api", matches: [{ path: { type: "PathPrefix", value: "/api" } }], backends: [{ endpoint: "https://api.example.com" }] },
+    { name: "old", matches: [{ path: { type: "PathPrefix", value: "/old" } }], filters: [{ type: "RequestRedirect", requestRedirect: { hostname: "new.example.com", statusCode: 301 } }] },
+    { name: "web", backends: [{ endpoint: "http://203.0.113.7:8080" }] },
+  ];
+  return { metadata: { name, namespace: ns, ...(Object.keys(annotations).length ? { annotations } : {}) }, spec: { hostnames: [`${name}.example.com`], rules: all.slice(0, rules) } };
+}
+
+async function owned(ns: string, name: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const k of [
+    ["gateway.networking.k8s.io/v1", "Gateway"],
+    ["gateway.networking.k8s.io/v1", "HTTPRoute"],
+    ["gateway.networking.k8s.io/v1", "BackendTLSPolicy"],
+    ["discovery.k8s.io/v1", "EndpointSlice"],
+    ["v1", "Service"],
+    ["cert-manager.io/v1", "Certificate"],
+  ] as const) {
+    const l = await admin.list({ apiVersion: k[0], kind: k[1], namespace: ns, labelSelector: `${SOURCE}=${name}` });
+    out.push(...l.items.map((o) => `${o.kind}/${o.metadata.name}`));
+  }
+  return out.sort();
+}
+
+beforeAll(async () => {
+  cp = await getControlPlane();
+  actors = startActors(cp.kc);
+  admin = createKubeClient({ kubeconfig: cp.kubeconfig });
+});
+
+afterAll(async () => {
+  actors?.stop();
+  await admin?.close();
+});
+
+describe("HTTPProxy lifecycle on a real API server", () => {
+  test("create → no-op diff → update prunes → drift → import → delete leaves nothing", async () => {
+    const ns = await cp.newNamespace("lc");
+    const { engine, metrics, proxy } = engineFor(cp.kubeconfig);
+    const checked = await proxy.check(undefined, proxyInputs(ns, "shop"), { urnName: "shop" });
+    expect(checked.failures).toEqual([]);
+
+    const before = metrics.snapshot();
+    const progress: string[] = [];
+    const created = await proxy.create(checked.inputs, { preview: false, onProgress: (m) => progress.push(m) });
+    const cost = countsSince(before, metrics.snapshot());
+    expect(created.id).toBe(`${ns}/shop`);
+    expect(created.outputs["ready"]).toBe(true);
+    const refs = created.outputs["downstream"] as { kind: string; name: string }[];
+    expect(cost.writes).toBe(refs.length); // one write per downstream object
+    expect(await owned(ns, "shop")).toEqual(expect.arrayContaining(["Gateway/shop", "HTTPRoute/shop"]));
+    expect(progress.some((p) => p.startsWith("Gateway"))).toBe(true);
+    expect(created.outputs["canonicalHostname"]).toMatch(/^[a-z]+-[a-z]+-[a-z0-9]{5}\.datum\.local$/);
+
+    // A second `up` with the same inputs: no diff, so Pulumi calls no update and nothing is written.
+    const again = await proxy.check(checked.inputs, proxyInputs(ns, "shop"), { urnName: "shop" });
+    const noop = await proxy.diff(created.id, created.outputs, again.inputs, { preview: true });
+    expect(noop.changes).toBe(false);
+
+    // Dropping the rule with the HTTP backend prunes its Service/EndpointSlice.
+    const smaller = await proxy.check(checked.inputs, proxyInputs(ns, "shop", 2), { urnName: "shop" });
+    const d = await proxy.diff(created.id, created.outputs, smaller.inputs, { preview: true });
+    expect(d.changes).toBe(true);
+    expect(d.downstream.delete.map((r) => r.kind)).toEqual(expect.arrayContaining(["EndpointSlice", "Service"]));
+    const updated = await proxy.update(created.id, created.outputs, smaller.inputs, { preview: false });
+    const after = await owned(ns, "shop");
+    for (const r of d.downstream.delete) expect(after).not.toContain(`${r.kind}/${r.name}`);
+
+    // Drift made by another field manager is reported by read, and diff then asks for an update.
+    const gw = (await admin.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: "shop" }))!;
+    const listeners = (gw["spec"] as { listeners: { port: number }[] }).listeners;
+    await admin.apply(
+      { apiVersion: gw.apiVersion, kind: gw.kind, metadata: { name: "shop", namespace: ns }, spec: { gatewayClassName: "other-class" } },
+      { fieldManager: "kubectl-edit", force: true },
+    );
+    expect(listeners.length).toBeGreaterThan(0);
+    const read = await proxy.read(created.id, updated.outputs, smaller.inputs, { preview: false });
+    expect(read?.outputs["drift"]).toEqual(expect.arrayContaining([expect.stringContaining("spec.gatewayClassName")]));
+    const repair = await proxy.diff(created.id, read!.outputs, smaller.inputs, { preview: true });
+    expect(repair.changes).toBe(true);
+
+    // Import by id rebuilds the inputs from the cluster alone.
+    const imported = await proxy.read(`${ns}/shop`, undefined, undefined, { preview: false });
+    expect(imported?.inputs["spec"]).toEqual(smaller.inputs["spec"]);
+
+    await proxy.delete(created.id, updated.outputs, { preview: false });
+    expect(await owned(ns, "shop")).toEqual([]);
+    await engine.close();
+  });
+
+  test("preview makes zero writes and shows computed outputs as unknown", async () => {
+    const ns = await cp.newNamespace("lcp");
+    const { engine, metrics, proxy } = engineFor(cp.kubeconfig);
+    const checked = await proxy.check(undefined, proxyInputs(ns, "pv"), { urnName: "pv" });
+    const before = metrics.snapshot();
+    const r = await proxy.create(checked.inputs, { preview: true });
+    const cost = countsSince(before, metrics.snapshot());
+    expect(cost.writes).toBe(0);
+    expect(cost.dryRuns).toBeGreaterThan(0);
+    expect(r.outputs["addresses"]).toBe(UNKNOWN);
+    expect(await owned(ns, "pv")).toEqual([]);
+    // Unknown inputs: no dry run at all, and check defers the rules that read them.
+    const unknownEndpoint = proxyInputs(ns, "pv2", 1);
+    (unknownEndpoint.spec.rules[0] as { backends: { endpoint: string }[] }).backends[0]!.endpoint = UNKNOWN;
+    const c2 = await proxy.check(undefined, unknownEndpoint, { urnName: "pv2" });
+    expect(c2.failures).toEqual([]);
+    const r2 = await proxy.create(c2.inputs, { preview: true });
+    expect(r2.outputs["downstream"]).toBe(UNKNOWN);
+    await engine.close();
+  });
+
+  test("a terminal condition fails fast with the controller's message and keeps partial state", async () => {
+    const ns = await cp.newNamespace("lcf");
+    const { engine, proxy } = engineFor(cp.kubeconfig);
+    const inputs = proxyInputs(ns, "bad", 1, { "test.datum.net/actor-mode": "invalid" });
+    const checked = await proxy.check(undefined, inputs, { urnName: "bad" });
+    const err = await proxy.create(checked.inputs, { preview: false }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "PartialFailureError", id: `${ns}/bad` });
+    const state = (err as { outputs: ResourceState }).outputs;
+    expect((state["downstream"] as unknown[]).length).toBeGreaterThan(0);
+    expect(String((err as Error).message)).toMatch(/Accepted=False|Invalid/);
+    await proxy.delete(`${ns}/bad`, state, { preview: false });
+    expect(await owned(ns, "bad")).toEqual([]);
+    await engine.close();
+  });
+
+  test("readiness times out with what is still pending", async () => {
+    const ns = await cp.newNamespace("lct");
+    const { engine, proxy } = engineFor(cp.kubeconfig);
+    const inputs = proxyInputs(ns, "slow", 1, { "test.datum.net/actor-mode": "never" });
+    const checked = await proxy.check(undefined, inputs, { urnName: "slow" });
+    const err = await proxy.create(checked.inputs, { preview: false, timeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "PartialFailureError" });
+    expect(String((err as Error).message)).toMatch(/Gateway .*slow/);
+    await proxy.delete(`${ns}/slow`, (err as { outputs: ResourceState }).outputs, { preview: false });
+    await engine.close();
+  });
+
+  test("two provider instances on two control planes do not see each other", async () => {
+    const other = await startControlPlane();
+    try {
+      const ns = await cp.newNamespace("mc");
+      const a = engineFor(cp.kubeconfig, { skipAwait: true });
+      const b = engineFor(other.kubeconfig, { skipAwait: true, gatewayClassName: "cluster-b" });
+      const otherAdmin = createKubeClient({ kubeconfig: other.kubeconfig });
+      await otherAdmin.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+      const ia = await a.proxy.check(undefined, proxyInputs(ns, "edge", 1), { urnName: "edge" });
+      await a.proxy.create(ia.inputs, { preview: false });
+      const ib = await b.proxy.check(undefined, proxyInputs(ns, "edge", 1), { urnName: "edge" });
+      await b.proxy.create(ib.inputs, { preview: false });
+      const gwA = await admin.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: "edge" });
+      const gwB = await otherAdmin.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: "edge" });
+      expect((gwA?.["spec"] as { gatewayClassName: string }).gatewayClassName).toBe("envoy-gateway");
+      expect((gwB?.["spec"] as { gatewayClassName: string }).gatewayClassName).toBe("cluster-b");
+      await a.proxy.delete(`${ns}/edge`, {}, { preview: false });
+      expect(await admin.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: "edge" })).toBeUndefined();
+      expect(await otherAdmin.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: "edge" })).toBeDefined();
+      await otherAdmin.close();
+      await a.engine.close();
+      await b.engine.close();
+    } finally {
+      await other.stop();
+    }
+  }, 120_000);
+});
