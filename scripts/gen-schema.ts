@@ -23,7 +23,7 @@ import * as trafficprotectionpolicy from "../provider/core/models/trafficprotect
 import { engineSettingsSchema } from "../provider/lifecycle/settings";
 import { SECRET_CONFIG_KEYS } from "../provider/plugin/config";
 import { packageRoot } from "../provider/plugin/plugin-files";
-import { downstreamRefSchema, readinessSchema, RESOURCE_OUTPUTS, type ResourceKind } from "../provider/plugin/outputs";
+import { downstreamRefSchema, RESOURCE_OUTPUTS, type ResourceKind } from "../provider/plugin/outputs";
 import { pascalCase, TypeCollector, type Json, type ObjectTypeSpec, type PropertySpec } from "./gen-schema-types";
 
 export const PACKAGE = "datum";
@@ -158,7 +158,6 @@ function namedModelSchemas(): { registry: z.core.$ZodRegistry<{ id: string }>; t
   });
   add(inputMeta, `${PACKAGE}:meta:ObjectMeta`);
   add(downstreamRefSchema, `${PACKAGE}:index:DownstreamRef`);
-  add(readinessSchema, `${PACKAGE}:index:Readiness`);
   for (const r of RESOURCES) {
     add(z.object(RESOURCE_OUTPUTS[r.kind]), `${PACKAGE}:${r.token.split(":")[1]}:${r.kind}Outputs`);
   }

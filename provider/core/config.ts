@@ -9,7 +9,8 @@ import { z } from "zod";
 
 const duration = (d: string) => z.string().default(d).describe(`Go duration (default ${d})`);
 const quantity = (q: string) => z.string().default(q).describe(`Kubernetes quantity (default ${q})`);
-const int = (n: number) => z.number().int().nonnegative().default(n);
+/** NSO treats a zero limit as "not set" and applies its default; so do we. */
+const int = (n: number) => z.preprocess((v) => (v === 0 ? undefined : v), z.number().int().nonnegative().default(n));
 
 const clusterSettings = z
   .object({

@@ -14,16 +14,11 @@ export const downstreamRefSchema = z
   })
   .describe("A Kubernetes object the provider manages for this resource");
 
-export const readinessSchema = z
-  .object({
-    state: z.enum(["ready", "pending", "failed"]).describe("`ready` once every downstream object is ready; `failed` when waiting cannot help"),
-    message: z.string().optional().describe("what is still pending or what failed, quoting the controller"),
-  })
-  .describe("Readiness of the resource at the end of the last operation");
-
 const commonOutputs = {
   downstream: z.array(downstreamRefSchema).describe("The Gateway API / Envoy Gateway / cert-manager objects this resource became"),
-  readiness: readinessSchema,
+  ready: z.boolean().describe("True once every downstream object is ready (false with skipAwait, or after a refresh that found drift)"),
+  readiness: z.string().describe("What the last operation found: `ready`, what is still pending, or what failed, quoting the controller"),
+  drift: z.array(z.string()).describe("Differences between the cluster and the rendered objects found by the last refresh; the next `up` repairs them"),
 };
 
 export const domainVerificationSchema = z

@@ -521,13 +521,6 @@ export namespace index {
     /** Coraza directives every policy starts with. */
     routeBaseDirectives?: pulumi.Input<pulumi.Input<string>[]>;
   }
-  /** Readiness of the resource at the end of the last operation */
-  export interface Readiness {
-    /** `ready` once every downstream object is ready; `failed` when waiting cannot help. One of: `ready`, `pending`, `failed`. */
-    state: pulumi.Input<string>;
-    /** what is still pending or what failed, quoting the controller. */
-    message?: pulumi.Input<string>;
-  }
 }
 
 export namespace meta {

@@ -519,13 +519,6 @@ export namespace index {
     /** Coraza directives every policy starts with. */
     routeBaseDirectives?: string[];
   }
-  /** Readiness of the resource at the end of the last operation */
-  export interface Readiness {
-    /** `ready` once every downstream object is ready; `failed` when waiting cannot help. One of: `ready`, `pending`, `failed`. */
-    state: string;
-    /** what is still pending or what failed, quoting the controller. */
-    message?: string;
-  }
 }
 
 export namespace meta {

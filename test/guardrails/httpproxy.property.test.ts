@@ -119,7 +119,7 @@ describe("HTTPProxy admission properties", () => {
         const r = validate(obj);
         expect(typeof r.valid).toBe("boolean");
       }),
-      { ...RUNS, numRuns: 1000 },
+      { ...RUNS, numRuns: 500 },
     );
   });
 
@@ -132,7 +132,7 @@ describe("HTTPProxy admission properties", () => {
           expect(pointsIntoInput(obj, e), `${e.field}: ${e.message}`).toBe(true);
         }
       }),
-      { ...RUNS, numRuns: 1000 },
+      { ...RUNS, numRuns: 500 },
     );
   });
 

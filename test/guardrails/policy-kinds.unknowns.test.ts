@@ -45,6 +45,7 @@ describe("SecurityPolicy with unknown values", () => {
 
   it("S8 (errata) / S11 / S15: unknown backendRef and URLs", () => {
     expect(deferred(jwks({ backendRef: UNKNOWN }))).toContain("spec.jwt.providers[0].remoteJWKS: Invalid value: BackendRefs must be used, backendRef is not supported.");
+    expect(deferred(jwks({ backendRefs: [{ group: "gateway.envoyproxy.io", kind: "Backend", name: "b" }], backendRef: UNKNOWN })).length).toBeGreaterThan(0);
     expect(deferred(jwks({ uri: UNKNOWN })).every((e) => e.startsWith("spec.jwt.providers[0].remoteJWKS.uri"))).toBe(true);
     expect(deferred(oidc({ clientID: "a", provider: { issuer: UNKNOWN } })).every((e) => e.startsWith("spec.oidc.provider.issuer"))).toBe(true);
   });
@@ -92,9 +93,9 @@ describe("BackendTrafficPolicy with unknown values", () => {
 describe("HTTPRouteFilter, Backend and BackendTLSPolicy with unknown values", () => {
   it("F1: an unknown inline body", () => {
     const cfg = config({ "gateway.extensionAPIValidationOptions": { httpRouteFilters: { MaxInlineBodySize: 3 } } });
-    expect(deferred(object("HTTPRouteFilter", EG, { directResponse: { body: { type: "Inline", inline: UNKNOWN } } }), { config: cfg })).toEqual([
+    expect(deferred(object("HTTPRouteFilter", EG, { directResponse: { body: { type: "Inline", inline: UNKNOWN } } }), { config: cfg })).toContain(
       "spec.directResponse.body.inline: Too long: may not be more than 3 bytes",
-    ]);
+    );
   });
 
   it("E1–E4: unknown type and addresses", () => {

@@ -176,10 +176,11 @@ describe("SecurityPolicy webhook (guardrails.md §5)", () => {
   });
 
   it("S16/S17: caps scopes and resources", () => {
-    const cfg = config({ "gateway.extensionAPIValidationOptions": { securityPolicies: { OIDC: { MaxScopes: 1, MaxResources: 0 } } } });
-    expect(rejected(oidc({ scopes: ["openid", "email"], resources: ["https://api.example.com"] }), { config: cfg })).toEqual([
+    const cfg = config({ "gateway.extensionAPIValidationOptions": { securityPolicies: { OIDC: { MaxScopes: 1, MaxResources: 2 } } } });
+    admitted(oidc({ scopes: ["openid"], resources: ["https://a.example.com", "https://b.example.com"] }), { config: cfg });
+    expect(rejected(oidc({ scopes: ["openid", "email"], resources: ["https://a.example.com", "https://b.example.com", "https://c.example.com"] }), { config: cfg })).toEqual([
       "spec.oidc.scopes: Too many: 2: must have at most 1 item",
-      "spec.oidc.resources: Too many: 1: must have at most 0 items",
+      "spec.oidc.resources: Too many: 3: must have at most 2 items",
     ]);
   });
 

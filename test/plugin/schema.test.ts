@@ -39,7 +39,7 @@ describe("schema.json", () => {
     for (const [token, r] of Object.entries(schema.resources)) {
       expect(Object.keys(r.inputProperties), token).toEqual(["metadata", "spec"]);
       expect(r.requiredInputs, token).toEqual(["spec"]);
-      expect(r.required, token).toEqual(expect.arrayContaining(["metadata", "spec", "downstream", "readiness"]));
+      expect(r.required, token).toEqual(expect.arrayContaining(["metadata", "spec", "downstream", "ready", "readiness", "drift"]));
       expect(r.description.length, token).toBeGreaterThan(40);
     }
     expect(Object.keys(schema.resources["datum:networking:HTTPProxy"]?.properties ?? {})).toEqual(

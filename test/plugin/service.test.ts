@@ -307,7 +307,7 @@ describe("Diff", () => {
 });
 
 describe("Create, Update, Read, Delete mapping", () => {
-  const outputs = { downstream: [{ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "default", name: "shop" }], readiness: { state: "ready" }, canonicalHostname: "a-b-c1234.datum.local" };
+  const outputs = { downstream: [{ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: "default", name: "shop" }], ready: true, readiness: "ready", drift: [], canonicalHostname: "a-b-c1234.datum.local" };
 
   it("Create returns the id and outputs; secret inputs stay secret in state, also where copied", async () => {
     const token = "Bearer s3cr3t-t0ken";
@@ -375,7 +375,7 @@ describe("Create, Update, Read, Delete mapping", () => {
     const token = "Bearer s3cr3t-t0ken";
     const { client } = await session({
       create: async (inputs) => {
-        throw new PartialFailureError(`HTTPProxy default/shop is not ready (${token})`, "default/shop", { ...inputs, ...outputs, readiness: { state: "pending", message: "Programmed=False" } }, [
+        throw new PartialFailureError(`HTTPProxy default/shop is not ready (${token})`, "default/shop", { ...inputs, ...outputs, ready: false, readiness: "Programmed=False" }, [
           "Gateway default/shop: Programmed=False (AddressNotAssigned)",
           `header ${token}`,
         ]);
@@ -396,7 +396,7 @@ describe("Create, Update, Read, Delete mapping", () => {
     expect(failed.getId()).toBe("default/shop");
     expect(failed.getReasonsList()).toEqual(["Gateway default/shop: Programmed=False (AddressNotAssigned)", "header [secret]"]);
     const props = js(failed.getProperties());
-    expect(props["readiness"]).toEqual({ state: "pending", message: "Programmed=False" });
+    expect(props["readiness"]).toBe("Programmed=False");
     expect(plainStrings(props).some((s) => s.includes("s3cr3t"))).toBe(false);
     expect(js(failed.getInputs())["spec"]).toBeDefined();
   });

@@ -25,7 +25,7 @@ beforeAll(async () => {
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown>, ...(args.provider && { provider: args.provider }) });
-        const state = { ...(args.inputs as Record<string, unknown>), readiness: { state: "ready" }, downstream: [] };
+        const state = { ...(args.inputs as Record<string, unknown>), ready: true, readiness: "ready", drift: [], downstream: [] };
         return { id: `default/${args.name}`, state };
       },
       call: () => ({}),
@@ -74,7 +74,8 @@ describe("native resource classes", () => {
       metadata: { namespace: "edge", labels: { team: "web" } },
       spec: { hostnames: ["shop.example.com"], rules: [{ backends: [{ endpoint: "https://api.example.com" }] }] },
     });
-    expect(await resolved(proxy.readiness)).toEqual({ state: "ready" });
+    expect(await resolved(proxy.readiness)).toBe("ready");
+    expect(await resolved(proxy.ready)).toBe(true);
     expect(await resolved(proxy.id)).toBe("default/shop");
     expect(datum.networking.HTTPProxy.isInstance(proxy)).toBe(true);
     expect(datum.policy.SecurityPolicy.isInstance(proxy)).toBe(false);

@@ -110,8 +110,12 @@ function mutate(obj: Obj, ctx: AdmissionContext): { object: Obj; errors: ScopedF
   if (present(raw) && !Array.isArray(raw)) return { object: obj, errors: [] };
   const listeners: readonly unknown[] = Array.isArray(raw) ? raw : [];
   const errors = tenantListenerHostnameErrors(listeners, classUnknown ? "spec.gatewayClassName" : undefined);
-  if (errors.length > 0) return { object: obj, errors };
-  return { object: { ...obj, spec: { ...spec, listeners: withDefaultListeners(listeners, ctx) } }, errors: [] };
+  // A class not known yet may be unmanaged, in which case NSO would add nothing; a managed one
+  // would reject these errors before adding anything.
+  if (classUnknown && errors.length > 0) return { object: obj, errors };
+  // Otherwise inject even alongside errors: errors that wait for unknown values let the request
+  // go on, and it must go on with the listeners NSO would add.
+  return { object: { ...obj, spec: { ...spec, listeners: withDefaultListeners(listeners, ctx) } }, errors };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -134,8 +138,8 @@ function listenerHostnameErrors(l: Obj, p: string, lc: ListenerContext): ScopedF
     if (!present(hostname) || hostname === lc.canonical || lc.statusHostnames.includes(String(hostname))) return [];
     return [fieldError.notSupported(hostnamePath, hostname, [lc.canonical], isUnknown(lc.canonical) ? "metadata.name" : undefined)];
   }
-  // G5
-  if (!present(hostname)) return [fieldError.required(hostnamePath, `must be set to ${JSON.stringify(lc.canonical)} or a custom hostname`)];
+  // G5 (whether the listener is a tenant's depends on its name)
+  if (!present(hostname)) return [fieldError.required(hostnamePath, `must be set to ${JSON.stringify(lc.canonical)} or a custom hostname`, p)];
   // G6
   if (lc.config.gateway.disableHostnameVerification || typeof hostname !== "string") return [];
   return fqdnErrors(hostnamePath, hostname);
@@ -216,6 +220,12 @@ function webhook(obj: Obj, ctx: AdmissionContext): ScopedFieldError[] {
   const spec = specOf(obj);
   const classErrs = gatewayClassErrors(spec, ctx);
   if (classErrs.length > 0) return classErrs;
+  const errs = listenerAndSpecErrors(obj, spec, ctx);
+  // An unknown class may be one NSO does not manage, which would stop at G2 instead.
+  return isUnknown(spec["gatewayClassName"]) ? errs.map((e) => ({ ...e, scope: "spec.gatewayClassName" })) : errs;
+}
+
+function listenerAndSpecErrors(obj: Obj, spec: Obj, ctx: AdmissionContext): ScopedFieldError[] {
   const errs: ScopedFieldError[] = [];
   // G3
   if (spec["gatewayClassName"] === "" || !present(spec["gatewayClassName"])) {

@@ -4,6 +4,7 @@ import { containsUnknown } from "../unknown";
 import { validate } from "../validate";
 import { httpProxyListeners, renderHTTPProxy } from "./httpproxy";
 import { isRecord } from "./json";
+import { httpProxyLimitErrors } from "./limits";
 import { sourceOf } from "./object";
 import { sortForApply } from "./order";
 import { isRenderedPolicyKind, POLICY_KINDS, renderPolicy } from "./policy";
@@ -67,7 +68,10 @@ export function render(objects: readonly unknown[], settings: RenderSettings = D
 
   const rendered: { index: number; object: RenderedObject }[] = [];
   for (const a of admitted) {
-    const out = a.object["kind"] === "HTTPProxy" ? renderHTTPProxy(a.object as unknown as HTTPProxy, settings, ctx) : renderPolicy(a.object, settings, ctx);
+    const isProxy = a.object["kind"] === "HTTPProxy";
+    const out = isProxy ? renderHTTPProxy(a.object as unknown as HTTPProxy, settings, ctx) : renderPolicy(a.object, settings, ctx);
+    const limits = isProxy ? httpProxyLimitErrors(out) : [];
+    if (limits.length) errors.push(errorFor(a.index, objects[a.index], limits));
     for (const o of out) rendered.push({ index: a.index, object: o });
   }
 

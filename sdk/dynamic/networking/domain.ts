@@ -20,8 +20,12 @@ export class Domain extends pulumi.dynamic.Resource {
   declare public readonly spec: pulumi.Output<outputs.networking.DomainSpec>;
   /** The Gateway API / Envoy Gateway / cert-manager objects this resource became. */
   declare public readonly downstream: pulumi.Output<outputs.index.DownstreamRef[]>;
-  /** Readiness of the resource at the end of the last operation. */
-  declare public readonly readiness: pulumi.Output<outputs.index.Readiness>;
+  /** Differences between the cluster and the rendered objects found by the last refresh; the next `up` repairs them. */
+  declare public readonly drift: pulumi.Output<string[]>;
+  /** What the last operation found: `ready`, what is still pending, or what failed, quoting the controller. */
+  declare public readonly readiness: pulumi.Output<string>;
+  /** True once every downstream object is ready (false with skipAwait, or after a refresh that found drift). */
+  declare public readonly ready: pulumi.Output<boolean>;
   /** How to prove ownership while the Domain is not verified; absent once verified. */
   declare public readonly verification: pulumi.Output<outputs.networking.DomainVerification | undefined>;
   /** True once ownership of spec.domainName is proven. */
@@ -33,7 +37,9 @@ export class Domain extends pulumi.dynamic.Resource {
     resourceInputs["metadata"] = args?.metadata;
     resourceInputs["spec"] = args?.spec;
     resourceInputs["downstream"] = undefined;
+    resourceInputs["drift"] = undefined;
     resourceInputs["readiness"] = undefined;
+    resourceInputs["ready"] = undefined;
     resourceInputs["verification"] = undefined;
     resourceInputs["verified"] = undefined;
     // Cluster settings travel with each resource; kubeconfig must never sit in state in plain text.

@@ -24,10 +24,14 @@ export class HTTPProxy extends pulumi.dynamic.Resource {
   declare public readonly canonicalHostname: pulumi.Output<string | undefined>;
   /** The Gateway API / Envoy Gateway / cert-manager objects this resource became. */
   declare public readonly downstream: pulumi.Output<outputs.index.DownstreamRef[]>;
+  /** Differences between the cluster and the rendered objects found by the last refresh; the next `up` repairs them. */
+  declare public readonly drift: pulumi.Output<string[]>;
   /** Every hostname the proxy answers on: the canonical hostname and spec.hostnames. */
   declare public readonly hostnames: pulumi.Output<string[] | undefined>;
-  /** Readiness of the resource at the end of the last operation. */
-  declare public readonly readiness: pulumi.Output<outputs.index.Readiness>;
+  /** What the last operation found: `ready`, what is still pending, or what failed, quoting the controller. */
+  declare public readonly readiness: pulumi.Output<string>;
+  /** True once every downstream object is ready (false with skipAwait, or after a refresh that found drift). */
+  declare public readonly ready: pulumi.Output<boolean>;
 
   constructor(name: string, args: HTTPProxyArgs, opts?: pulumi.CustomResourceOptions) {
     const resourceInputs: pulumi.Inputs = {};
@@ -37,8 +41,10 @@ export class HTTPProxy extends pulumi.dynamic.Resource {
     resourceInputs["addresses"] = undefined;
     resourceInputs["canonicalHostname"] = undefined;
     resourceInputs["downstream"] = undefined;
+    resourceInputs["drift"] = undefined;
     resourceInputs["hostnames"] = undefined;
     resourceInputs["readiness"] = undefined;
+    resourceInputs["ready"] = undefined;
     // Cluster settings travel with each resource; kubeconfig must never sit in state in plain text.
     resourceInputs["settings"] = args?.settings ? pulumi.secret(args.settings) : undefined;
     resourceInputs["resourceName"] = name;

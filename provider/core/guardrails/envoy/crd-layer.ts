@@ -1,12 +1,12 @@
 import type { ScopedFieldError } from "../../errors";
-import { isUnknown } from "../../unknown";
+import { containsUnknown, isUnknown } from "../../unknown";
 import type { AdmissionContext } from "../../validation/pipeline";
 import { isObj, type Errors, type Obj } from "../../validation/schema";
 import { applyDefaults, evaluateRules, hasTypeErrors, validateValue, type ObjectSchema } from "../gatewayapi/structural";
 
 /**
  * The CRD layer of one kind, built from its declared structural schema: defaulting, OpenAPI checks
- * and CEL. `extra` adds what the declarative interpreter cannot express (int-or-string quantities,
+ * and CEL. `extras` add what the declarative interpreter cannot express (int-or-string quantities,
  * date-time formats, transition rules against the stored object).
  */
 export interface CrdExtras {
@@ -25,10 +25,8 @@ export interface CrdLayer {
 }
 
 /**
- * The object with unknown (Pulumi preview) object properties left out, for the CEL pass: an unknown
- * value must neither count as a type error that silences every rule nor be read as a real value. Any
- * rule that read an absent-because-unknown field reports at a node containing it, so the pipeline
- * defers that error. Unknown list elements stay, keeping the indices of their siblings.
+ * The object with unknown (Pulumi preview) object properties left out. Unknown list elements stay,
+ * keeping the indices of their siblings.
  */
 function withoutUnknownProperties(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutUnknownProperties);
@@ -51,12 +49,26 @@ export function crdLayer(root: ObjectSchema, extras: CrdExtras = {}): CrdLayer {
       return errs;
     },
     cel(obj, ctx) {
+      // The API server evaluates no CEL rule at all while any value has the wrong JSON type. An
+      // unknown value is no type error, so the check looks at the object without them.
       const known = withoutUnknownProperties(obj) as Obj;
-      // The API server evaluates no CEL rule at all while any value has the wrong JSON type.
       if (hasTypeErrors(known, root) || extras.typeMismatch?.(known)) return [];
+      // Rules are evaluated as if each unknown property were absent and as if it were present (the
+      // object as given). A verdict that differs between the two depends on an unknown value, and
+      // since a rule only reads below the node it reports at, the pipeline defers it; verdicts
+      // over known values come out the same both ways and are reported once.
       const errs: Errors = [];
-      evaluateRules(errs, "", known, root);
-      extras.cel?.(errs, known, ctx);
+      const seen = new Set<string>();
+      for (const view of containsUnknown(obj) ? [known, obj] : [obj]) {
+        const viewErrs: Errors = [];
+        evaluateRules(viewErrs, "", view, root);
+        extras.cel?.(viewErrs, view, ctx);
+        for (const e of viewErrs) {
+          const k = `${e.field}\u0000${e.message}`;
+          if (!seen.has(k)) errs.push(e);
+          seen.add(k);
+        }
+      }
       return errs;
     },
   };
