@@ -12,6 +12,9 @@ function isObj(v: unknown): v is Obj {
 /** Properties whose change means a different Kubernetes object: replace, never update in place. */
 export const REPLACE_PATHS = ["metadata.name", "metadata.namespace"] as const;
 
+/** A Domain's name is its identity (guardrails D5: immutable), so a new name is a new Domain. */
+export const DOMAIN_REPLACE_PATHS = [...REPLACE_PATHS, "spec.domainName"] as const;
+
 /** Leaf-level differences between two JSON values, keyed by Pulumi property path. */
 export function propertyDiff(olds: unknown, news: unknown, path = "", out: Record<string, "ADD" | "DELETE" | "UPDATE"> = {}): Record<string, "ADD" | "DELETE" | "UPDATE"> {
   if (olds === undefined && news === undefined) return out;
@@ -76,14 +79,20 @@ function comparable(v: ResourceInputs | ResourceState): Obj {
 
 /**
  * Pulumi Diff for one resource: a detailed diff of the inputs, replacement only for a new
- * name/namespace, and a change whenever the last refresh found drift, so the next `up` repairs it.
+ * name/namespace (or the kind's other identity fields, `replacePaths`), and a change whenever the last refresh found drift, so the next `up` repairs it.
  */
-export function diffInputs(olds: ResourceState, news: ResourceInputs, downstream: DiffResult["downstream"]): DiffResult {
+export function diffInputs(
+  olds: ResourceState,
+  news: ResourceInputs,
+  downstream: DiffResult["downstream"],
+  opts: { replacePaths?: readonly string[] } = {},
+): DiffResult {
   const raw = propertyDiff(comparable(olds), comparable(news));
   const detailedDiff: DiffResult["detailedDiff"] = {};
   const replaces: string[] = [];
+  const replacePaths = opts.replacePaths ?? REPLACE_PATHS;
   for (const [path, kind] of Object.entries(raw)) {
-    const replace = REPLACE_PATHS.some((r) => path === r);
+    const replace = replacePaths.some((r) => path === r);
     if (replace) replaces.push(path);
     detailedDiff[path] = { kind: (replace ? `${kind}_REPLACE` : kind) as PropertyDiffKind, inputDiff: true };
   }

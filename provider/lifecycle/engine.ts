@@ -7,6 +7,8 @@ import { PartialFailureError, type DownstreamRef, type OperationContext, type Re
 import { UNKNOWN, containsUnknown } from "../core/unknown";
 import type { KubeClient, KubeObject, RequestCounter } from "../kube";
 import type { AwaitResult } from "../await";
+import { admitHostnames, hostnameWarnings, releaseClaims, type AdmittedHostnames } from "./hostnames";
+import { awaitHostnameReadiness } from "./hostname-readiness";
 
 type Obj = Record<string, unknown>;
 
@@ -109,6 +111,11 @@ export class Engine {
         }
       }
       if (failures.length) throw new Error(`the cluster would reject these objects:\n  ${failures.join("\n  ")}`);
+      // Hostname rules need writes (claims) and may need a Domain check: at preview they only warn.
+      if (kind.kind === "HTTPProxy") {
+        const warnings = await hostnameWarnings(client, this.settings, source, ctx.signal).catch((e: unknown) => [`hostname rules not checked: ${errorText(e)}`]);
+        for (const w of warnings) ctx.onWarning?.(w);
+      }
     }
     const out = this.outputs(kind, source, objects, [], { ready: false, message: "preview" });
     out["ready"] = UNKNOWN;
@@ -126,6 +133,12 @@ export class Engine {
     const objects = this.renderSource(kind, source);
     const client = await this.client();
     const id = `${sourceIdentity(source).namespace}/${sourceIdentity(source).name}`;
+    const deadlineMs = Date.now() + (ctx.timeoutMs ?? this.settings.timeoutSeconds * 1000);
+    // Verified Domain + exclusive claim for every custom hostname, or nothing is written.
+    const hostnames: AdmittedHostnames | undefined =
+      kind.kind === "HTTPProxy"
+        ? await admitHostnames(client, this.settings, source, { deadlineMs, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) })
+        : undefined;
     const applied: KubeObject[] = [];
     const callOpts = ctx.signal ? { signal: ctx.signal } : {};
     const partial = (message: string, reasons: string[]): PartialFailureError =>
@@ -145,6 +158,12 @@ export class Engine {
       const msg = `removing objects the new configuration no longer has failed: ${errorText(e)}`;
       throw partial(msg, [msg]);
     }
+    try {
+      await hostnames?.releaseDropped();
+    } catch (e) {
+      const msg = `releasing the claims of removed hostnames failed: ${errorText(e)}`;
+      throw partial(msg, [msg]);
+    }
     if (this.settings.skipAwait) {
       return this.outputs(kind, source, objects, applied, { ready: false, message: "not awaited (skipAwait)" });
     }
@@ -159,6 +178,16 @@ export class Engine {
     if (result.status !== "ready") {
       const message = result.message;
       throw new PartialFailureError(message, id, this.outputs(kind, source, objects, live, { ready: false, message }), [message]);
+    }
+    if (kind.kind === "HTTPProxy" && (this.settings.awaitDns || this.settings.tlsProbe)) {
+      const { namespace, name } = sourceIdentity(source);
+      const edge = await awaitHostnameReadiness(this.settings, source, live, {
+        canonicalHostname: canonicalHostname(namespace, name, this.settings.targetDomain),
+        deadlineMs,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+      });
+      if (!edge.ready) throw new PartialFailureError(edge.message, id, this.outputs(kind, source, objects, live, { ready: false, message: edge.message }), [...edge.reasons]);
     }
     return this.outputs(kind, source, objects, live, { ready: true, message: "ready" });
   }
@@ -201,6 +230,8 @@ export class Engine {
     const { applyOrder } = await import("../core/render/index.js");
     owned.sort((a, b) => applyOrder(b.kind) - applyOrder(a.kind));
     for (const o of owned) await client.deleteAndWait(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
+    // Only once the Gateway is gone may another proxy take its hostnames.
+    if (kind.kind === "HTTPProxy") await releaseClaims(client, this.settings, source, [], ctx.signal);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { DomainLifecycle } from "./domain";
 import { Engine } from "./engine";
 import { RESOURCE_KINDS } from "./kinds";
 import { RenderedResourceLifecycle } from "./resource";
@@ -9,6 +10,7 @@ export * from "./types";
 export { Engine } from "./engine";
 export { RESOURCE_KINDS, kindByToken } from "./kinds";
 export { engineSettingsSchema, resolveEngineSettings, renderSettingsOf } from "./settings";
+export { HostnameRuleError } from "./hostnames";
 export type { EngineSettings, EngineSettingsInput } from "./settings";
 
 /** The lifecycles of one provider instance (one target cluster), keyed by type token. */
@@ -16,8 +18,8 @@ export function lifecycles(settings: EngineSettings, deps: { metrics?: RequestCo
   const engine = new Engine(settings, deps);
   const byToken = new Map<string, ResourceLifecycle>();
   for (const k of RESOURCE_KINDS) {
-    if (k.kind === "Domain") continue; // Domain has its own lifecycle (verification), see domain.ts
-    byToken.set(k.token, new RenderedResourceLifecycle(k, engine));
+    // A Domain renders nothing: it is recorded and verified (domain.ts).
+    byToken.set(k.token, k.kind === "Domain" ? new DomainLifecycle(k, engine) : new RenderedResourceLifecycle(k, engine));
   }
   return { engine, byToken };
 }

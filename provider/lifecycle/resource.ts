@@ -14,6 +14,12 @@ function refsOf(state: ResourceState | undefined): DownstreamRef[] {
   return Array.isArray(d) ? (d.filter((r) => r !== null && typeof r === "object") as DownstreamRef[]) : [];
 }
 
+function hasHostnames(v: ResourceInputs | ResourceState): boolean {
+  const spec = v["spec"];
+  const list = spec !== null && typeof spec === "object" && !Array.isArray(spec) ? (spec as Obj)["hostnames"] : undefined;
+  return Array.isArray(list) && list.length > 0;
+}
+
 /**
  * The lifecycle of a resource that renders to downstream objects (HTTPProxy and the policies):
  * check = admission, diff = inputs + downstream objects, create/update = apply + prune + await,
@@ -54,7 +60,11 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
         // An old state that no longer renders (e.g. stricter guardrails) only loses the downstream detail.
       }
     }
-    return diffInputs(olds, news, downstream);
+    const d = diffInputs(olds, news, downstream);
+    // Hostname claims belong to one HTTPProxy (namespace/name): the replacement could not claim
+    // the hostnames while the old proxy still holds them, so the old one goes first.
+    if (this.kind.kind === "HTTPProxy" && d.replaces.length > 0 && (hasHostnames(olds) || hasHostnames(news))) return { ...d, deleteBeforeReplace: true };
+    return d;
   }
 
   async create(inputs: ResourceInputs, ctx: OperationContext): Promise<{ id: string; outputs: ResourceState }> {

@@ -1,5 +1,58 @@
 import { z } from "zod";
 import { renderSettingsSchema, type RenderSettings } from "../core/render/settings";
+import { DEFAULT_ACCOUNTING_NAMESPACE } from "../core/domain/claims";
+import { DEFAULT_DOMAIN_VERIFICATION, parseRetryIntervals, type DomainVerificationSettings } from "../core/domain/settings";
+import { parseGoDuration } from "../core/validation/duration";
+
+const goDuration = z.string().refine((v) => parseGoDuration(v).ok, { message: "must be a Go duration such as 5s, 1m or 1h30m" });
+
+/**
+ * NSO's `domainVerificationConfig`, same keys and defaults, so an operator's NSO configuration
+ * carries over. `proxyWaitSeconds` is the provider's own: NSO verifies in the background, the
+ * provider only while an operation runs.
+ */
+export const domainVerificationSettingsSchema = z
+  .object({
+    dnsVerificationRecordPrefix: z
+      .string()
+      .min(1)
+      .default(DEFAULT_DOMAIN_VERIFICATION.dnsRecordPrefix)
+      .describe("TXT record name is `<prefix>.<domainName>`"),
+    httpVerificationTokenPath: z
+      .string()
+      .min(1)
+      .default(DEFAULT_DOMAIN_VERIFICATION.httpTokenPath)
+      .describe("HTTP token URL is `http://<domainName>/<path>/<uid>`"),
+    retryIntervals: z
+      .array(z.object({ interval: goDuration, maxElapsed: goDuration.optional() }).strict())
+      .min(1)
+      .default([
+        { interval: "5s", maxElapsed: "5m" },
+        { interval: "1m", maxElapsed: "15m" },
+        { interval: "5m" },
+      ])
+      .describe("retry schedule: the first entry whose maxElapsed (time since the Domain started waiting) is not exceeded sets the interval"),
+    retryJitterMaxFactor: z.number().min(0).default(DEFAULT_DOMAIN_VERIFICATION.retryJitterMaxFactor).describe("each interval gets up to this fraction added"),
+    proxyWaitSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        "how long an HTTPProxy create/update keeps re-checking a pending Domain that covers one of its hostnames before failing (0 = one check)",
+      ),
+  })
+  .strict()
+  .prefault({});
+
+export const tlsProbeSettingsSchema = z
+  .object({
+    port: z.number().int().min(1).max(65535).default(443).describe("port the Gateway serves HTTPS on"),
+    minValidityDays: z.number().int().min(0).default(7).describe("fail when the served certificate expires within this many days"),
+    ca: z.string().optional().describe("PEM trust roots for the served chain; default Node's bundled roots"),
+    address: z.string().optional().describe("address to dial instead of the Gateway's first status address (e.g. a load balancer in front of it)"),
+  })
+  .strict();
 
 /**
  * Settings of one target cluster. Each provider instance (one per stack/cluster) carries its own,
@@ -28,6 +81,19 @@ export const engineSettingsSchema = renderSettingsSchema
       .array(z.string())
       .optional()
       .describe("DNS servers (ip[:port]) for hostname/verification checks; default: the system resolver"),
+    domainVerification: domainVerificationSettingsSchema.describe("how Domains are verified (NSO's domainVerificationConfig)"),
+    hostnameClaimNamespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "hostnameClaimNamespace must be a lowercase RFC 1123 label")
+      .default(DEFAULT_ACCOUNTING_NAMESPACE)
+      .describe("namespace holding the per-cluster hostname claims (one ConfigMap per custom hostname); created when missing"),
+    awaitDns: z
+      .boolean()
+      .default(false)
+      .describe("after apply, wait until every custom hostname resolves to the Gateway (CNAME to the canonical hostname or A/AAAA of its addresses)"),
+    tlsProbe: tlsProbeSettingsSchema
+      .optional()
+      .describe("after apply, connect to the Gateway with SNI = each hostname and wait until a trusted, unexpired certificate covering it is served"),
   })
   .strict();
 
@@ -50,6 +116,33 @@ export function resolveEngineSettings(input: unknown): SettingsResult {
 
 /** The render part of the engine settings (objects keep their source namespace). */
 export function renderSettingsOf(s: EngineSettings): RenderSettings {
-  const { kubeconfig: _k, context: _c, namespace: _n, fieldManager: _f, forceConflicts: _fc, skipAwait: _s, timeoutSeconds: _t, dnsServers: _d, ...render } = s;
+  const {
+    kubeconfig: _k,
+    context: _c,
+    namespace: _n,
+    fieldManager: _f,
+    forceConflicts: _fc,
+    skipAwait: _s,
+    timeoutSeconds: _t,
+    dnsServers: _d,
+    domainVerification: _dv,
+    hostnameClaimNamespace: _hc,
+    awaitDns: _ad,
+    tlsProbe: _tp,
+    ...render
+  } = s;
   return render;
+}
+
+/** The verification settings in the form provider/core/domain works with (durations in ms). */
+export function domainVerificationOf(s: EngineSettings): DomainVerificationSettings {
+  const dv = s.domainVerification;
+  const parsed = parseRetryIntervals(dv.retryIntervals);
+  return {
+    dnsRecordPrefix: dv.dnsVerificationRecordPrefix,
+    httpTokenPath: dv.httpVerificationTokenPath,
+    // The schema already refused unparsable durations; the fallback only satisfies the type.
+    retryIntervals: parsed.ok ? parsed.intervals : DEFAULT_DOMAIN_VERIFICATION.retryIntervals,
+    retryJitterMaxFactor: dv.retryJitterMaxFactor,
+  };
 }

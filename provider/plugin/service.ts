@@ -12,6 +12,7 @@ import { UNKNOWN } from "../core/unknown";
 import type { EngineSettings } from "../lifecycle/settings";
 import { PartialFailureError, type OperationContext, type ResourceLifecycle } from "../lifecycle/types";
 import type * as ConfigModule from "./config";
+import { credentialPaths } from "./credentials";
 import { engineLog, type EngineLog } from "./engine-log";
 import { Operations } from "./operations";
 import { rootProperty } from "./property-path";
@@ -306,9 +307,14 @@ export class DatumProviderService {
     return new RpcFailure(rpcError(code, redact(messageOf(e))));
   }
 
-  /** Marks secrets of the request, and anything carrying the text of a secret provider setting (kubeconfig). */
+  /**
+   * Marks secrets of the request, credential headers, and anything carrying the text of a secret
+   * provider setting (kubeconfig).
+   */
   private encode(value: Record<string, unknown>, secrets: SecretSet): Record<string, unknown> {
-    return encodeProperties(value, new SecretSet().merge(secrets).merge(this.configSecretValues));
+    const all = new SecretSet().merge(secrets).merge(this.configSecretValues);
+    for (const c of credentialPaths(value)) all.addPath(c.path, c.value);
+    return encodeProperties(value, all);
   }
 
   private decode(s: Struct | undefined): Decoded {

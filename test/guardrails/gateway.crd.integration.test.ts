@@ -8,7 +8,7 @@ import { ourCrdErrors, serverCrdErrors } from "./gateway.apiserver.ts";
 
 const ISSUER = "gateway.networking.datumapis.com/certificate-issuer";
 
-const listener = fc.record(
+const hostileListener = fc.record(
   {
     name: fc.constantFrom("default-http", "default-https", "www", "api", "Bad_Name", "a.b"),
     port: fc.constantFrom(80, 443, 8080, 0, 65536),
@@ -27,18 +27,30 @@ const listener = fc.record(
   { requiredKeys: ["name", "port", "protocol"] },
 );
 
+const validListener = fc.constantFrom(
+  { name: "www-http", port: 80, protocol: "HTTP", hostname: "www.example.com" },
+  { name: "www-https", port: 443, protocol: "HTTPS", hostname: "www.example.com", tls: { options: { [ISSUER]: "auto" } } },
+  { name: "default-http", port: 80, protocol: "HTTP" },
+  { name: "default-https", port: 443, protocol: "HTTPS", tls: { mode: "Terminate", options: { [ISSUER]: "auto" } }, allowedRoutes: { namespaces: { from: "Same" } } },
+);
+
+const listener = fc.oneof({ arbitrary: validListener, weight: 4 }, { arbitrary: hostileListener, weight: 1 });
+
+/** Mostly absent: each optional field below breaks a Gateway more often than not. */
+const rare = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 6 });
+
 const gateway = fc
   .record(
     {
-      gatewayClassName: fc.constantFrom("datum-external-global-proxy", ""),
-      listeners: fc.array(listener, { maxLength: 3 }),
-      addresses: fc.constantFrom([{ value: "192.0.2.1" }], [{ value: "not-an-ip" }], [{ type: "Hostname", value: "a.com" }, { type: "Hostname", value: "a.com" }], [{ type: "Hostname", value: "A.com" }]),
-      infrastructure: fc.constantFrom({ labels: { a: "b" } }, { annotations: { "bad key!": "x" } }, { labels: { a: 1 } }),
-      tls: fc.constantFrom({ frontend: { default: { validation: { caCertificateRefs: [{ group: "", kind: "ConfigMap", name: "ca" }] } } } }, { frontend: {} }),
+      gatewayClassName: fc.constantFrom("datum-external-global-proxy", "datum-external-global-proxy", ""),
+      listeners: fc.array(listener, { minLength: 1, maxLength: 3 }),
+      addresses: rare(fc.constantFrom([{ value: "192.0.2.1" }], [{ value: "not-an-ip" }], [{ type: "Hostname", value: "a.com" }, { type: "Hostname", value: "a.com" }], [{ type: "Hostname", value: "A.com" }])),
+      infrastructure: rare(fc.constantFrom({ labels: { a: "b" } }, { annotations: { "bad key!": "x" } }, { labels: { a: 1 } })),
+      tls: rare(fc.constantFrom({ frontend: { default: { validation: { caCertificateRefs: [{ group: "", kind: "ConfigMap", name: "ca" }] } } } }, { frontend: {} })),
     },
-    { requiredKeys: ["gatewayClassName"] },
+    { requiredKeys: ["gatewayClassName", "listeners", "addresses", "infrastructure", "tls"] },
   )
-  .map((spec) => ({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "web" }, spec }));
+  .map((spec) => ({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "web" }, spec: JSON.parse(JSON.stringify(spec)) as Record<string, unknown> }));
 
 let cp: ControlPlane;
 let ns: string;

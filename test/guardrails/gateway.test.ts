@@ -215,8 +215,8 @@ describe("validating webhook G3–G18", () => {
 
 describe("updates", () => {
   it("skip the webhook when the (mutated) spec is unchanged", () => {
-    const stored = { ...gateway([http("www.example.com", { port: 8080 }), { name: "default-http", port: 80, protocol: "HTTP" }, { name: "default-https", port: 443, protocol: "HTTPS", tls: { options: { [ISSUER]: "auto" } } }]) };
-    const relabelled = { ...stored, metadata: { name: "web", namespace: "default", labels: { a: "b" } } };
+    const stored = gateway([http("www.example.com", { port: 8080 }), { name: "default-http", port: 80, protocol: "HTTP" }, { name: "default-https", port: 443, protocol: "HTTPS", tls: { options: { [ISSUER]: "auto" } } }]);
+    const relabelled: Json = { ...stored, metadata: { name: "web", namespace: "default", labels: { a: "b" } } };
     expectValid(relabelled, { operation: "UPDATE", oldObject: stored });
     expect(check({ ...relabelled, spec: { ...(relabelled.spec as Json), addresses: [] } }, { operation: "UPDATE", oldObject: stored }).valid).toBe(true);
   });

@@ -7,7 +7,7 @@ import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
 import { validHTTPProxy, type Json, type JsonObject } from "../arbitraries/httpproxy";
 import { ourCrdErrors, serverCrdErrors } from "./gateway.apiserver.ts";
 
-const backendRef = fc.record(
+const hostileRef = fc.record(
   {
     name: fc.constantFrom("web-0", "origin"),
     group: fc.constantFrom("discovery.k8s.io", "gateway.envoyproxy.io", "", "Bad_Group"),
@@ -19,7 +19,12 @@ const backendRef = fc.record(
   { requiredKeys: ["name"] },
 );
 
-const extras = fc.record(
+const backendRef = fc.oneof(
+  { arbitrary: fc.constantFrom({ group: "discovery.k8s.io", kind: "EndpointSlice", name: "web-0", port: 80 }, { group: "gateway.envoyproxy.io", kind: "Backend", name: "origin" }, { name: "svc", port: 8080 }), weight: 5 },
+  { arbitrary: hostileRef, weight: 1 },
+);
+
+const rareExtras = fc.record(
   {
     timeouts: fc.constantFrom({ request: "10s", backendRequest: "20s" }, { request: "0s", backendRequest: "1h" }, { request: "1m" }, { request: "soon" }),
     retry: fc.constantFrom({ codes: [500, 399] }, { attempts: 3, backoff: "1s" }),
@@ -33,9 +38,9 @@ const route = fc
   .tuple(
     validHTTPProxy,
     fc.array(fc.array(backendRef, { maxLength: 2 }), { minLength: 5, maxLength: 5 }),
-    fc.array(extras, { minLength: 5, maxLength: 5 }),
-    fc.constantFrom([{ name: "web" }], [{ name: "web" }, { name: "web" }], [{ name: "web", sectionName: "a" }, { name: "web" }], [{ name: "web", port: 0 }]),
-    fc.constantFrom(undefined, ["www.example.com"], ["*.Example.com"]),
+    fc.array(fc.option(rareExtras, { nil: undefined, freq: 8 }), { minLength: 5, maxLength: 5 }),
+    fc.oneof({ arbitrary: fc.constant([{ name: "web" }]), weight: 8 }, { arbitrary: fc.constantFrom([{ name: "web" }, { name: "web" }], [{ name: "web", sectionName: "a" }, { name: "web" }], [{ name: "web", port: 0 }]), weight: 1 }),
+    fc.option(fc.constantFrom(["www.example.com"], ["*.Example.com"]), { nil: undefined, freq: 8 }),
   )
   .map(([proxy, refs, more, parentRefs, hostnames]) => {
     const rules = ((proxy["spec"] as JsonObject)["rules"] as JsonObject[]).map((rule, i) => {
@@ -43,7 +48,7 @@ const route = fc
       const backendRefs = refs[i] ?? [];
       return { ...rest, ...(more[i] ?? {}), ...(backendRefs.length > 0 && { backendRefs }) } as Json;
     });
-    const spec: JsonObject = { parentRefs, rules, ...(hostnames && { hostnames }) };
+    const spec: JsonObject = { parentRefs: JSON.parse(JSON.stringify(parentRefs)) as Json, rules, ...(hostnames && { hostnames: [...hostnames] }) };
     return { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "web" }, spec };
   });
 

@@ -42,6 +42,12 @@ export interface ControlPlane {
   newNamespace(prefix?: string): Promise<string>;
   /** GET a raw API path with the admin client certificate; returns status and parsed JSON body. */
   rawGet(path: string): Promise<{ status: number; body: unknown }>;
+  /**
+   * Kill kube-apiserver (by PID), keep it down for `downMs`, then start a new one on the same
+   * port, etcd and etcd prefix: the cluster's data survives, every connection drops and clients
+   * see refused connections until it is ready again. Updates `pids.apiserver`.
+   */
+  restartApiserver(opts?: { downMs?: number; signal?: "SIGTERM" | "SIGKILL" }): Promise<{ downMs: number }>;
   /** Kill kube-apiserver then etcd (by PID) and remove the temp dir unless keepDir. */
   stop(opts?: { keepDir?: boolean }): Promise<void>;
 }
@@ -165,23 +171,33 @@ async function startEtcd(dir: string, detached: boolean, timeoutMs: number): Pro
   }
 }
 
+interface ApiserverTls {
+  readonly ca: string;
+  readonly serving: { cert: string; key: string };
+  readonly sa: { privateKey: string; publicKey: string };
+  readonly client: TlsMaterial;
+}
+
+/** `fixed` (a restart) reuses the port and etcd prefix of the previous apiserver, so its data survives. */
 async function startApiserver(
   dir: string,
   etcdUrl: string,
-  tls: { ca: string; serving: { cert: string; key: string }; sa: { privateKey: string; publicKey: string }; client: TlsMaterial },
+  tls: ApiserverTls,
   detached: boolean,
   timeoutMs: number,
-): Promise<{ proc: Spawned; server: string }> {
+  fixed?: { port: number; etcdPrefix: string },
+): Promise<{ proc: Spawned; server: string; port: number; etcdPrefix: string }> {
   const { kubeApiserver } = requireTools("kubeApiserver");
+  const etcdPrefix = fixed?.etcdPrefix ?? `/registry-${randomBytes(4).toString("hex")}`;
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = fixed?.port ?? (await freePort());
     const server = `https://127.0.0.1:${port}`;
     const proc = spawnLogged(
       "kube-apiserver",
       kubeApiserver,
       [
         `--etcd-servers=${etcdUrl}`,
-        `--etcd-prefix=/registry-${randomBytes(4).toString("hex")}`,
+        `--etcd-prefix=${etcdPrefix}`,
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
         `--secure-port=${port}`,
@@ -214,11 +230,13 @@ async function startApiserver(
         },
         { timeoutMs, intervalMs: 100, onFail: () => proc.tail(), abortIf: () => (proc.isRunning() ? undefined : "kube-apiserver exited") },
       );
-      return { proc, server };
+      return { proc, server, port, etcdPrefix };
     } catch (e) {
       await killPid(proc.pid, 2_000);
       live.delete(proc);
+      // A restart on a fixed port may race the old listener's teardown: wait and try again.
       if (attempt >= 3 || !/address already in use/.test(proc.tail(200))) throw e;
+      if (fixed) await new Promise((r) => setTimeout(r, 500));
     }
   }
 }
@@ -312,7 +330,8 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     const etcd = await startEtcd(dir, detached, timeoutMs);
     started.push(etcd.proc);
     const tEtcd = Date.now();
-    const api = await startApiserver(dir, etcd.url, { ca: ca.cert, serving, sa, client }, detached, timeoutMs);
+    const apiTls: ApiserverTls = { ca: ca.cert, serving, sa, client };
+    let api = await startApiserver(dir, etcd.url, apiTls, detached, timeoutMs);
     started.push(api.proc);
     const tApi = Date.now();
     let reaper: number | undefined;
@@ -335,6 +354,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     };
     const core = kc.makeApiClient(CoreV1Api);
     let stopped = false;
+    const pids = { etcd: etcd.proc.pid, apiserver: api.proc.pid };
     const cp: ControlPlane = {
       server: api.server,
       dir,
@@ -342,7 +362,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       kubeconfig,
       kc,
       etcdUrl: etcd.url,
-      pids: { etcd: etcd.proc.pid, apiserver: api.proc.pid },
+      pids,
       timings,
       crds,
       async newNamespace(prefix = "t") {
@@ -360,6 +380,32 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
           /* not JSON */
         }
         return { status: r.status, body };
+      },
+      async restartApiserver(o = {}) {
+        if (stopped) throw new Error("control plane is stopped");
+        const t0 = Date.now();
+        const old = api.proc;
+        if (o.signal === "SIGKILL") {
+          try {
+            process.kill(old.pid, "SIGKILL");
+          } catch {
+            /* already gone */
+          }
+        } else {
+          await killPid(old.pid, 1_000);
+        }
+        await old.exited;
+        live.delete(old);
+        const rest = (o.downMs ?? 0) - (Date.now() - t0);
+        if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+        api = await startApiserver(dir, etcd.url, apiTls, detached, timeoutMs, { port: api.port, etcdPrefix: api.etcdPrefix });
+        started.splice(started.indexOf(old), 1, api.proc);
+        pids.apiserver = api.proc.pid;
+        if (!detached) {
+          if (reaper !== undefined && pidAlive(reaper)) await killPid(reaper, 500);
+          reaper = startReaper(process.pid, [api.proc.pid, etcd.proc.pid]);
+        }
+        return { downMs: Date.now() - t0 };
       },
       async stop(o = {}) {
         if (stopped) return;

@@ -150,3 +150,14 @@ describe("kubeconfig credentials", () => {
     expect(redactor(c.secrets)("Unauthorized: tok-abcdef")).toBe(`Unauthorized: ${REDACTED}`);
   });
 });
+
+describe("credential headers", () => {
+  it("are found wherever a {name, value} entry names one", async () => {
+    const { credentialPaths } = await import("../../provider/plugin/credentials");
+    const spec = { rules: [{ filters: [{ requestHeaderModifier: { set: [{ name: "X-Env", value: "prod" }, { name: "authorization", value: "Basic YWJj" }], add: [{ name: "Cookie", value: "sid=1" }] } }] }] };
+    expect(credentialPaths({ spec }).map((c) => formatPath(c.path))).toEqual([
+      "spec.rules[0].filters[0].requestHeaderModifier.set[1].value",
+      "spec.rules[0].filters[0].requestHeaderModifier.add[0].value",
+    ]);
+  });
+});

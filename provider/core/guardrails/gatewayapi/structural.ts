@@ -29,7 +29,7 @@ import {
 export type CelOutcome = boolean | { evalError: string };
 
 export interface CelRule {
-  /** The rule's `message`, reported as `Invalid value: "<schema type>": <message>`. */
+  /** The rule's `message`, reported as `Invalid value: <message>` (the API server shows no value). */
   message: string;
   /** guardrails.md rule id, for readers. */
   id?: string;
