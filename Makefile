@@ -40,13 +40,15 @@ dist/.built: node_modules/.installed tsconfig.json $(shell find provider sdk scr
 
 build: setup
 
+# Sources, then tests (vitest strips types without checking them).
 typecheck: node_modules/.installed
 	$(WITH_NODE) npx tsc -p tsconfig.json --noEmit
+	$(WITH_NODE) npx tsc -p tsconfig.test.json
+	$(WITH_NODE) npx tsc -p test/plugin/tsconfig.json
 
 # The suite runs against real components (kube-apiserver + etcd, Pulumi CLI, pebble, PowerDNS);
 # `infra-tools` builds or installs whichever of them are missing (cache outside the repo).
-test: setup infra-tools
-	$(WITH_NODE) npx tsc -p tsconfig.json --noEmit
+test: setup infra-tools typecheck
 	$(WITH_NODE) npx vitest run
 
 bench: setup

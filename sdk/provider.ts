@@ -20,21 +20,25 @@ export class Provider extends pulumi.ProviderResource {
 
   constructor(name: string, args?: ProviderArgs, opts: pulumi.ResourceOptions = {}) {
     const resourceInputs: pulumi.Inputs = {};
+    resourceInputs["awaitDns"] = pulumi.output(args?.awaitDns).apply(JSON.stringify);
     resourceInputs["clusterIssuer"] = args?.clusterIssuer;
     resourceInputs["connectorTunnelListenerName"] = args?.connectorTunnelListenerName;
     resourceInputs["context"] = args?.context;
     resourceInputs["defaultListenerTLSSecretName"] = args?.defaultListenerTLSSecretName;
     resourceInputs["dnsIntegration"] = pulumi.output(args?.dnsIntegration).apply(JSON.stringify);
     resourceInputs["dnsServers"] = pulumi.output(args?.dnsServers).apply(JSON.stringify);
+    resourceInputs["domainVerification"] = pulumi.output(args?.domainVerification).apply(JSON.stringify);
     resourceInputs["fieldManager"] = args?.fieldManager;
     resourceInputs["forceConflicts"] = pulumi.output(args?.forceConflicts).apply(JSON.stringify);
     resourceInputs["gatewayClassName"] = args?.gatewayClassName;
     resourceInputs["guardrails"] = pulumi.output(args?.guardrails).apply(JSON.stringify);
+    resourceInputs["hostnameClaimNamespace"] = args?.hostnameClaimNamespace;
     resourceInputs["kubeconfig"] = args?.kubeconfig ? pulumi.secret(args.kubeconfig) : undefined;
     resourceInputs["namespace"] = args?.namespace;
     resourceInputs["skipAwait"] = pulumi.output(args?.skipAwait).apply(JSON.stringify);
     resourceInputs["targetDomain"] = args?.targetDomain;
     resourceInputs["timeoutSeconds"] = pulumi.output(args?.timeoutSeconds).apply(JSON.stringify);
+    resourceInputs["tlsProbe"] = pulumi.output(args?.tlsProbe).apply(JSON.stringify);
     resourceInputs["waf"] = pulumi.output(args?.waf).apply(JSON.stringify);
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
     opts = pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] });
@@ -44,6 +48,8 @@ export class Provider extends pulumi.ProviderResource {
 
 /** The set of arguments for constructing a datum Provider. */
 export interface ProviderArgs {
+  /** after apply, wait until every custom hostname resolves to the Gateway (CNAME to the canonical hostname or A/AAAA of its addresses). Default: `false`. */
+  awaitDns?: pulumi.Input<boolean>;
   /** cert-manager ClusterIssuer of listener Certificates. Default: `datum-acme`. */
   clusterIssuer?: pulumi.Input<string>;
   /** Envoy internal listener that tunnels connector traffic (must exist in the Envoy bootstrap). Default: `connector-tunnel`. */
@@ -56,6 +62,8 @@ export interface ProviderArgs {
   dnsIntegration?: pulumi.Input<boolean>;
   /** DNS servers (ip[:port]) for hostname/verification checks; default: the system resolver. */
   dnsServers?: pulumi.Input<pulumi.Input<string>[]>;
+  /** how Domains are verified (NSO's domainVerificationConfig). */
+  domainVerification?: pulumi.Input<inputs.index.ProviderDomainVerification>;
   /** server-side apply field manager. Default: `pulumi-datum`. */
   fieldManager?: pulumi.Input<string>;
   /** take ownership of fields managed by other field managers. Default: `false`. */
@@ -64,6 +72,8 @@ export interface ProviderArgs {
   gatewayClassName?: pulumi.Input<string>;
   /** admission limits applied before rendering (nested or dotted NSO operator keys). */
   guardrails?: pulumi.Input<inputs.index.GuardrailConfig>;
+  /** namespace holding the per-cluster hostname claims (one ConfigMap per custom hostname); created when missing. Default: `datum-downstream-gateway-hostnames`. */
+  hostnameClaimNamespace?: pulumi.Input<string>;
   /** kubeconfig contents (YAML/JSON) or a path to a kubeconfig file (secret); default: $KUBECONFIG or ~/.kube/config. */
   kubeconfig?: pulumi.Input<string>;
   /** namespace of resources that do not set metadata.namespace; default `default`. */
@@ -74,6 +84,8 @@ export interface ProviderArgs {
   targetDomain?: pulumi.Input<string>;
   /** readiness timeout per operation (customTimeouts win). Default: `600`. */
   timeoutSeconds?: pulumi.Input<number>;
+  /** after apply, connect to the Gateway with SNI = each hostname and wait until a trusted, unexpired certificate covering it is served. */
+  tlsProbe?: pulumi.Input<inputs.index.ProviderTLSProbe>;
   /** Coraza WAF filter used by TrafficProtectionPolicies. */
   waf?: pulumi.Input<inputs.index.ProviderWAF>;
 }

@@ -13,6 +13,8 @@ export function isUnknown(v: unknown): boolean {
 
 /** Field paths of every unknown value inside `v`, rooted at `path`. */
 export function unknownPaths(v: unknown, path = ""): string[] {
+  // Objects being validated rarely hold unknowns; finding none needs no paths built.
+  if (!containsUnknown(v)) return [];
   const out: string[] = [];
   const walk = (x: unknown, p: string): void => {
     if (x === UNKNOWN) {
@@ -29,8 +31,14 @@ export function unknownPaths(v: unknown, path = ""): string[] {
 
 export function containsUnknown(v: unknown): boolean {
   if (v === UNKNOWN) return true;
-  if (Array.isArray(v)) return v.some(containsUnknown);
-  if (v !== null && typeof v === "object") return Object.values(v).some(containsUnknown);
+  if (Array.isArray(v)) {
+    for (const e of v) if (containsUnknown(e)) return true;
+    return false;
+  }
+  if (v !== null && typeof v === "object") {
+    // Own enumerable values, as Object.values lists them, without allocating that list.
+    for (const k in v) if (Object.hasOwn(v, k) && containsUnknown((v as Record<string, unknown>)[k])) return true;
+  }
   return false;
 }
 

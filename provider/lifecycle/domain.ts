@@ -92,7 +92,12 @@ export class DomainLifecycle implements ResourceLifecycle {
   }
 
   async check(olds: ResourceInputs | undefined, news: ResourceInputs, ctx: { urnName: string; randomSeed?: Uint8Array }): Promise<CheckResult> {
-    const base = checkInputs(this.kind, olds, news, { ...this.normalize(ctx.urnName, ctx.randomSeed), config: this.engine.settings.guardrails });
+    // A new domainName is a new Domain (diff replaces it), so it is admitted as a CREATE: NSO's
+    // immutability rule (D5) is what makes it a replacement, not an error. The old metadata still
+    // decides the autoname.
+    const renamed = olds !== undefined && domainNameOf(olds) !== undefined && domainNameOf(news) !== undefined && domainNameOf(olds) !== domainNameOf(news);
+    const admittedOlds = renamed && olds ? { metadata: olds["metadata"] } : olds;
+    const base = checkInputs(this.kind, admittedOlds, news, { ...this.normalize(ctx.urnName, ctx.randomSeed), config: this.engine.settings.guardrails });
     const failures: CheckFailure[] = [...base.failures];
     const inputs: ResourceInputs = { ...base.inputs };
     const wait = news[WAIT_KEY];

@@ -126,8 +126,10 @@ export class Engine {
 
   /**
    * Create or update: apply in dependency order, prune objects of this source that the render no
-   * longer has, then wait for readiness. A failure part-way reports what exists, so state keeps it
-   * and the next `up` (which re-applies everything) repairs it.
+   * longer has, then wait for readiness. A failure part-way reports what may exist, so state keeps
+   * it and the next `up` (which re-applies everything and prunes against that state) repairs it:
+   * the objects applied so far, the one being applied (a write whose answer was lost may have been
+   * committed), and every object of the previous state that was not confirmed deleted.
    */
   async apply(kind: ResourceKind, source: Obj, previous: readonly DownstreamRef[], ctx: OperationContext): Promise<ResourceState> {
     const objects = this.renderSource(kind, source);
@@ -140,11 +142,17 @@ export class Engine {
         ? await admitHostnames(client, this.settings, source, { deadlineMs, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) })
         : undefined;
     const applied: KubeObject[] = [];
+    let attempted = 0;
+    const pruned = new Set<string>();
     const callOpts = ctx.signal ? { signal: ctx.signal } : {};
-    const partial = (message: string, reasons: string[]): PartialFailureError =>
-      new PartialFailureError(message, id, this.outputs(kind, source, objects.slice(0, applied.length), applied, { ready: false, message }), reasons);
+    const partial = (message: string, reasons: string[]): PartialFailureError => {
+      const out = this.outputs(kind, source, objects.slice(0, attempted), applied, { ready: false, message });
+      out["downstream"] = unionRefs(objects.slice(0, attempted).map(refOf), previous.filter((r) => !pruned.has(refKey(r))));
+      return new PartialFailureError(message, id, out, reasons);
+    };
 
     for (const o of objects) {
+      attempted++;
       try {
         applied.push(await client.apply(o as KubeObject, callOpts));
       } catch (e) {
@@ -153,7 +161,7 @@ export class Engine {
       }
     }
     try {
-      await this.prune(client, kind, source, objects, previous, ctx);
+      await this.prune(client, kind, source, objects, previous, ctx, pruned);
     } catch (e) {
       const msg = `removing objects the new configuration no longer has failed: ${errorText(e)}`;
       throw partial(msg, [msg]);
@@ -212,14 +220,19 @@ export class Engine {
     return found;
   }
 
-  private async prune(client: KubeClient, kind: ResourceKind, source: Obj, keep: readonly RenderedObject[], previous: readonly DownstreamRef[], ctx: OperationContext): Promise<void> {
+  /** Deletes what `previous` had and `keep` has not; records each confirmed deletion in `deleted`. */
+  private async prune(client: KubeClient, kind: ResourceKind, source: Obj, keep: readonly RenderedObject[], previous: readonly DownstreamRef[], ctx: OperationContext, deleted: Set<string>): Promise<void> {
     const keepKeys = new Set(keep.map((o) => refKey(refOf(o))));
     const stale = previous.filter((r) => !keepKeys.has(refKey(r)));
     if (!stale.length) return;
     const owned = await this.listOwned(client, kind, source, stale, ctx.signal);
+    const exists = new Set(owned.map((o) => refKey(refOf(o))));
+    // A stale ref that no longer exists (deleted by hand, or by an earlier, interrupted prune) is gone.
+    for (const r of stale) if (!exists.has(refKey(r))) deleted.add(refKey(r));
     for (const o of [...owned].reverse()) {
       if (keepKeys.has(refKey(refOf(o)))) continue;
       await client.deleteAndWait(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
+      deleted.add(refKey(refOf(o)));
     }
   }
 
@@ -284,6 +297,12 @@ export class Engine {
     const message = ready ? "ready" : drift.length ? `drift: ${drift.length} difference(s)` : "not ready";
     return { source, state: this.outputs(kind, source, objects, live, { ready, message }, drift) };
   }
+}
+
+/** `first`, then the refs of `rest` that `first` does not already name. */
+function unionRefs(first: readonly DownstreamRef[], rest: readonly DownstreamRef[]): DownstreamRef[] {
+  const seen = new Set(first.map(refKey));
+  return [...first, ...rest.filter((r) => !seen.has(refKey(r)))];
 }
 
 function uniqueKinds(refs: readonly DownstreamRef[]): { apiVersion: string; kind: string }[] {

@@ -90,7 +90,6 @@ export class DatumProviderService {
   private engineAddress: string | undefined;
   private readonly log: EngineLog;
   private readonly ops = new Operations();
-  private settings: EngineSettings | undefined;
   private unknownConfigKeys: string[] = [];
   private configSecrets = new SecretSet();
   private configSecretValues = new SecretSet();
@@ -230,7 +229,6 @@ export class DatumProviderService {
       const lines = outcome.failures.map((f) => redact(f.reason));
       throw new RpcFailure(rpcError(grpc.status.INVALID_ARGUMENT, `invalid datum provider configuration:\n  ${lines.join("\n  ")}`));
     }
-    this.settings = outcome.settings;
     this.unknownConfigKeys = decoded.unknownKeys;
     this.configSecrets = decoded.secrets;
     this.configSecretValues = new SecretSet();
@@ -278,7 +276,9 @@ export class DatumProviderService {
   }
 
   private redactFor(...decoded: (Decoded | undefined)[]): Redact {
-    return redactor(this.configSecrets, ...decoded.map((d) => d?.secrets));
+    const credentials = new SecretSet();
+    for (const d of decoded) for (const c of credentialPaths(d?.value)) credentials.addPath(c.path, c.value);
+    return redactor(this.configSecrets, credentials, ...decoded.map((d) => d?.secrets));
   }
 
   private context(urn: string, redact: Redact, signal: AbortSignal, preview: boolean, timeoutSeconds: number): OperationContext {

@@ -4,6 +4,8 @@ import type * as outputs from "../types/output";
 
 /** Per-resource settings of the dynamic adapter: the native provider's configuration keys. */
 export interface DynamicSettings {
+  /** after apply, wait until every custom hostname resolves to the Gateway (CNAME to the canonical hostname or A/AAAA of its addresses). Default: `false`. */
+  awaitDns?: boolean;
   /** cert-manager ClusterIssuer of listener Certificates. Default: `datum-acme`. */
   clusterIssuer?: string;
   /** Envoy internal listener that tunnels connector traffic (must exist in the Envoy bootstrap). Default: `connector-tunnel`. */
@@ -16,6 +18,8 @@ export interface DynamicSettings {
   dnsIntegration?: boolean;
   /** DNS servers (ip[:port]) for hostname/verification checks; default: the system resolver. */
   dnsServers?: string[];
+  /** how Domains are verified (NSO's domainVerificationConfig). */
+  domainVerification?: outputs.index.ProviderDomainVerification;
   /** server-side apply field manager. Default: `pulumi-datum`. */
   fieldManager?: string;
   /** take ownership of fields managed by other field managers. Default: `false`. */
@@ -24,6 +28,8 @@ export interface DynamicSettings {
   gatewayClassName?: string;
   /** admission limits applied before rendering (nested or dotted NSO operator keys). */
   guardrails?: outputs.index.GuardrailConfig;
+  /** namespace holding the per-cluster hostname claims (one ConfigMap per custom hostname); created when missing. Default: `datum-downstream-gateway-hostnames`. */
+  hostnameClaimNamespace?: string;
   /** kubeconfig contents (YAML/JSON) or a path to a kubeconfig file (secret); default: $KUBECONFIG or ~/.kube/config. */
   kubeconfig?: string;
   /** namespace of resources that do not set metadata.namespace; default `default`. */
@@ -34,6 +40,8 @@ export interface DynamicSettings {
   targetDomain?: string;
   /** readiness timeout per operation (customTimeouts win). Default: `600`. */
   timeoutSeconds?: number;
+  /** after apply, connect to the Gateway with SNI = each hostname and wait until a trusted, unexpired certificate covering it is served. */
+  tlsProbe?: outputs.index.ProviderTLSProbe;
   /** Coraza WAF filter used by TrafficProtectionPolicies. */
   waf?: outputs.index.ProviderWAF;
 }

@@ -504,6 +504,34 @@ export namespace index {
     /** class of generated Gateways. Default: `datum-external-global-proxy`. */
     gatewayClassName?: string;
   }
+  /** how Domains are verified (NSO's domainVerificationConfig) */
+  export interface ProviderDomainVerification {
+    /** TXT record name is `<prefix>.<domainName>`. Default: `datum-custom-hostname`. */
+    dnsVerificationRecordPrefix?: string;
+    /** HTTP token URL is `http://<domainName>/<path>/<uid>`. Default: `.well-known/datum-custom-hostname-challenge`. */
+    httpVerificationTokenPath?: string;
+    /** retry schedule: the first entry whose maxElapsed (time since the Domain started waiting) is not exceeded sets the interval. */
+    retryIntervals?: index.ProviderDomainVerificationRetryIntervals[];
+    /** each interval gets up to this fraction added. Default: `0.25`. */
+    retryJitterMaxFactor?: number;
+    /** how long an HTTPProxy create/update keeps re-checking a pending Domain that covers one of its hostnames before failing (0 = one check). Default: `0`. */
+    proxyWaitSeconds?: number;
+  }
+  export interface ProviderDomainVerificationRetryIntervals {
+    interval: string;
+    maxElapsed?: string;
+  }
+  /** after apply, connect to the Gateway with SNI = each hostname and wait until a trusted, unexpired certificate covering it is served */
+  export interface ProviderTLSProbe {
+    /** port the Gateway serves HTTPS on. Default: `443`. */
+    port?: number;
+    /** fail when the served certificate expires within this many days. Default: `7`. */
+    minValidityDays?: number;
+    /** PEM trust roots for the served chain; default Node's bundled roots. */
+    ca?: string;
+    /** address to dial instead of the Gateway's first status address (e.g. a load balancer in front of it). */
+    address?: string;
+  }
   /** Coraza WAF filter used by TrafficProtectionPolicies */
   export interface ProviderWAF {
     /** Envoy HTTP filter name prefix; each policy gets `<filterName>-<policy>`. Default: `coraza-waf`. */

@@ -68,7 +68,7 @@ const simpleSpec = (endpoint: unknown = "https://api.example.com"): Props => ({
   rules: [
     {
       name: "web",
-      filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "Authorization", value: secret(TOKEN) }] } }],
+      filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "X-Signature", value: secret(TOKEN) }] } }],
       backends: [{ endpoint }],
     },
   ],

@@ -69,7 +69,8 @@ function proxyWithSecretHeader(token: string): Props {
   const spec = p["spec"] as { rules: Props[] };
   spec.rules[0] = {
     name: "web",
-    filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "Authorization", value: secret(token) }] } }],
+    // Not a credential header name: the value is secret only because the program said so.
+    filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "X-Signature", value: secret(token) }] } }],
     backends: [{ endpoint: "https://api.example.com" }],
   };
   return p;
@@ -236,6 +237,20 @@ describe("Check", () => {
     expect(f.length).toBeGreaterThan(0);
     expect(JSON.stringify(f)).not.toContain("s3cr3t");
     expect(JSON.stringify(f)).toContain("[secret]");
+  });
+
+  it("treats credential headers as secret even when the program passed them plain", async () => {
+    const { client } = await session();
+    const p = validProxy();
+    (p["spec"] as { rules: Props[] }).rules[0] = {
+      name: "web",
+      filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "Authorization", value: "Basic cGxhaW4tY3JlZA==" }, { name: "X-Env", value: "prod" }] } }],
+      backends: [{ endpoint: "https://api.example.com" }],
+    };
+    const res = await rpc(client, client.check, checkRequest(HTTPPROXY, p));
+    const set = ((js(res.getInputs())["spec"] as { rules: { filters: { requestHeaderModifier: { set: { value: unknown }[] } }[] }[] }).rules[0]?.filters[0]?.requestHeaderModifier.set) ?? [];
+    expect(isSecret(set[0]?.value)).toBe(true);
+    expect(set[1]?.value).toBe("prod");
   });
 
   it("resolves resource references to the referenced id", async () => {

@@ -1,12 +1,26 @@
 // An engine module for in-process plugin tests: `check` is the engine's real check
-// (provider/lifecycle/check.ts: autonaming, defaults, guardrails), the other operations are scripted per test so that the transport's
-// mapping of results, errors, cancellation and logs can be asserted exactly. No cluster is faked:
-// create/read/update/delete against a real API server are in lifecycle.test.ts.
+// (provider/lifecycle/check.ts: autonaming, defaults, guardrails); the other operations are
+// scripted per test so that the transport's mapping of results, errors, cancellation and logs can
+// be asserted exactly. No cluster is faked: the real engine against a real API server is in
+// lifecycle.test.ts, dynamic-host.test.ts and pulumi-cli.test.ts.
 import { checkInputs } from "../../provider/lifecycle/check";
 import { kindByToken, RESOURCE_KINDS } from "../../provider/lifecycle/kinds";
 import type { EngineSettings } from "../../provider/lifecycle/settings";
 import type { CheckResult, CreateResult, DiffResult, OperationContext, ReadResult, ResourceInputs, ResourceLifecycle, ResourceState } from "../../provider/lifecycle/types";
 import type { EngineModule, LifecycleSet } from "../../provider/plugin/service";
+
+export interface Script {
+  diff?: (id: string, olds: ResourceState, news: ResourceInputs, ctx: OperationContext) => Promise<DiffResult>;
+  create?: (inputs: ResourceInputs, ctx: OperationContext) => Promise<CreateResult>;
+  read?: (id: string, state: ResourceState | undefined, inputs: ResourceInputs | undefined, ctx: OperationContext) => Promise<ReadResult | undefined>;
+  update?: (id: string, olds: ResourceState, news: ResourceInputs, ctx: OperationContext) => Promise<{ outputs: ResourceState }>;
+  delete?: (id: string, state: ResourceState, ctx: OperationContext) => Promise<void>;
+}
+
+export interface Recorder {
+  settings: EngineSettings[];
+  calls: { op: string; args: unknown[] }[];
+}
 
 function check(token: string, settings: EngineSettings) {
   const kind = kindByToken(token);

@@ -82,12 +82,14 @@ export async function waitForVerification(records: VerificationRecords, opts: Wa
       opts.onProgress?.(last.progress);
       return { verified: true, attempt: last, attempts, elapsedMs: clock.now() - begin };
     }
+    const delay = nextAttemptDelayMs(attemptAt - startedAt, settings, random);
+    // Reported even when it is the last attempt, so status records what the final check found
+    // (and when the schedule would look next, for whoever resumes it).
+    await opts.onAttempt?.(last, attemptAt, attemptAt + delay);
     // The attempt made at (or after) the deadline is the last one.
     if (attemptAt >= deadline) return giveUp("timeout");
-    const delay = nextAttemptDelayMs(attemptAt - startedAt, settings, random);
     // Never sleep past the deadline: look once more exactly then instead of giving up early.
     const nextAt = Math.min(attemptAt + delay, deadline);
-    await opts.onAttempt?.(last, attemptAt, attemptAt + delay);
     opts.onProgress?.(`${last.progress} (next check in ${Math.round((nextAt - attemptAt) / 1000)}s)`);
     try {
       await clock.sleep(Math.max(0, nextAt - clock.now()), opts.signal);

@@ -77,12 +77,16 @@ export function minItems(errs: Errors, path: string, a: readonly unknown[] | und
   if (a && a.length < min) errs.push(fieldError.invalid(path, a.length, `${path} in body should have at least ${min} items`));
 }
 
+// A string has between length/2 and length code points, so most values need no counting.
+
 export function maxLength(errs: Errors, path: string, s: string | undefined, max: number): void {
-  if (s !== undefined && charLength(s) > max) errs.push(fieldError.tooLong(path, max));
+  if (s !== undefined && s.length > max && charLength(s) > max) errs.push(fieldError.tooLong(path, max));
 }
 
 export function minLength(errs: Errors, path: string, s: string | undefined, min: number): void {
-  if (s !== undefined && charLength(s) < min) errs.push(fieldError.invalid(path, s, `${path} in body should be at least ${min} chars long`));
+  if (s !== undefined && s.length < 2 * min && charLength(s) < min) {
+    errs.push(fieldError.invalid(path, s, `${path} in body should be at least ${min} chars long`));
+  }
 }
 
 export function pattern(errs: Errors, path: string, s: string | undefined, re: RegExp, source: string): void {

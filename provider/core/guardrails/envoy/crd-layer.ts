@@ -51,7 +51,9 @@ export function crdLayer(root: ObjectSchema, extras: CrdExtras = {}): CrdLayer {
     cel(obj, ctx) {
       // The API server evaluates no CEL rule at all while any value has the wrong JSON type. An
       // unknown value is no type error, so the check looks at the object without them.
-      const known = withoutUnknownProperties(obj) as Obj;
+      const hasUnknowns = containsUnknown(obj);
+      // Without unknowns there is nothing to leave out (and no copy to make).
+      const known = hasUnknowns ? (withoutUnknownProperties(obj) as Obj) : obj;
       if (hasTypeErrors(known, root) || extras.typeMismatch?.(known)) return [];
       // Rules are evaluated as if each unknown property were absent and as if it were present (the
       // object as given). A verdict that differs between the two depends on an unknown value, and
@@ -59,7 +61,7 @@ export function crdLayer(root: ObjectSchema, extras: CrdExtras = {}): CrdLayer {
       // over known values come out the same both ways and are reported once.
       const errs: Errors = [];
       const seen = new Set<string>();
-      for (const view of containsUnknown(obj) ? [known, obj] : [obj]) {
+      for (const view of hasUnknowns ? [known, obj] : [obj]) {
         const viewErrs: Errors = [];
         evaluateRules(viewErrs, "", view, root);
         extras.cel?.(viewErrs, view, ctx);

@@ -130,11 +130,70 @@ export function existsOne(l: readonly unknown[], p: (x: unknown) => boolean): bo
 }
 
 // ---------------------------------------------------------------------------------------------
+// Compiled schemas
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A schema with what every pass over a value needs worked out once: the declared properties as a
+ * list, where each sits in declaration order, and whether any CEL rule lives below. Validation
+ * walks values thousands of nodes large, so none of this may be recomputed (or allocated) per node.
+ * Schemas are constants built at module load and never mutated, which makes caching them sound.
+ */
+interface Compiled {
+  schema: Schema;
+  /** Declared properties of an object schema, in declaration order. */
+  props: readonly CompiledProperty[];
+  /** Property name → index in `props`. */
+  position: ReadonlyMap<string, number>;
+  /** Whether some declared name is also inherited from Object.prototype (so `name in value` is true for every object). */
+  declaresInherited: boolean;
+  /** Array items or map values. */
+  element: Compiled | undefined;
+  /** A CEL rule at this node or anywhere below it. */
+  hasRules: boolean;
+}
+
+interface CompiledProperty {
+  name: string;
+  node: Compiled;
+}
+
+const compiledSchemas = new WeakMap<Schema, Compiled>();
+
+function compile(s: Schema): Compiled {
+  const cached = compiledSchemas.get(s);
+  if (cached) return cached;
+  // Registered before the children so that a (hypothetical) cyclic schema terminates; `hasRules`
+  // stays conservatively true until the children are known.
+  const c: Compiled = { schema: s, props: [], position: new Map(), declaresInherited: false, element: undefined, hasRules: true };
+  compiledSchemas.set(s, c);
+  if (s.type === "object") {
+    const props = Object.entries(s.properties).map(([name, ps]) => ({ name, node: compile(ps) }));
+    c.props = props;
+    c.position = new Map(props.map((p, i) => [p.name, i]));
+    c.declaresInherited = props.some((p) => p.name in Object.prototype);
+  } else if (s.type === "array") {
+    c.element = compile(s.items);
+  } else if (s.type === "map") {
+    c.element = compile(s.values);
+  }
+  c.hasRules = (s.rules?.length ?? 0) > 0 || c.props.some((p) => p.node.hasRules) || (c.element?.hasRules ?? false);
+  return c;
+}
+
+function isLeaf(s: Schema): boolean {
+  return s.type === "string" || s.type === "integer" || s.type === "boolean";
+}
+
+// ---------------------------------------------------------------------------------------------
 // Defaulting
 // ---------------------------------------------------------------------------------------------
 
+/** A fresh copy of a default (defaults are JSON); JSON scalars that survive a round trip unchanged need no copy. */
 function clone<T>(v: T): T {
-  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+  if (v === undefined || typeof v === "string" || typeof v === "boolean") return v;
+  if (typeof v === "number" && Number.isFinite(v) && !Object.is(v, -0)) return v;
+  return JSON.parse(JSON.stringify(v)) as T;
 }
 
 /**
@@ -143,31 +202,44 @@ function clone<T>(v: T): T {
  * the wrong type are left as they are for validation to report.
  */
 export function applyDefaults(value: unknown, s: Schema): unknown {
+  return defaulted(value, compile(s));
+}
+
+function defaulted(value: unknown, n: Compiled): unknown {
+  const s = n.schema;
   switch (s.type) {
     case "object": {
       if (!isObj(value)) return value;
       const out: Obj = { ...value };
-      for (const [name, ps] of Object.entries(s.properties)) {
+      for (const { name, node } of n.props) {
         let v = out[name];
         if (!present(v)) {
-          if (ps.default === undefined) {
+          const d = node.schema.default;
+          if (d === undefined) {
             if (v === null) delete out[name];
             continue;
           }
-          v = clone(ps.default);
+          v = clone(d);
+        } else if (isLeaf(node.schema)) {
+          // A present scalar is its own defaulted form, and `out` already holds it.
+          continue;
         }
-        out[name] = applyDefaults(v, ps);
+        out[name] = defaulted(v, node);
       }
       return out;
     }
     case "map": {
       if (!isObj(value)) return value;
+      const element = n.element as Compiled;
       const out: Obj = {};
-      for (const [k, v] of Object.entries(value)) if (present(v)) out[k] = applyDefaults(v, s.values);
+      for (const [k, v] of Object.entries(value)) if (present(v)) out[k] = defaulted(v, element);
       return out;
     }
-    case "array":
-      return Array.isArray(value) ? value.map((v) => applyDefaults(v, s.items)) : value;
+    case "array": {
+      if (!Array.isArray(value)) return value;
+      const element = n.element as Compiled;
+      return isLeaf(element.schema) ? value.slice() : value.map((v) => defaulted(v, element));
+    }
     default:
       return value;
   }
@@ -179,22 +251,68 @@ export function applyDefaults(value: unknown, s: Schema): unknown {
 
 /**
  * Structural pruning: fields the schema does not declare are dropped before validation, so an
- * object where a string belongs is seen (and reported) as `{}`. Returns a new value.
+ * object where a string belongs is seen (and reported) as `{}`. Returns a value equal to the pruned
+ * one; parts that pruning leaves unchanged (all of a well-formed object) are the input's own nodes
+ * rather than copies, so the caller must treat the result as read-only.
  */
 export function prune(value: unknown, s: Schema | undefined, depth = 0): unknown {
-  // Below a node of the wrong type nothing is declared; stop descending where no schema could reach.
-  if (Array.isArray(value)) return depth > MAX_UNDECLARED_DEPTH ? value : value.map((v) => prune(v, s?.type === "array" ? s.items : undefined, s ? 0 : depth + 1));
+  return pruned(value, s === undefined ? undefined : compile(s), depth);
+}
+
+const MAX_UNDECLARED_DEPTH = 64;
+
+function pruned(value: unknown, n: Compiled | undefined, depth: number): unknown {
+  if (Array.isArray(value)) {
+    // Below a node of the wrong type nothing is declared; stop descending where no schema could reach.
+    if (depth > MAX_UNDECLARED_DEPTH) return value;
+    const element = n?.schema.type === "array" ? n.element : undefined;
+    const d = n ? 0 : depth + 1;
+    if (Object.getPrototypeOf(value) === Array.prototype && value.every((v) => pruned(v, element, d) === v)) return value;
+    return value.map((v) => pruned(v, element, d));
+  }
   if (!isObj(value)) return value;
+  if (prunesToItself(value, n)) return value;
   const out: Obj = {};
-  if (s?.type === "object") {
-    for (const [k, ps] of Object.entries(s.properties)) if (k in value) out[k] = prune(value[k], ps);
-  } else if (s?.type === "map") {
-    for (const [k, v] of Object.entries(value)) out[k] = prune(v, s.values);
+  if (n?.schema.type === "object") {
+    for (const { name, node } of n.props) if (name in value) out[name] = pruned(value[name], node, 0);
+  } else if (n?.schema.type === "map") {
+    const element = n.element as Compiled;
+    for (const [k, v] of Object.entries(value)) out[k] = pruned(v, element, 0);
   }
   return out;
 }
 
-const MAX_UNDECLARED_DEPTH = 64;
+/**
+ * Whether pruning `value` would only rebuild it: a plain object whose keys are all declared (in
+ * declaration order, as the rebuilt object would list them) and whose values prune to themselves.
+ */
+function prunesToItself(value: Obj, n: Compiled | undefined): boolean {
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  if (n?.schema.type === "object") {
+    if (n.declaresInherited) return false;
+    let last = -1;
+    for (const k in value) {
+      const at = n.position.get(k);
+      if (at === undefined || at < last) return false;
+      last = at;
+      const v = value[k];
+      if (pruned(v, (n.props[at] as CompiledProperty).node, 0) !== v) return false;
+    }
+    return true;
+  }
+  if (n?.schema.type === "map") {
+    const element = n.element as Compiled;
+    for (const k in value) {
+      // Assigning `__proto__` to the rebuilt object would not create a property.
+      if (k === "__proto__") return false;
+      const v = value[k];
+      if (pruned(v, element, 0) !== v) return false;
+    }
+    return true;
+  }
+  for (const _ in value) return false;
+  return true;
+}
 
 // ---------------------------------------------------------------------------------------------
 // OpenAPI validation
@@ -234,18 +352,16 @@ function typeError(errs: Errors, path: string, v: unknown, s: Schema): void {
   errs.push(fieldError.invalid(path, got, `${path} in body must be of type ${want}: ${JSON.stringify(got)}`));
 }
 
-
 /**
  * go-openapi's string validator stops at its first failure, in this order: maxLength, minLength,
  * pattern. (So an over-long value is never pattern-matched, which also keeps backtracking regexes
  * away from hostile lengths.) The enum check is a separate validator.
  */
 function validateString(errs: Errors, path: string, v: string, s: StringSchema): void {
-  const first: Errors = [];
-  if (s.maxLength !== undefined) maxLength(first, path, v, s.maxLength);
-  if (first.length === 0 && s.minLength !== undefined) minLength(first, path, v, s.minLength);
-  if (first.length === 0 && s.pattern) pattern(first, path, v, s.pattern.re, s.pattern.source);
-  errs.push(...first);
+  const before = errs.length;
+  if (s.maxLength !== undefined) maxLength(errs, path, v, s.maxLength);
+  if (errs.length === before && s.minLength !== undefined) minLength(errs, path, v, s.minLength);
+  if (errs.length === before && s.pattern) pattern(errs, path, v, s.pattern.re, s.pattern.source);
   if (s.enum) enumOf(errs, path, v, s.enum);
 }
 
@@ -261,6 +377,11 @@ function enumMismatch(errs: Errors, path: string, v: unknown, s: Schema): void {
  * can become any value, so it is not judged here; rules that read it are deferred instead.
  */
 export function validateValue(errs: Errors, path: string, value: unknown, s: Schema): void {
+  check(errs, path, value, compile(s));
+}
+
+function check(errs: Errors, path: string, value: unknown, n: Compiled): void {
+  const s = n.schema;
   if (isUnknown(value)) return;
   if (!typeMatches(value, s)) {
     typeError(errs, path, value, s);
@@ -270,33 +391,36 @@ export function validateValue(errs: Errors, path: string, value: unknown, s: Sch
   switch (s.type) {
     case "object": {
       const o = value as Obj;
-      for (const r of s.required ?? []) {
-        if (!present(o[r])) errs.push(fieldError.required(child(path, r), ""));
+      if (s.required) {
+        for (const r of s.required) if (!present(o[r])) errs.push(fieldError.required(child(path, r), ""));
       }
-      for (const [name, ps] of Object.entries(s.properties)) {
+      for (const { name, node } of n.props) {
         const v = o[name];
-        if (present(v)) validateValue(errs, child(path, name), v, ps);
+        if (present(v)) check(errs, child(path, name), v, node);
       }
       return;
     }
     case "map": {
       const o = value as Obj;
-      const n = Object.keys(o).length;
-      if (s.maxProperties !== undefined && n > s.maxProperties) errs.push(fieldError.tooMany(path, n, s.maxProperties));
+      const element = n.element as Compiled;
+      const entries = Object.entries(o);
+      if (s.maxProperties !== undefined && entries.length > s.maxProperties) errs.push(fieldError.tooMany(path, entries.length, s.maxProperties));
       // OpenAPI errors name map entries with a dot (`options.example.com/foo`), unlike webhooks.
-      for (const [k, v] of Object.entries(o)) if (present(v)) validateValue(errs, child(path, k), v, s.values);
+      for (const [k, v] of entries) if (present(v)) check(errs, child(path, k), v, element);
       return;
     }
     case "array": {
       const a = value as unknown[];
+      const element = n.element as Compiled;
       if (s.maxItems !== undefined) maxItems(errs, path, a, s.maxItems);
       if (s.minItems !== undefined) minItems(errs, path, a, s.minItems);
+      // forEach, like the checks below, skips holes of a sparse array.
       a.forEach((v, i) => {
         if (v === null || v === undefined) {
           typeError(errs, index(path, i), null, s.items);
           enumMismatch(errs, index(path, i), null, s.items);
         } else {
-          validateValue(errs, index(path, i), v, s.items);
+          check(errs, index(path, i), v, element);
         }
       });
       if (s.listType === "set") setUnique(errs, path, a);
@@ -307,10 +431,10 @@ export function validateValue(errs: Errors, path: string, value: unknown, s: Sch
       validateString(errs, path, value as string, s);
       return;
     case "integer": {
-      const n = value as number;
-      if (s.minimum !== undefined) minimum(errs, path, n, s.minimum);
-      if (s.maximum !== undefined) maximum(errs, path, n, s.maximum);
-      if (s.enum) enumOf(errs, path, n, s.enum);
+      const num = value as number;
+      if (s.minimum !== undefined) minimum(errs, path, num, s.minimum);
+      if (s.maximum !== undefined) maximum(errs, path, num, s.maximum);
+      if (s.enum) enumOf(errs, path, num, s.enum);
       return;
     }
     case "boolean":
@@ -330,18 +454,52 @@ function stableJSON(v: unknown): string {
   return JSON.stringify(v) ?? "null";
 }
 
+/**
+ * Remembers list items by identity key, reporting whether one was seen before. Strings (the
+ * usual items and keys) are keyed by themselves; anything else by its JSON, kept apart so that a
+ * string can never collide with another value's JSON text.
+ */
+class SeenKeys {
+  private readonly strings = new Set<string>();
+  private readonly others = new Set<string>();
+
+  /** Adds the key; true when it was already there. */
+  add(isString: boolean, k: string): boolean {
+    const set = isString ? this.strings : this.others;
+    if (set.has(k)) return true;
+    set.add(k);
+    return false;
+  }
+}
+
 /** `x-kubernetes-list-type: set`: each repeated value is reported once, at its first repeat. */
 function setUnique(errs: Errors, path: string, a: readonly unknown[]): void {
-  const seen = new Set<string>();
-  const reported = new Set<string>();
+  if (a.length < 2) return;
+  const seen = new SeenKeys();
+  const reported = new SeenKeys();
   a.forEach((e, i) => {
-    const k = stableJSON(e);
-    if (seen.has(k) && !reported.has(k)) {
-      errs.push(fieldError.duplicate(index(path, i), e));
-      reported.add(k);
-    }
-    seen.add(k);
+    // Two strings' JSON texts are equal exactly when the strings are.
+    const isString = typeof e === "string";
+    const k = isString ? e : stableJSON(e);
+    if (seen.add(isString, k) && !reported.add(isString, k)) errs.push(fieldError.duplicate(index(path, i), e));
   });
+}
+
+/**
+ * The identity of a list-map item: the JSON of its key fields, or — for the usual single key whose
+ * value serialises as a JSON string — that string itself (JSON texts of strings are equal exactly
+ * when the strings are).
+ */
+function mapKey(e: Obj, keys: readonly string[]): [isString: boolean, key: string] {
+  if (keys.length === 1) {
+    const v = e[keys[0] as string];
+    if (typeof v === "string") return [true, v];
+    const json = JSON.stringify([v ?? null]);
+    // A value with a toJSON, or a boxed string, can still serialise as a string.
+    if (json.startsWith('["')) return [true, (JSON.parse(json) as [string])[0]];
+    return [false, json];
+  }
+  return [false, JSON.stringify(keys.map((kk) => e[kk] ?? null))];
 }
 
 /**
@@ -354,34 +512,51 @@ function mapUnique(errs: Errors, path: string, a: readonly unknown[], keys: read
     errs.push(fieldError.invalid(index(path, bad), a[bad], "must be an object for an array of list-type map"));
     return;
   }
-  const seen = new Set<string>();
-  const reported = new Set<string>();
+  if (a.length < 2) return;
+  const seen = new SeenKeys();
+  const reported = new SeenKeys();
   a.forEach((e, i) => {
     if (!isObj(e)) return;
-    const k = JSON.stringify(keys.map((kk) => e[kk] ?? null));
-    if (seen.has(k) && !reported.has(k)) {
+    const [isString, k] = mapKey(e, keys);
+    if (seen.add(isString, k) && !reported.add(isString, k)) {
       const v: Obj = {};
       for (const kk of keys) v[kk] = e[kk];
       errs.push(fieldError.duplicate(index(path, i), v));
-      reported.add(k);
     }
-    seen.add(k);
   });
 }
 
 /** True when some value under `value` has the wrong JSON type — which makes the API server skip CEL. */
 export function hasTypeErrors(value: unknown, s: Schema): boolean {
+  return typeErrorBelow(value, compile(s));
+}
+
+function typeErrorBelow(value: unknown, n: Compiled): boolean {
   if (!present(value) || isUnknown(value)) return false;
+  const s = n.schema;
   if (!typeMatches(value, s)) return true;
   switch (s.type) {
     case "object": {
       const o = value as Obj;
-      return Object.entries(s.properties).some(([name, ps]) => hasTypeErrors(o[name], ps));
+      for (const { name, node } of n.props) if (typeErrorBelow(o[name], node)) return true;
+      return false;
     }
-    case "map":
-      return Object.values(value as Obj).some((v) => hasTypeErrors(v, s.values));
-    case "array":
-      return (value as unknown[]).some((v) => v === null || v === undefined || hasTypeErrors(v, s.items));
+    case "map": {
+      const element = n.element as Compiled;
+      for (const v of Object.values(value as Obj)) if (typeErrorBelow(v, element)) return true;
+      return false;
+    }
+    case "array": {
+      const a = value as unknown[];
+      const element = n.element as Compiled;
+      for (let i = 0; i < a.length; i++) {
+        // Holes of a sparse array are skipped, as Array.prototype.some does.
+        if (!(i in a)) continue;
+        const v = a[i];
+        if (v === null || v === undefined || typeErrorBelow(v, element)) return true;
+      }
+      return false;
+    }
     default:
       return false;
   }
@@ -396,32 +571,48 @@ export function hasTypeErrors(value: unknown, s: Schema): boolean {
  * `hasTypeErrors`): the predicates rely on the schema's shape.
  */
 export function evaluateRules(errs: Errors, path: string, value: unknown, s: Schema): void {
+  evaluate(errs, path, value, compile(s));
+}
+
+function evaluate(errs: Errors, path: string, value: unknown, n: Compiled): void {
+  // Subtrees without rules (most of them: header lists, references, scalars) are not walked.
+  if (!n.hasRules) return;
+  const s = n.schema;
   if (!present(value) || !typeMatches(value, s)) return;
-  for (const r of s.rules ?? []) {
-    let outcome: CelOutcome;
-    try {
-      outcome = r.holds(value);
-    } catch {
-      // A predicate that trips over an unexpected shape is a rule that could not be evaluated.
-      outcome = { evalError: "no such key" };
+  if (s.rules) {
+    for (const r of s.rules) {
+      let outcome: CelOutcome;
+      try {
+        outcome = r.holds(value);
+      } catch {
+        // A predicate that trips over an unexpected shape is a rule that could not be evaluated.
+        outcome = { evalError: "no such key" };
+      }
+      if (outcome === true) continue;
+      // A false rule shows no value; a rule that failed to evaluate shows the node's schema type.
+      if (outcome === false) errs.push(fieldError.invalidWithoutValue(path, r.message));
+      else errs.push(fieldError.invalid(path, schemaTypeName(s), `${outcome.evalError} evaluating rule: ${r.message}`));
     }
-    if (outcome === true) continue;
-    // A false rule shows no value; a rule that failed to evaluate shows the node's schema type.
-    if (outcome === false) errs.push(fieldError.invalidWithoutValue(path, r.message));
-    else errs.push(fieldError.invalid(path, schemaTypeName(s), `${outcome.evalError} evaluating rule: ${r.message}`));
   }
   switch (s.type) {
     case "object": {
       const o = value as Obj;
-      for (const [name, ps] of Object.entries(s.properties)) evaluateRules(errs, child(path, name), o[name], ps);
+      for (const { name, node } of n.props) {
+        const v = o[name];
+        if (node.hasRules && present(v)) evaluate(errs, child(path, name), v, node);
+      }
       return;
     }
-    case "map":
-      for (const [k, v] of Object.entries(value as Obj)) evaluateRules(errs, key(path, k), v, s.values);
+    case "map": {
+      const element = n.element as Compiled;
+      if (element.hasRules) for (const [k, v] of Object.entries(value as Obj)) evaluate(errs, key(path, k), v, element);
       return;
-    case "array":
-      (value as unknown[]).forEach((v, i) => evaluateRules(errs, index(path, i), v, s.items));
+    }
+    case "array": {
+      const element = n.element as Compiled;
+      if (element.hasRules) (value as unknown[]).forEach((v, i) => evaluate(errs, index(path, i), v, element));
       return;
+    }
     default:
       return;
   }

@@ -1,0 +1,131 @@
+// examples/basic through the real engine: native plugin, explicit provider, project config.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MODE_ANNOTATION } from "../infra/actors/index.ts";
+import { deleteObject, getObject, ownedObjects } from "./cluster.ts";
+import { failed, output, timings, waitUntil, writesDuring, type E2eContext } from "./context.ts";
+import { changesOf, changeSummary, exampleWorkspace, type ExampleWorkspace } from "./workspace.ts";
+
+const STACK = "e2e";
+const GATEWAY = "gateway.networking.k8s.io/v1";
+
+export function basicSuite(ctx: () => E2eContext): void {
+  describe("examples/basic (native plugin)", () => {
+    let ws: ExampleWorkspace;
+    let ns: string;
+    let domain: string;
+    const proxyUrn = `urn:pulumi:${STACK}::datum-basic::datum:networking:HTTPProxy::shop`;
+    const providerUrn = `urn:pulumi:${STACK}::datum-basic::pulumi:providers:datum::edge`;
+    const kc = () => ctx().cp.kc;
+
+    beforeAll(async () => {
+      ns = await ctx().cp.newNamespace("basic");
+      domain = `${ns}.example.com`;
+      ws = exampleWorkspace("basic");
+      await ws.stackInit(STACK);
+      await ws.config("kubeconfig", ctx().cp.kubeconfigPath, { secret: true });
+      await ws.config("namespace", ns);
+      await ws.config("domain", domain);
+      await ws.config("timeoutSeconds", "90");
+    }, 120_000);
+    afterAll(() => ws?.dispose());
+
+    it("preview reports a guardrail failure with its field path and writes nothing", async () => {
+      await ws.config("upstream", "example.net/v1");
+      let r = undefined as unknown as Awaited<ReturnType<ExampleWorkspace["run"]>>;
+      const writes = await writesDuring(kc(), { namespace: ns, domain }, async () => {
+        r = await ws.run(["preview"]);
+      });
+      const out = failed(r);
+      expect(out).toContain("spec.rules[0].backends[0].endpoint");
+      expect(out).toContain('Invalid value: "/v1"');
+      expect(writes).toEqual([]);
+      await ws.config("upstream", "example.net");
+    }, 120_000);
+
+    it("preview plans every resource and writes nothing", async () => {
+      let r = undefined as unknown as Awaited<ReturnType<ExampleWorkspace["run"]>>;
+      const writes = await writesDuring(kc(), { namespace: ns, domain }, async () => {
+        r = await ws.ok(["preview"]);
+      });
+      timings["preview"] = r.ms;
+      expect(r.stdout).toMatch(/\+\s+datum:networking:Domain\s+shop-domain\s+create/);
+      expect(r.stdout).toMatch(/\+\s+datum:networking:HTTPProxy\s+shop\s+create/);
+      expect(writes).toEqual([]);
+    }, 120_000);
+
+    it("up creates the Domain and the proxy and waits until they are ready", async () => {
+      const r = await ws.ok(["up", "--yes", "--skip-preview"]);
+      timings["up"] = r.ms;
+      expect(r.stdout).toMatch(/4 created/);
+      const out = await ws.outputs();
+      expect(out["ready"]).toBe(true);
+      expect(out["readiness"]).toBe("ready");
+      expect(out["hostnames"]).toEqual([expect.stringMatching(/\.datum\.local$/), `shop.${domain}`, `www.shop.${domain}`]);
+      const owned = await ownedObjects(kc(), ns);
+      expect(owned).toContain(`Gateway ${ns}/shop`);
+      expect(owned).toContain(`HTTPRoute ${ns}/shop`);
+    }, 240_000);
+
+    it("a second up reports no changes", async () => {
+      const r = await ws.ok(["up", "--yes", "--skip-preview", "--json"]);
+      timings["up (no changes)"] = r.ms;
+      expect(changesOf(changeSummary(r))).toEqual({});
+      await ws.ok(["preview", "--expect-no-changes"]);
+    }, 240_000);
+
+    it("refresh shows an object deleted out of band as drift; the next up puts it back", async () => {
+      await deleteObject(kc(), GATEWAY, "HTTPRoute", ns, "shop");
+      const r = await ws.ok(["refresh", "--yes", "--skip-preview"]);
+      expect(r.stdout).toMatch(/datum:networking:HTTPProxy\s+shop\s+updated.*\[diff: ~drift/);
+      const shop = (await ws.state()).resources.find((x) => x.urn === proxyUrn);
+      expect(shop?.outputs?.["ready"]).toBe(false);
+      expect(JSON.stringify(shop?.outputs?.["drift"])).toContain(`HTTPRoute ${ns}/shop`);
+      await ws.ok(["up", "--yes", "--skip-preview"]);
+      expect(await getObject(kc(), GATEWAY, "HTTPRoute", ns, "shop")).toBeDefined();
+      expect((await ws.outputs())["ready"]).toBe(true);
+      await ws.ok(["preview", "--expect-no-changes"]);
+    }, 240_000);
+
+    it("import adopts the existing proxy by <namespace>/<name>, matching the program", async () => {
+      await ws.ok(["state", "delete", proxyUrn, "--yes"]);
+      expect(await getObject(kc(), GATEWAY, "Gateway", ns, "shop")).toBeDefined();
+      const r = await ws.ok(["import", "datum:networking:HTTPProxy", "shop", `${ns}/shop`, "--provider", `edge=${providerUrn}`, "--yes", "--generate-code=false", "--protect=false"]);
+      expect(r.stdout).toMatch(/1 imported/);
+      const imported = (await ws.state()).resources.find((x) => x.urn === proxyUrn);
+      expect(imported?.id).toBe(`${ns}/shop`);
+      await ws.ok(["preview", "--expect-no-changes"]);
+    }, 240_000);
+
+    it("destroy leaves nothing labelled in the cluster", async () => {
+      const r = await ws.ok(["destroy", "--yes", "--skip-preview"]);
+      timings["destroy"] = r.ms;
+      expect(r.stdout).toMatch(/4 deleted/);
+      expect(await ownedObjects(kc(), ns)).toEqual([]);
+    }, 240_000);
+
+    it("Ctrl-C during a readiness wait leaves state that the next up repairs", async () => {
+      await ws.config(`proxyAnnotations["${MODE_ANNOTATION}"]`, "never", { path: true });
+      const run = ws.start(["up", "--yes", "--skip-preview"]);
+      // The Gateway exists with the annotation: the proxy was applied and the provider is waiting.
+      await waitUntil("the Gateway written with actor-mode never", async () => {
+        const gw = await getObject(kc(), GATEWAY, "Gateway", ns, "shop");
+        return gw?.metadata?.annotations?.[MODE_ANNOTATION] === "never";
+      });
+      await new Promise((r) => setTimeout(r, 1_000));
+      run.signal("SIGINT");
+      const cancelled = await run.done;
+      expect(cancelled.code, output(cancelled)).not.toBe(0);
+      expect(output(cancelled)).not.toMatch(/4 created/);
+
+      await ws.config(`proxyAnnotations["${MODE_ANNOTATION}"]`, "ready", { path: true });
+      const repaired = await ws.ok(["up", "--yes", "--skip-preview"]);
+      expect(output(repaired)).not.toMatch(/error/i);
+      const out = await ws.outputs();
+      expect(out["ready"]).toBe(true);
+      expect((await ws.state()).pendingOperations).toEqual([]);
+      await ws.ok(["preview", "--expect-no-changes"]);
+      await ws.ok(["destroy", "--yes", "--skip-preview"]);
+      expect(await ownedObjects(kc(), ns)).toEqual([]);
+    }, 300_000);
+  });
+}
