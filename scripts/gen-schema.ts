@@ -55,6 +55,8 @@ export interface ResourceDef {
   apiVersion: string;
   spec: z.ZodType;
   description: string;
+  /** Inputs besides metadata and spec (provider-side behaviour, not part of the CRD). */
+  extraInputs?: Record<string, PropertySpec>;
   /** Spec properties whose change replaces the object (immutable in the CRD). */
   replaceOnChanges?: readonly string[];
 }
@@ -80,6 +82,16 @@ export const RESOURCES: readonly ResourceDef[] = [
       "until then the outputs carry the TXT record (or HTTP token) that proves ownership.",
     // Immutable in NSO's CRD (guardrails D5): a new name is a new Domain.
     replaceOnChanges: ["spec.domainName"],
+    extraInputs: {
+      waitForVerification: {
+        type: "boolean",
+        description: "Wait in create until the TXT record or HTTP token is found (default true); false returns at once with the Domain pending and the records in `verification`.",
+      },
+      verificationToken: {
+        type: "string",
+        description: "The verification token (a UUIDv4). Generated once at the first check and kept; set it only to reuse a token that is already published.",
+      },
+    },
   },
   {
     token: "datum:policy:SecurityPolicy",
@@ -223,6 +235,7 @@ export function buildSchema(): PackageSchema {
         description: "Name, namespace, labels and annotations of the object. The name defaults to the resource name plus a random suffix; the namespace to the provider's namespace.",
       },
       spec: { $ref: types.ensureNamed(specToken), description: `The ${r.kind} spec, with the field names of \`${r.apiVersion}\` ${r.kind}.` },
+      ...(r.extraInputs ?? {}),
     };
     for (const path of r.replaceOnChanges ?? []) markReplace(types.types, specToken, path);
     const outputsToken = `${PACKAGE}:${r.token.split(":")[1]}:${r.kind}Outputs`;

@@ -29,7 +29,7 @@ export const domainVerificationSchema = z
       .describe("TXT record that proves ownership: create it at your DNS provider"),
     httpToken: z.object({ url: z.string(), body: z.string() }).optional().describe("alternatively, serve `body` at `url` over plain HTTP"),
   })
-  .describe("How to prove ownership while the Domain is not verified; absent once verified");
+  .describe("How to prove ownership: the TXT record (or HTTP token) to publish; kept after verification so DNS resources fed from it stay stable");
 
 /** Output properties per resource kind. */
 export const RESOURCE_OUTPUTS = {
@@ -43,6 +43,12 @@ export const RESOURCE_OUTPUTS = {
     ...commonOutputs,
     verified: z.boolean().optional().describe("True once ownership of spec.domainName is proven"),
     verification: domainVerificationSchema.optional(),
+    registrable: z.boolean().optional().describe("False when spec.domainName is a public suffix only (e.g. co.uk): it can never be verified"),
+    status: z
+      .object({ conditions: z.array(z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional() }).passthrough()).optional() })
+      .passthrough()
+      .optional()
+      .describe("NSO-shaped Domain status (Verified, ValidDomain… conditions) as recorded in the cluster"),
   },
   SecurityPolicy: commonOutputs,
   BackendTrafficPolicy: commonOutputs,

@@ -571,7 +571,17 @@ export namespace networking {
     /** RFC 3339 time: ask for a verification re-check; at least 5m after the previous request. */
     desiredVerificationRefreshAttempt?: pulumi.Input<string>;
   }
-  /** How to prove ownership while the Domain is not verified; absent once verified */
+  /** NSO-shaped Domain status (Verified, ValidDomain… conditions) as recorded in the cluster */
+  export interface DomainStatus {
+    conditions?: pulumi.Input<pulumi.Input<networking.DomainStatusConditions>[]>;
+  }
+  export interface DomainStatusConditions {
+    type: pulumi.Input<string>;
+    status: pulumi.Input<string>;
+    reason?: pulumi.Input<string>;
+    message?: pulumi.Input<string>;
+  }
+  /** How to prove ownership: the TXT record (or HTTP token) to publish; kept after verification so DNS resources fed from it stay stable */
   export interface DomainVerification {
     /** TXT record that proves ownership: create it at your DNS provider. */
     dnsRecord?: pulumi.Input<networking.DomainVerificationDNSRecord>;

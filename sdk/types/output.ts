@@ -569,7 +569,17 @@ export namespace networking {
     /** RFC 3339 time: ask for a verification re-check; at least 5m after the previous request. */
     desiredVerificationRefreshAttempt?: string;
   }
-  /** How to prove ownership while the Domain is not verified; absent once verified */
+  /** NSO-shaped Domain status (Verified, ValidDomain… conditions) as recorded in the cluster */
+  export interface DomainStatus {
+    conditions?: networking.DomainStatusConditions[];
+  }
+  export interface DomainStatusConditions {
+    type: string;
+    status: string;
+    reason?: string;
+    message?: string;
+  }
+  /** How to prove ownership: the TXT record (or HTTP token) to publish; kept after verification so DNS resources fed from it stay stable */
   export interface DomainVerification {
     /** TXT record that proves ownership: create it at your DNS provider. */
     dnsRecord?: networking.DomainVerificationDNSRecord;

@@ -365,7 +365,7 @@ describe("kube-apiserver restart (same port, same etcd) in the middle of a creat
   test("an outage shorter than the retry budget: the create rides it out and is ready", async () => {
     const { ns, engine, metrics, result, restart } = await restartDuringCreate("ride", 0);
     if (!result.ok) throw result.error;
-    expect(restart.downMs).toBeGreaterThan(0);
+    expect(restart.downMs).toBeGreaterThan(1_000); // a kube-apiserver needs seconds to come back
     expect(result.outputs["ready"]).toBe(true);
     expect(metrics.snapshot().failures).toBeGreaterThan(0);
     expect(await labelled(ns, "ride")).toEqual(refsIn(result.outputs));

@@ -18,6 +18,10 @@ export class Domain extends pulumi.dynamic.Resource {
   declare public readonly metadata: pulumi.Output<outputs.meta.ObjectMeta>;
   /** The Domain spec, with the field names of `networking.datumapis.com/v1alpha` Domain. */
   declare public readonly spec: pulumi.Output<outputs.networking.DomainSpec>;
+  /** Wait in create until the TXT record or HTTP token is found (default true); false returns at once with the Domain pending and the records in `verification`. */
+  declare public readonly waitForVerification: pulumi.Output<boolean | undefined>;
+  /** The verification token (a UUIDv4). Generated once at the first check and kept; set it only to reuse a token that is already published. */
+  declare public readonly verificationToken: pulumi.Output<string | undefined>;
   /** The Gateway API / Envoy Gateway / cert-manager objects this resource became. */
   declare public readonly downstream: pulumi.Output<outputs.index.DownstreamRef[]>;
   /** Differences between the cluster and the rendered objects found by the last refresh; the next `up` repairs them. */
@@ -26,7 +30,11 @@ export class Domain extends pulumi.dynamic.Resource {
   declare public readonly readiness: pulumi.Output<string>;
   /** True once every downstream object is ready (false with skipAwait, or after a refresh that found drift). */
   declare public readonly ready: pulumi.Output<boolean>;
-  /** How to prove ownership while the Domain is not verified; absent once verified. */
+  /** False when spec.domainName is a public suffix only (e.g. co.uk): it can never be verified. */
+  declare public readonly registrable: pulumi.Output<boolean | undefined>;
+  /** NSO-shaped Domain status (Verified, ValidDomain… conditions) as recorded in the cluster. */
+  declare public readonly status: pulumi.Output<outputs.networking.DomainStatus | undefined>;
+  /** How to prove ownership: the TXT record (or HTTP token) to publish; kept after verification so DNS resources fed from it stay stable. */
   declare public readonly verification: pulumi.Output<outputs.networking.DomainVerification | undefined>;
   /** True once ownership of spec.domainName is proven. */
   declare public readonly verified: pulumi.Output<boolean | undefined>;
@@ -36,10 +44,14 @@ export class Domain extends pulumi.dynamic.Resource {
     if (args?.spec === undefined) throw new Error("Missing required property 'spec'");
     resourceInputs["metadata"] = args?.metadata;
     resourceInputs["spec"] = args?.spec;
+    resourceInputs["waitForVerification"] = args?.waitForVerification;
+    resourceInputs["verificationToken"] = args?.verificationToken;
     resourceInputs["downstream"] = undefined;
     resourceInputs["drift"] = undefined;
     resourceInputs["readiness"] = undefined;
     resourceInputs["ready"] = undefined;
+    resourceInputs["registrable"] = undefined;
+    resourceInputs["status"] = undefined;
     resourceInputs["verification"] = undefined;
     resourceInputs["verified"] = undefined;
     // Cluster settings travel with each resource; kubeconfig must never sit in state in plain text.
@@ -56,6 +68,10 @@ export interface DomainArgs {
   metadata?: pulumi.Input<inputs.meta.ObjectMeta>;
   /** The Domain spec, with the field names of `networking.datumapis.com/v1alpha` Domain. */
   spec: pulumi.Input<inputs.networking.DomainSpec>;
+  /** Wait in create until the TXT record or HTTP token is found (default true); false returns at once with the Domain pending and the records in `verification`. */
+  waitForVerification?: pulumi.Input<boolean>;
+  /** The verification token (a UUIDv4). Generated once at the first check and kept; set it only to reuse a token that is already published. */
+  verificationToken?: pulumi.Input<string>;
   /** The target cluster and render settings (the native provider's configuration keys); defaults come from `datum:*` stack config. */
   settings?: pulumi.Input<DynamicSettings>;
 }

@@ -1,8 +1,20 @@
 import type { ScopedFieldError } from "../../errors";
-import type { KindGuardrails } from "../../validation/pipeline";
+import type { AdmissionContext, KindGuardrails } from "../../validation/pipeline";
 import { isObj, type Errors, type Obj } from "../../validation/schema";
 import { objectMetaErrors } from "./meta";
-import { applyDefaults, evaluateRules, hasTypeErrors, prune, validateValue, type ObjectSchema } from "./structural";
+import { applyDefaults, evaluateRules, hasTypeErrors, prune, validateValueFindingTypeErrors, type ObjectSchema } from "./structural";
+
+/**
+ * What the schema layer learnt about one admission's object that the CEL layer needs again: the
+ * pruned view and whether it holds a value of the wrong type. Keyed by the request's context (one
+ * per admission) and valid only for the very object it was computed from; the layers of one
+ * admission never change the object in between.
+ */
+interface SchemaOutcome {
+  obj: Obj;
+  view: Obj;
+  typeErrors: boolean;
+}
 
 /**
  * The CRD layer of a kind declared as a structural schema: defaulting, then the API server's
@@ -19,22 +31,27 @@ export function crdLayer(
   },
 ): Required<Pick<KindGuardrails, "defaults" | "schema" | "cel">> {
   const view = (obj: Obj): Obj => ("spec" in obj ? { ...obj, spec: prune(obj["spec"], s.properties["spec"]) } : obj);
+  const outcomes = new WeakMap<AdmissionContext, SchemaOutcome>();
   return {
     defaults: (obj) => {
       const d = applyDefaults(obj, s);
       return isObj(d) ? d : obj;
     },
-    schema(obj) {
+    schema(obj, ctx) {
       const v = view(obj);
       const errs: Errors = objectMetaErrors(obj);
-      validateValue(errs, "", v, s);
+      const typeErrors = validateValueFindingTypeErrors(errs, "", v, s);
       if (extra) errs.push(...extra.schemaErrors(v));
+      // Direct callers may pass no context; then nothing is remembered.
+      if (ctx !== undefined) outcomes.set(ctx, { obj, view: v, typeErrors });
       return errs;
     },
-    cel(obj) {
-      const v = view(obj);
+    cel(obj, ctx) {
+      const known = ctx === undefined ? undefined : outcomes.get(ctx);
+      const fromSchema = known !== undefined && known.obj === obj ? known : undefined;
+      const v = fromSchema ? fromSchema.view : view(obj);
       // The API server evaluates no CEL once a value has the wrong type.
-      if (hasTypeErrors(v, s) || extra?.blocksCel(v)) return [];
+      if ((fromSchema ? fromSchema.typeErrors : hasTypeErrors(v, s)) || extra?.blocksCel(v)) return [];
       const errs: Errors = [];
       evaluateRules(errs, "", v, s);
       return errs;

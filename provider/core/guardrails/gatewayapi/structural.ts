@@ -265,53 +265,102 @@ function pruned(value: unknown, n: Compiled | undefined, depth: number): unknown
   if (Array.isArray(value)) {
     // Below a node of the wrong type nothing is declared; stop descending where no schema could reach.
     if (depth > MAX_UNDECLARED_DEPTH) return value;
-    const element = n?.schema.type === "array" ? n.element : undefined;
-    const d = n ? 0 : depth + 1;
-    if (Object.getPrototypeOf(value) === Array.prototype && value.every((v) => pruned(v, element, d) === v)) return value;
-    return value.map((v) => pruned(v, element, d));
+    return prunedArray(value, n?.schema.type === "array" ? n.element : undefined, n ? 0 : depth + 1);
   }
   if (!isObj(value)) return value;
-  if (prunesToItself(value, n)) return value;
-  const out: Obj = {};
-  if (n?.schema.type === "object") {
-    for (const { name, node } of n.props) if (name in value) out[name] = pruned(value[name], node, 0);
-  } else if (n?.schema.type === "map") {
-    const element = n.element as Compiled;
-    for (const [k, v] of Object.entries(value)) out[k] = pruned(v, element, 0);
+  if (n?.schema.type === "object") return prunedObject(value, n);
+  if (n?.schema.type === "map") return prunedMap(value, n.element as Compiled);
+  // Nothing is declared here: only an empty plain object stays as it is.
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    let empty = true;
+    for (const _ in value) {
+      empty = false;
+      break;
+    }
+    if (empty) return value;
   }
-  return out;
+  return {};
 }
 
 /**
- * Whether pruning `value` would only rebuild it: a plain object whose keys are all declared (in
- * declaration order, as the rebuilt object would list them) and whose values prune to themselves.
+ * Each helper below first checks whether pruning would merely rebuild the node, returning it as
+ * it is; at the first difference it builds the copy, reusing the child it already pruned (and
+ * re-checking only children already found unchanged, which allocates nothing).
  */
-function prunesToItself(value: Obj, n: Compiled | undefined): boolean {
-  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
-  if (n?.schema.type === "object") {
-    if (n.declaresInherited) return false;
+
+function prunedArray(value: unknown[], element: Compiled | undefined, depth: number): unknown[] {
+  let changedAt = value.length;
+  let changed: unknown;
+  for (let i = 0; i < value.length; i++) {
+    if (!(i in value)) continue;
+    const v = value[i];
+    const p = pruned(v, element, depth);
+    if (p !== v) {
+      changedAt = i;
+      changed = p;
+      break;
+    }
+  }
+  if (changedAt === value.length && Object.getPrototypeOf(value) === Array.prototype) return value;
+  // `map` keeps the holes of a sparse array, as the pruned copy always has.
+  return value.map((v, i) => (i < changedAt ? v : i === changedAt ? changed : pruned(v, element, depth)));
+}
+
+/** The pruned object lists the declared properties the value has, in declaration order. */
+function prunedObject(value: Obj, n: Compiled): Obj {
+  let changedKey: string | undefined;
+  let changed: unknown;
+  if (Object.getPrototypeOf(value) === Object.prototype && !n.declaresInherited) {
+    let same = true;
     let last = -1;
     for (const k in value) {
       const at = n.position.get(k);
-      if (at === undefined || at < last) return false;
+      if (at === undefined || at < last) {
+        same = false;
+        break;
+      }
       last = at;
       const v = value[k];
-      if (pruned(v, (n.props[at] as CompiledProperty).node, 0) !== v) return false;
+      const p = pruned(v, (n.props[at] as CompiledProperty).node, 0);
+      if (p !== v) {
+        same = false;
+        changedKey = k;
+        changed = p;
+        break;
+      }
     }
-    return true;
+    if (same) return value;
   }
-  if (n?.schema.type === "map") {
-    const element = n.element as Compiled;
+  const out: Obj = {};
+  for (const { name, node } of n.props) if (name in value) out[name] = name === changedKey ? changed : pruned(value[name], node, 0);
+  return out;
+}
+
+function prunedMap(value: Obj, element: Compiled): Obj {
+  let changedKey: string | undefined;
+  let changed: unknown;
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    let same = true;
     for (const k in value) {
       // Assigning `__proto__` to the rebuilt object would not create a property.
-      if (k === "__proto__") return false;
+      if (k === "__proto__") {
+        same = false;
+        break;
+      }
       const v = value[k];
-      if (pruned(v, element, 0) !== v) return false;
+      const p = pruned(v, element, 0);
+      if (p !== v) {
+        same = false;
+        changedKey = k;
+        changed = p;
+        break;
+      }
     }
-    return true;
+    if (same) return value;
   }
-  for (const _ in value) return false;
-  return true;
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(value)) out[k] = k === changedKey ? changed : pruned(v, element, 0);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,14 +429,24 @@ export function validateValue(errs: Errors, path: string, value: unknown, s: Sch
   check(errs, path, value, compile(s));
 }
 
-function check(errs: Errors, path: string, value: unknown, n: Compiled): void {
+/**
+ * `validateValue`, also telling whether it found a value of the wrong JSON type — the answer
+ * `hasTypeErrors` would give for the same value, without walking it a second time.
+ */
+export function validateValueFindingTypeErrors(errs: Errors, path: string, value: unknown, s: Schema): boolean {
+  return check(errs, path, value, compile(s));
+}
+
+/** Returns true when it reported a type error (here or below). */
+function check(errs: Errors, path: string, value: unknown, n: Compiled): boolean {
   const s = n.schema;
-  if (isUnknown(value)) return;
+  if (isUnknown(value)) return false;
   if (!typeMatches(value, s)) {
     typeError(errs, path, value, s);
     enumMismatch(errs, path, value, s);
-    return;
+    return true;
   }
+  let typeErrors = false;
   switch (s.type) {
     case "object": {
       const o = value as Obj;
@@ -396,9 +455,9 @@ function check(errs: Errors, path: string, value: unknown, n: Compiled): void {
       }
       for (const { name, node } of n.props) {
         const v = o[name];
-        if (present(v)) check(errs, child(path, name), v, node);
+        if (present(v) && check(errs, child(path, name), v, node)) typeErrors = true;
       }
-      return;
+      return typeErrors;
     }
     case "map": {
       const o = value as Obj;
@@ -406,8 +465,8 @@ function check(errs: Errors, path: string, value: unknown, n: Compiled): void {
       const entries = Object.entries(o);
       if (s.maxProperties !== undefined && entries.length > s.maxProperties) errs.push(fieldError.tooMany(path, entries.length, s.maxProperties));
       // OpenAPI errors name map entries with a dot (`options.example.com/foo`), unlike webhooks.
-      for (const [k, v] of entries) if (present(v)) check(errs, child(path, k), v, element);
-      return;
+      for (const [k, v] of entries) if (present(v) && check(errs, child(path, k), v, element)) typeErrors = true;
+      return typeErrors;
     }
     case "array": {
       const a = value as unknown[];
@@ -419,26 +478,27 @@ function check(errs: Errors, path: string, value: unknown, n: Compiled): void {
         if (v === null || v === undefined) {
           typeError(errs, index(path, i), null, s.items);
           enumMismatch(errs, index(path, i), null, s.items);
-        } else {
-          check(errs, index(path, i), v, element);
+          typeErrors = true;
+        } else if (check(errs, index(path, i), v, element)) {
+          typeErrors = true;
         }
       });
       if (s.listType === "set") setUnique(errs, path, a);
       if (s.listType === "map" && s.mapKeys) mapUnique(errs, path, a, s.mapKeys);
-      return;
+      return typeErrors;
     }
     case "string":
       validateString(errs, path, value as string, s);
-      return;
+      return false;
     case "integer": {
       const num = value as number;
       if (s.minimum !== undefined) minimum(errs, path, num, s.minimum);
       if (s.maximum !== undefined) maximum(errs, path, num, s.maximum);
       if (s.enum) enumOf(errs, path, num, s.enum);
-      return;
+      return false;
     }
     case "boolean":
-      return;
+      return false;
   }
 }
 
