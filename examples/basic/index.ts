@@ -4,23 +4,23 @@
 //   /api with header `x-api-version: 2`  → https://api.<upstream>, Host rewritten, a header added
 //   /docs                                → 301 to docs.<domain>
 //   everything else                      → https://www.<upstream>
+//
+// Custom hostnames must be covered by a verified Domain in the same namespace (Datum's rule).
+// `pulumi preview` already shows the TXT record to publish (output `domainVerification`); `pulumi up`
+// waits until the record resolves, then programs the proxy.
 import * as pulumi from "@pulumi/pulumi";
 import * as datum from "pulumi-datum/dist/sdk/index.js";
 
 const config = new pulumi.Config();
 const domainName = config.get("domain") ?? "example.com";
 const upstream = config.get("upstream") ?? "example.net";
-// Custom hostnames must be covered by a verified Domain (NSO's rule). Verifying needs the TXT
-// record from the `verification` output published in DNS the provider can resolve, which a local
-// demo cluster does not have — so by default the example switches the check off.
-const verifyHostnames = config.getBoolean("verifyHostnames") ?? false;
 
 const edge = new datum.Provider("edge", {
   kubeconfig: config.getSecret("kubeconfig"),
   context: config.get("context"),
   namespace: config.get("namespace") ?? "default",
-  timeoutSeconds: config.getNumber("timeoutSeconds") ?? 120,
-  guardrails: { gateway: { disableHostnameVerification: !verifyHostnames } },
+  timeoutSeconds: config.getNumber("timeoutSeconds") ?? 300,
+  dnsServers: config.getObject<string[]>("dnsServers"),
 });
 
 const domain = new datum.networking.Domain("shop-domain", {

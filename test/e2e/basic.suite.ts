@@ -26,6 +26,7 @@ export function basicSuite(ctx: () => E2eContext): void {
       await ws.config("namespace", ns);
       await ws.config("domain", domain);
       await ws.config("timeoutSeconds", "90");
+      await ws.config("dnsServers[0]", ctx().dnsServer, { path: true });
     }, 120_000);
     afterAll(() => ws?.dispose());
 

@@ -7,6 +7,8 @@ import type { PulumiResult } from "./workspace.ts";
 
 export interface E2eContext {
   readonly cp: ControlPlane;
+  /** ip:port of the PowerDNS where the DNS actor publishes Domain verification records. */
+  readonly dnsServer: string;
 }
 
 /** The provider's default `hostnameClaimNamespace`: created once up front, so its creation is nobody's write. */

@@ -2,12 +2,15 @@
 // with a local file backend, against the harness control plane and its status actors. All suites
 // share one control plane (and the multi-cluster suite starts a second one); each example works in
 // its own namespace and with its own hostnames.
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { DOMAIN_RECORD_LABEL } from "../../provider/lifecycle/domain-record";
 import { startActors, type ActorGroup } from "../infra/actors/index.ts";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
+import { startPowerDns, type PowerDns } from "../infra/powerdns.ts";
 import { basicSuite } from "./basic.suite.ts";
 import { ensureNamespace } from "./cluster.ts";
 import { CLAIMS_NAMESPACE, timings, type E2eContext } from "./context.ts";
+import { DOMAIN_RECORD_LABEL as DNS_ACTOR_LABEL, startDnsActor, type DnsActor } from "./dns-actor.ts";
 import { dynamicSuite } from "./dynamic.suite.ts";
 import { multiClusterSuite } from "./multi-cluster.suite.ts";
 import { policiesSuite } from "./policies.suite.ts";
@@ -15,21 +18,33 @@ import { yamlSuite } from "./yaml.suite.ts";
 
 let cp: ControlPlane;
 let actors: ActorGroup;
+let dns: PowerDns;
+let dnsActor: DnsActor;
 
 beforeAll(async () => {
   cp = await getControlPlane();
   actors = startActors(cp.kc);
+  // Domains verify for real: the DNS actor publishes each Domain's TXT record in this PowerDNS,
+  // which the examples name in the provider's `dnsServers`.
+  dns = await startPowerDns();
+  dnsActor = await startDnsActor(cp.kc, dns);
   await ensureNamespace(cp.kc, CLAIMS_NAMESPACE);
 }, 180_000);
 
-afterAll(() => {
+afterAll(async () => {
   actors?.stop();
+  dnsActor?.stop();
+  await dns?.stop();
   if (Object.keys(timings).length > 0) {
     console.log(`[e2e] examples/basic wall times: ${Object.entries(timings).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
   }
 });
 
-const ctx = (): E2eContext => ({ cp });
+const ctx = (): E2eContext => ({ cp, dnsServer: dns.dnsAddress });
+
+it("the DNS actor follows the provider's Domain records", () => {
+  expect(DNS_ACTOR_LABEL).toBe(DOMAIN_RECORD_LABEL);
+});
 
 basicSuite(ctx);
 policiesSuite(ctx);

@@ -22,6 +22,8 @@ export function yamlSuite(ctx: () => E2eContext): void {
       await ws.config("datum:kubeconfig", ctx().cp.kubeconfigPath, { secret: true });
       await ws.config("datum:namespace", ns);
       await ws.config("domain", domain);
+      await ws.config("datum:dnsServers[0]", ctx().dnsServer, { path: true });
+      await ws.config("datum:timeoutSeconds", "90");
     }, 120_000);
     afterAll(() => ws?.dispose());
 

@@ -30,9 +30,14 @@ export function byteLength(s: string): number {
   return Buffer.byteLength(s, "utf8");
 }
 
+/** `byteLength(s) > max`, without measuring strings too short to exceed it (≤ 3 UTF-8 bytes per UTF-16 unit). */
+function longerThan(s: string, max: number): boolean {
+  return s.length * 3 > max && byteLength(s) > max;
+}
+
 export function dns1123LabelErrors(value: string): string[] {
   const errs: string[] = [];
-  if (byteLength(value) > 63) errs.push("must be no more than 63 characters");
+  if (longerThan(value, 63)) errs.push("must be no more than 63 characters");
   if (!LABEL_RE.test(value)) {
     if (dns1123SubdomainErrors(value).length === 0) errs.push("must not contain dots");
     else errs.push(regexError(LABEL_MSG, DNS1123_LABEL, "my-name", "123-abc"));
@@ -42,7 +47,7 @@ export function dns1123LabelErrors(value: string): string[] {
 
 export function dns1123SubdomainErrors(value: string): string[] {
   const errs: string[] = [];
-  if (byteLength(value) > 253) errs.push("must be no more than 253 characters");
+  if (longerThan(value, 253)) errs.push("must be no more than 253 characters");
   if (!SUBDOMAIN_RE.test(value)) errs.push(regexError(SUBDOMAIN_MSG, DNS1123_SUBDOMAIN, "example.com"));
   return errs;
 }
@@ -66,6 +71,8 @@ export function fqdnErrors(path: string, name: string, scope?: string): ScopedFi
     return [fieldError.invalid(path, n, "should be a domain with at least two segments separated by dots", scope)];
   }
   for (const label of labels) {
+    // Every label of a valid (hence ASCII) subdomain matches the label pattern; only its length can fail.
+    if (label.length <= 63) continue;
     const le = dns1123LabelErrors(label);
     if (le.length) return [fieldError.invalid(path, label, le.join(","), scope)];
   }

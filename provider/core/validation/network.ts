@@ -157,8 +157,13 @@ function escapeError(s: string): { error: string } {
   return { error: `invalid URL escape ${goQuote(s)}` };
 }
 
+/** What a host or zone may hold unescaped: HOST_CHARS plus anything beyond ASCII. */
+const PLAIN_HOST = /^[A-Za-z0-9!"$&'()*+,\-.:;<=>[\]_~\u0080-\uffff]*$/;
+
 /** Go's url.unescape: validates `%XX` (host/zone rules too) and decodes them as bytes. */
 function unescape(s: string, mode: GoEncoding): string | { error: string } {
+  // Without escapes (or, in a host, forbidden characters) the loops below would return s as it is.
+  if (mode === "host" || mode === "zone" ? PLAIN_HOST.test(s) : !s.includes("%")) return s;
   let escapes = 0;
   for (let i = 0; i < s.length; ) {
     const c = s[i] as string;

@@ -240,7 +240,9 @@ export function httpRouteFilterSchema(flavour: GatewayAPIFlavour): ObjectSchema 
 }
 
 function countOfType(filters: unknown, type: string): number {
-  return list(filters).filter((f) => field(f, "type") === type).length;
+  let n = 0;
+  for (const f of list(filters)) if (field(f, "type") === type) n++;
+  return n;
 }
 
 /** A rule's or backend's `filters` (C14 ≤16, C15, C16). */

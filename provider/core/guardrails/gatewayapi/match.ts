@@ -20,6 +20,8 @@ function pathRule(message: string, ok: (value: string) => boolean): CelRule {
   };
 }
 
+const PATH_TYPES: readonly string[] = ["Exact", "PathPrefix", "RegularExpression"];
+
 // C9, C10: path type enum (default PathPrefix) and value (default "/", ≤1024) rules.
 const pathMatch: ObjectSchema = {
   type: "object",
@@ -41,7 +43,7 @@ const pathMatch: ObjectSchema = {
     {
       id: "C9",
       message: "type must be one of ['Exact', 'PathPrefix', 'RegularExpression']",
-      holds: (self) => ["Exact", "PathPrefix", "RegularExpression"].includes(String(field(self, "type"))),
+      holds: (self) => PATH_TYPES.includes(String(field(self, "type"))),
     },
     pathRule(
       `must only contain valid characters (matching ${PATH_CHARS_SOURCE}) for types ['Exact', 'PathPrefix']`,

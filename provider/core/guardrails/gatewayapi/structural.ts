@@ -367,6 +367,32 @@ function prunedMap(value: Obj, element: Compiled): Obj {
 // OpenAPI validation
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Where a walk is in the value, kept as segments and rendered to a field path (with path.ts's
+ * builders) only when an error needs one: almost every node of a real object is valid, and
+ * building a path string per node would dominate the walk.
+ */
+class Cursor {
+  /** A property name (`.name`), a list index (`[i]`) or a map key (`[k]`). */
+  private readonly segments: (string | number | { key: string })[] = [];
+
+  constructor(private readonly root: string) {}
+
+  push(segment: string | number | { key: string }): void {
+    this.segments.push(segment);
+  }
+
+  pop(): void {
+    this.segments.pop();
+  }
+
+  path(): string {
+    let p = this.root;
+    for (const s of this.segments) p = typeof s === "number" ? index(p, s) : typeof s === "string" ? child(p, s) : key(p, s.key);
+    return p;
+  }
+}
+
 /** JSON type name as the OpenAPI validator reports it. */
 function jsonType(v: unknown): string {
   if (Array.isArray(v)) return "array";
@@ -426,7 +452,7 @@ function enumMismatch(errs: Errors, path: string, v: unknown, s: Schema): void {
  * can become any value, so it is not judged here; rules that read it are deferred instead.
  */
 export function validateValue(errs: Errors, path: string, value: unknown, s: Schema): void {
-  check(errs, path, value, compile(s));
+  check(errs, new Cursor(path), value, compile(s));
 }
 
 /**
@@ -434,14 +460,43 @@ export function validateValue(errs: Errors, path: string, value: unknown, s: Sch
  * `hasTypeErrors` would give for the same value, without walking it a second time.
  */
 export function validateValueFindingTypeErrors(errs: Errors, path: string, value: unknown, s: Schema): boolean {
-  return check(errs, path, value, compile(s));
+  return check(errs, new Cursor(path), value, compile(s));
+}
+
+/**
+ * Runs one node's own checks (pure, path used only in what they report) without a path first,
+ * and again with the real one only if they reported something.
+ */
+function checkAt<T, S>(errs: Errors, at: Cursor, checks: (errs: Errors, path: string, v: T, s: S) => void, v: T, s: S): void {
+  const before = errs.length;
+  checks(errs, "", v, s);
+  if (errs.length === before) return;
+  errs.length = before;
+  checks(errs, at.path(), v, s);
+}
+
+function arrayBounds(errs: Errors, path: string, a: readonly unknown[], s: ArraySchema): void {
+  if (s.maxItems !== undefined) maxItems(errs, path, a, s.maxItems);
+  if (s.minItems !== undefined) minItems(errs, path, a, s.minItems);
+}
+
+function arrayUniqueness(errs: Errors, path: string, a: readonly unknown[], s: ArraySchema): void {
+  if (s.listType === "set") setUnique(errs, path, a);
+  if (s.listType === "map" && s.mapKeys) mapUnique(errs, path, a, s.mapKeys);
+}
+
+function integerBounds(errs: Errors, path: string, num: number, s: IntegerSchema): void {
+  if (s.minimum !== undefined) minimum(errs, path, num, s.minimum);
+  if (s.maximum !== undefined) maximum(errs, path, num, s.maximum);
+  if (s.enum) enumOf(errs, path, num, s.enum);
 }
 
 /** Returns true when it reported a type error (here or below). */
-function check(errs: Errors, path: string, value: unknown, n: Compiled): boolean {
+function check(errs: Errors, at: Cursor, value: unknown, n: Compiled): boolean {
   const s = n.schema;
   if (isUnknown(value)) return false;
   if (!typeMatches(value, s)) {
+    const path = at.path();
     typeError(errs, path, value, s);
     enumMismatch(errs, path, value, s);
     return true;
@@ -451,11 +506,14 @@ function check(errs: Errors, path: string, value: unknown, n: Compiled): boolean
     case "object": {
       const o = value as Obj;
       if (s.required) {
-        for (const r of s.required) if (!present(o[r])) errs.push(fieldError.required(child(path, r), ""));
+        for (const r of s.required) if (!present(o[r])) errs.push(fieldError.required(child(at.path(), r), ""));
       }
       for (const { name, node } of n.props) {
         const v = o[name];
-        if (present(v) && check(errs, child(path, name), v, node)) typeErrors = true;
+        if (!present(v)) continue;
+        at.push(name);
+        if (check(errs, at, v, node)) typeErrors = true;
+        at.pop();
       }
       return typeErrors;
     }
@@ -463,40 +521,44 @@ function check(errs: Errors, path: string, value: unknown, n: Compiled): boolean
       const o = value as Obj;
       const element = n.element as Compiled;
       const entries = Object.entries(o);
-      if (s.maxProperties !== undefined && entries.length > s.maxProperties) errs.push(fieldError.tooMany(path, entries.length, s.maxProperties));
-      // OpenAPI errors name map entries with a dot (`options.example.com/foo`), unlike webhooks.
-      for (const [k, v] of entries) if (present(v) && check(errs, child(path, k), v, element)) typeErrors = true;
+      if (s.maxProperties !== undefined && entries.length > s.maxProperties) errs.push(fieldError.tooMany(at.path(), entries.length, s.maxProperties));
+      for (const [k, v] of entries) {
+        if (!present(v)) continue;
+        // OpenAPI errors name map entries with a dot (`options.example.com/foo`), unlike webhooks.
+        at.push(k);
+        if (check(errs, at, v, element)) typeErrors = true;
+        at.pop();
+      }
       return typeErrors;
     }
     case "array": {
       const a = value as unknown[];
       const element = n.element as Compiled;
-      if (s.maxItems !== undefined) maxItems(errs, path, a, s.maxItems);
-      if (s.minItems !== undefined) minItems(errs, path, a, s.minItems);
-      // forEach, like the checks below, skips holes of a sparse array.
-      a.forEach((v, i) => {
+      checkAt(errs, at, arrayBounds, a, s);
+      for (let i = 0; i < a.length; i++) {
+        // Holes of a sparse array are skipped, as forEach (and the uniqueness checks) do.
+        if (!(i in a)) continue;
+        const v = a[i];
+        at.push(i);
         if (v === null || v === undefined) {
-          typeError(errs, index(path, i), null, s.items);
-          enumMismatch(errs, index(path, i), null, s.items);
+          const path = at.path();
+          typeError(errs, path, null, s.items);
+          enumMismatch(errs, path, null, s.items);
           typeErrors = true;
-        } else if (check(errs, index(path, i), v, element)) {
+        } else if (check(errs, at, v, element)) {
           typeErrors = true;
         }
-      });
-      if (s.listType === "set") setUnique(errs, path, a);
-      if (s.listType === "map" && s.mapKeys) mapUnique(errs, path, a, s.mapKeys);
+        at.pop();
+      }
+      checkAt(errs, at, arrayUniqueness, a, s);
       return typeErrors;
     }
     case "string":
-      validateString(errs, path, value as string, s);
+      checkAt(errs, at, validateString, value as string, s);
       return false;
-    case "integer": {
-      const num = value as number;
-      if (s.minimum !== undefined) minimum(errs, path, num, s.minimum);
-      if (s.maximum !== undefined) maximum(errs, path, num, s.maximum);
-      if (s.enum) enumOf(errs, path, num, s.enum);
+    case "integer":
+      checkAt(errs, at, integerBounds, value as number, s);
       return false;
-    }
     case "boolean":
       return false;
   }
@@ -631,10 +693,10 @@ function typeErrorBelow(value: unknown, n: Compiled): boolean {
  * `hasTypeErrors`): the predicates rely on the schema's shape.
  */
 export function evaluateRules(errs: Errors, path: string, value: unknown, s: Schema): void {
-  evaluate(errs, path, value, compile(s));
+  evaluate(errs, new Cursor(path), value, compile(s));
 }
 
-function evaluate(errs: Errors, path: string, value: unknown, n: Compiled): void {
+function evaluate(errs: Errors, at: Cursor, value: unknown, n: Compiled): void {
   // Subtrees without rules (most of them: header lists, references, scalars) are not walked.
   if (!n.hasRules) return;
   const s = n.schema;
@@ -650,8 +712,8 @@ function evaluate(errs: Errors, path: string, value: unknown, n: Compiled): void
       }
       if (outcome === true) continue;
       // A false rule shows no value; a rule that failed to evaluate shows the node's schema type.
-      if (outcome === false) errs.push(fieldError.invalidWithoutValue(path, r.message));
-      else errs.push(fieldError.invalid(path, schemaTypeName(s), `${outcome.evalError} evaluating rule: ${r.message}`));
+      if (outcome === false) errs.push(fieldError.invalidWithoutValue(at.path(), r.message));
+      else errs.push(fieldError.invalid(at.path(), schemaTypeName(s), `${outcome.evalError} evaluating rule: ${r.message}`));
     }
   }
   switch (s.type) {
@@ -659,18 +721,34 @@ function evaluate(errs: Errors, path: string, value: unknown, n: Compiled): void
       const o = value as Obj;
       for (const { name, node } of n.props) {
         const v = o[name];
-        if (node.hasRules && present(v)) evaluate(errs, child(path, name), v, node);
+        if (!node.hasRules || !present(v)) continue;
+        at.push(name);
+        evaluate(errs, at, v, node);
+        at.pop();
       }
       return;
     }
     case "map": {
       const element = n.element as Compiled;
-      if (element.hasRules) for (const [k, v] of Object.entries(value as Obj)) evaluate(errs, key(path, k), v, element);
+      if (!element.hasRules) return;
+      for (const [k, v] of Object.entries(value as Obj)) {
+        at.push({ key: k });
+        evaluate(errs, at, v, element);
+        at.pop();
+      }
       return;
     }
     case "array": {
       const element = n.element as Compiled;
-      if (element.hasRules) (value as unknown[]).forEach((v, i) => evaluate(errs, index(path, i), v, element));
+      if (!element.hasRules) return;
+      const a = value as unknown[];
+      for (let i = 0; i < a.length; i++) {
+        // Holes of a sparse array are skipped, as forEach does.
+        if (!(i in a)) continue;
+        at.push(i);
+        evaluate(errs, at, a[i], element);
+        at.pop();
+      }
       return;
     }
     default:
