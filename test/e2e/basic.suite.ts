@@ -95,6 +95,10 @@ export function basicSuite(ctx: () => E2eContext): void {
       const imported = (await ws.state()).resources.find((x) => x.urn === proxyUrn);
       expect(imported?.id).toBe(`${ns}/shop`);
       await ws.ok(["preview", "--expect-no-changes"]);
+      // `import` records no dependencies; the next up writes the program's dependsOn (proxy →
+      // Domain) into state, which destroy needs to delete the proxy before its Domain.
+      const up = await ws.ok(["up", "--yes", "--skip-preview", "--json"]);
+      expect(changesOf(changeSummary(up))).toEqual({});
     }, 240_000);
 
     it("destroy leaves nothing labelled in the cluster", async () => {
