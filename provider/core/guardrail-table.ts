@@ -21,10 +21,25 @@ function rows(node: JsonSchemaNode, path: string[], out: string[][]): void {
   out.push([`\`${path.join(".")}\``, `\`${JSON.stringify(node.default)}\``, node.description ?? ""]);
 }
 
+function table(header: string, out: string[][]): string {
+  const lines = [header, "|---|---|---|", ...out.map((r) => `| ${r.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`)];
+  return `${lines.join("\n")}\n`;
+}
+
 export function guardrailTableMarkdown(): string {
   const schema = z.toJSONSchema(guardrailConfigSchema, { io: "input", unrepresentable: "any" }) as JsonSchemaNode;
   const out: string[][] = [];
   rows(schema, [], out);
-  const lines = ["| setting | default | limits |", "|---|---|---|", ...out.map((r) => `| ${r.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`)];
-  return `${lines.join("\n")}\n`;
+  return table("| setting | default | limits |", out);
+}
+
+/** One row per top-level key of a settings schema (nested objects are not expanded). */
+export function settingsTableMarkdown(schema: z.ZodType, skip: readonly string[] = []): string {
+  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchemaNode;
+  const out: string[][] = [];
+  for (const [k, node] of Object.entries(json.properties ?? {})) {
+    if (skip.includes(k)) continue;
+    out.push([`\`datum:${k}\``, node.default === undefined ? "–" : `\`${JSON.stringify(node.default)}\``, node.description ?? ""]);
+  }
+  return table("| config key | default | meaning |", out);
 }
