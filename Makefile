@@ -19,7 +19,7 @@ NODE_DEP := $(PROJECT_NODE)
 endif
 WITH_NODE := PATH="$(if $(NODE_BIN_DIR),$(NODE_BIN_DIR):)$$PATH"
 
-.PHONY: setup test bench build typecheck clean node
+.PHONY: setup test bench build typecheck clean node demo
 
 setup: $(NODE_DEP) node_modules/.installed dist/.built
 
@@ -58,3 +58,4 @@ clean:
 	rm -rf dist node_modules/.installed
 
 include test/infra/infra.mk
+include examples/demo.mk

@@ -97,6 +97,16 @@ export function exampleWorkspace(example: string, opts: { yaml?: boolean; env?: 
     ...opts.env,
   };
 
+  // Detached (own process group), so nothing else stops them: dispose() kills what is still running.
+  const running = new Set<number>();
+  const killGroup = (pid: number): void => {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  };
+
   const start = (args: readonly string[], o: RunOptions = {}): RunningPulumi => {
     const full = [...args, "--non-interactive", ...(o.stack !== undefined ? ["--stack", o.stack] : [])];
     const t0 = Date.now();
@@ -104,6 +114,7 @@ export function exampleWorkspace(example: string, opts: { yaml?: boolean; env?: 
     const child = spawn(tools.pulumi, full, { cwd: programDir, env: { ...env, ...o.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
     if (child.pid === undefined) throw new Error(`could not start ${tools.pulumi}`);
     const pid = child.pid;
+    running.add(pid);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -111,11 +122,7 @@ export function exampleWorkspace(example: string, opts: { yaml?: boolean; env?: 
     const done = new Promise<PulumiResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         stderr += `\n[e2e] pulumi ${full.join(" ")} timed out after ${o.timeoutMs ?? 240_000} ms; killed\n`;
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch {
-          /* already gone */
-        }
+        killGroup(pid);
       }, o.timeoutMs ?? 240_000);
       child.on("error", (e) => {
         clearTimeout(timer);
@@ -123,6 +130,7 @@ export function exampleWorkspace(example: string, opts: { yaml?: boolean; env?: 
       });
       child.on("close", (code, signal) => {
         clearTimeout(timer);
+        running.delete(pid);
         resolve({ args: full, code, signal, stdout, stderr, ms: Date.now() - t0 });
       });
     });
@@ -164,6 +172,7 @@ export function exampleWorkspace(example: string, opts: { yaml?: boolean; env?: 
       return { resources: d.resources ?? [], pendingOperations: d.pending_operations ?? [] };
     },
     dispose() {
+      for (const pid of running) killGroup(pid);
       rmSync(dir, { recursive: true, force: true });
     },
   };
