@@ -30,15 +30,14 @@ export function unknownPaths(v: unknown, path = ""): string[] {
 }
 
 export function containsUnknown(v: unknown): boolean {
-  if (v === UNKNOWN) return true;
+  if (typeof v === "string") return v === UNKNOWN;
+  if (v === null || typeof v !== "object") return false;
   if (Array.isArray(v)) {
     for (const e of v) if (containsUnknown(e)) return true;
     return false;
   }
-  if (v !== null && typeof v === "object") {
-    // Own enumerable values, as Object.values lists them, without allocating that list.
-    for (const k in v) if (Object.hasOwn(v, k) && containsUnknown((v as Record<string, unknown>)[k])) return true;
-  }
+  // Own enumerable values, as Object.values lists them, without allocating that list.
+  for (const k in v) if (Object.hasOwn(v, k) && containsUnknown((v as Record<string, unknown>)[k])) return true;
   return false;
 }
 

@@ -19,7 +19,11 @@ export function parseIP(s: string): Uint8Array | undefined {
   return out;
 }
 
+/** The shape parseIPv4 accepts, checked first because most hosts are names. */
+const DOTTED_QUAD = /^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/;
+
 function parseIPv4(s: string): Uint8Array | undefined {
+  if (!DOTTED_QUAD.test(s)) return undefined;
   const parts = s.split(".");
   if (parts.length !== 4) return undefined;
   const out = new Uint8Array(4);
@@ -385,6 +389,10 @@ export function parseGoURL(raw: string): GoURLResult {
   return parsed;
 }
 
+function isASCIILetter(c: string): boolean {
+  return (c >= "a" && c <= "z") || (c >= "A" && c <= "Z");
+}
+
 function parseBeforeFragment(raw: string): GoURLResult {
   if (/[\x00-\x1f\x7f]/.test(raw)) return fail(raw, "net/url: invalid control character in URL");
   const u: GoURL = { scheme: "", opaque: "", host: "", path: "", rawQuery: "", forceQuery: false, fragment: "" };
@@ -395,8 +403,8 @@ function parseBeforeFragment(raw: string): GoURLResult {
   let rest = raw;
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i] as string;
-    if (/[A-Za-z]/.test(c)) continue;
-    if (/[0-9+\-.]/.test(c)) {
+    if (isASCIILetter(c)) continue;
+    if ((c >= "0" && c <= "9") || c === "+" || c === "-" || c === ".") {
       if (i === 0) break;
       continue;
     }

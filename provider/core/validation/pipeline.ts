@@ -2,7 +2,12 @@ import { fieldError, publicError, type FieldError, type ScopedFieldError } from 
 import type { GuardrailConfig } from "../config";
 import { DEFAULT_GUARDRAIL_CONFIG } from "../config";
 import { isDeferred, unknownPaths } from "../unknown";
-import { isObj, suppressesCel, type Obj } from "./schema";
+import * as openapi from "./schema";
+import { suppressesCel, type Obj } from "./schema";
+
+// Bound once at load: under Vite's module runner (vitest, `vitest bench` included) every use of an
+// imported binding is a getter call, which the per-node spec comparison would pay at every node.
+const { isObj } = openapi;
 
 export type Operation = "CREATE" | "UPDATE" | "DELETE";
 
@@ -73,7 +78,56 @@ export function supportedKinds(): string[] {
  */
 function specEqual(a: Obj, b: Obj | undefined): boolean {
   if (!b) return false;
-  return canonicalJson(withoutEmpty(a["spec"])) === canonicalJson(withoutEmpty(b["spec"]));
+  const x = a["spec"];
+  const y = b["spec"];
+  // Plain JSON data (what Pulumi and YAML give us) compares as it is; only odd values need the
+  // canonical texts, whose equality defines the comparison.
+  if (isPlainJson(x) && isPlainJson(y)) return semanticallyEqual(x, y);
+  return canonicalJson(withoutEmpty(x)) === canonicalJson(withoutEmpty(y));
+}
+
+/**
+ * JSON data whose canonical text is equal exactly when the values are equal as JSON: finite
+ * numbers, plain objects (without a `__proto__` key) and dense lists (without undefined items).
+ */
+function isPlainJson(v: unknown): boolean {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+  if (typeof v === "number") return Number.isFinite(v);
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype) return false;
+    for (let i = 0; i < v.length; i++) if (!(i in v) || v[i] === undefined || !isPlainJson(v[i])) return false;
+    return true;
+  }
+  if (!isObj(v) || Object.getPrototypeOf(v) !== Object.prototype) return false;
+  for (const k in v) if (k === "__proto__" || (v[k] !== undefined && !isPlainJson(v[k]))) return false;
+  return true;
+}
+
+/** Whether a field is left out of the comparison: null, absent or an empty list, as in withoutEmpty. */
+function isEmptyField(v: unknown): boolean {
+  return v === null || v === undefined || (Array.isArray(v) && v.length === 0);
+}
+
+/** `canonicalJson(withoutEmpty(a)) === canonicalJson(withoutEmpty(b))` for plain JSON data, without the texts. */
+function semanticallyEqual(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!semanticallyEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isObj(a)) {
+    if (!isObj(b)) return false;
+    let fields = 0;
+    for (const k in a) {
+      const v = a[k];
+      if (isEmptyField(v)) continue;
+      fields++;
+      if (!semanticallyEqual(v, b[k])) return false;
+    }
+    for (const k in b) if (!isEmptyField(b[k])) fields--;
+    return fields === 0;
+  }
+  return a === b;
 }
 
 function withoutEmpty(v: unknown): unknown {
@@ -131,11 +185,15 @@ export function admit(input: AdmissionInput): AdmissionResult {
     existing: (input.existing ?? []).filter(isObj),
     namespace: typeof meta["namespace"] === "string" && meta["namespace"] ? meta["namespace"] : "default",
   };
-  const unknowns = unknownPaths(object);
+  // Where the submitted object holds unknowns matters only to errors, and most objects have none:
+  // the paths are found (on the object as submitted) when a first error needs them.
+  const submitted = object;
+  let unknowns: string[] | undefined;
   const deferred: ScopedFieldError[] = [];
   const decide = (errs: ScopedFieldError[]): ScopedFieldError[] => {
     const now: ScopedFieldError[] = [];
-    for (const e of errs) (isDeferred(e, unknowns) ? deferred : now).push(e);
+    if (errs.length > 0) unknowns ??= unknownPaths(submitted);
+    for (const e of errs) (isDeferred(e, unknowns ?? []) ? deferred : now).push(e);
     return now;
   };
   const finish = (errs: ScopedFieldError[]): AdmissionResult => ({
@@ -165,9 +223,9 @@ export function admit(input: AdmissionInput): AdmissionResult {
 
   const deleting = isObj(object["metadata"]) && object["metadata"]["deletionTimestamp"] != null;
   // The stored object was defaulted when it was written, so compare against its defaulted form.
-  const storedOld = ctx.oldObject && g.defaults ? g.defaults(ctx.oldObject) : ctx.oldObject;
+  const storedOld = (): Obj | undefined => (ctx.oldObject && g.defaults ? g.defaults(ctx.oldObject) : ctx.oldObject);
   const skipWebhook =
-    operation === "UPDATE" && (!g.webhookOnUpdate || deleting || specEqual(object, storedOld));
+    operation === "UPDATE" && (!g.webhookOnUpdate || deleting || specEqual(object, storedOld()));
   if (g.webhook && !skipWebhook) return finish(decide(g.webhook(object, ctx)));
   return finish([]);
 }

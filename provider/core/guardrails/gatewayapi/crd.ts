@@ -5,12 +5,13 @@ import { objectMetaErrors } from "./meta";
 import { applyDefaults, evaluateRules, hasTypeErrors, prune, validateValueFindingTypeErrors, type ObjectSchema } from "./structural";
 
 /**
- * What the schema layer learnt about one admission's object that the CEL layer needs again: the
- * pruned view and whether it holds a value of the wrong type. Keyed by the request's context (one
- * per admission) and valid only for the very object it was computed from; the layers of one
+ * What the schema layer learnt about one admission's object that the CEL layer, called next for
+ * the same request, needs again: the pruned view and whether it holds a value of the wrong type.
+ * Valid only for the same context (one per admission) and the very same object; the layers of one
  * admission never change the object in between.
  */
 interface SchemaOutcome {
+  ctx: AdmissionContext;
   obj: Obj;
   view: Obj;
   typeErrors: boolean;
@@ -31,7 +32,9 @@ export function crdLayer(
   },
 ): Required<Pick<KindGuardrails, "defaults" | "schema" | "cel">> {
   const view = (obj: Obj): Obj => ("spec" in obj ? { ...obj, spec: prune(obj["spec"], s.properties["spec"]) } : obj);
-  const outcomes = new WeakMap<AdmissionContext, SchemaOutcome>();
+  // One slot, taken by the CEL layer: a WeakMap keyed by the context would do too, but its entries
+  // outlive young-generation collections and drag every validated object into the old generation.
+  let lastSchemaOutcome: SchemaOutcome | undefined;
   return {
     defaults: (obj) => {
       const d = applyDefaults(obj, s);
@@ -43,12 +46,13 @@ export function crdLayer(
       const typeErrors = validateValueFindingTypeErrors(errs, "", v, s);
       if (extra) errs.push(...extra.schemaErrors(v));
       // Direct callers may pass no context; then nothing is remembered.
-      if (ctx !== undefined) outcomes.set(ctx, { obj, view: v, typeErrors });
+      lastSchemaOutcome = ctx === undefined ? undefined : { ctx, obj, view: v, typeErrors };
       return errs;
     },
     cel(obj, ctx) {
-      const known = ctx === undefined ? undefined : outcomes.get(ctx);
-      const fromSchema = known !== undefined && known.obj === obj ? known : undefined;
+      const known = lastSchemaOutcome;
+      lastSchemaOutcome = undefined;
+      const fromSchema = known !== undefined && ctx !== undefined && known.ctx === ctx && known.obj === obj ? known : undefined;
       const v = fromSchema ? fromSchema.view : view(obj);
       // The API server evaluates no CEL once a value has the wrong type.
       if ((fromSchema ? fromSchema.typeErrors : hasTypeErrors(v, s)) || extra?.blocksCel(v)) return [];

@@ -3,10 +3,16 @@ import { re } from "./structural";
 /** Regexes of the Gateway API CRDs (v1.5.1 and the copy embedded in NSO's HTTPProxy CRD). */
 
 /** `Hostname`: optional `*.` wildcard prefix, lowercase DNS labels, no trailing dot, no port. */
-export const HOSTNAME = re("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+export const HOSTNAME = re(
+  "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+  /^(?:\*\.)?[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/,
+);
 
 /** `PreciseHostname`: a Hostname without the wildcard; also the DNS-subdomain form of `SectionName`/rule names. */
-export const PRECISE_HOSTNAME = re("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+export const PRECISE_HOSTNAME = re(
+  "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+  /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/,
+);
 
 /** `Group`: empty (core) or a DNS subdomain. */
 export const GROUP = re("^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");

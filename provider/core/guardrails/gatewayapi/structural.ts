@@ -1,19 +1,13 @@
 import { fieldError } from "../../errors";
 import { child, index, key } from "../../path";
-import { isUnknown } from "../../unknown";
-import {
-  enumOf,
-  isObj,
-  maxItems,
-  maxLength,
-  maximum,
-  minItems,
-  minLength,
-  minimum,
-  pattern,
-  type Errors,
-  type Obj,
-} from "../../validation/schema";
+import * as unknowns from "../../unknown";
+import * as openapi from "../../validation/schema";
+import type { Errors, Obj } from "../../validation/schema";
+
+// Bound once at load: under Vite's module runner (vitest, `vitest bench` included) every use of an
+// imported binding is a getter call, which on paths run per node or per rule costs more than the work.
+const { isUnknown } = unknowns;
+const { enumOf, isObj, maxItems, maxLength, maximum, minItems, minLength, minimum, pattern } = openapi;
 
 /**
  * A small interpreter for the parts of Kubernetes structural schemas that the Gateway API family
@@ -33,7 +27,10 @@ export interface CelRule {
   message: string;
   /** guardrails.md rule id, for readers. */
   id?: string;
-  /** The rule over a value already known to match the node's schema (types, defaults applied). */
+  /**
+   * The rule over a value already known to match the node's schema (types, defaults applied,
+   * undeclared fields pruned). As in CEL, its object properties come in no particular order.
+   */
   holds(self: unknown): CelOutcome;
 }
 
@@ -96,7 +93,8 @@ export interface Pattern {
 /**
  * A `pattern` from the CRD's regex text (Go RE2 syntax that JS reads the same way here). `matcher`
  * is an equivalent regex for JS's backtracking engine when the original would backtrack
- * exponentially (RE2 never does).
+ * exponentially (RE2 never does), or simply a faster one (e.g. without capturing groups) for
+ * patterns on the hot path.
  */
 export function re(source: string, matcher?: RegExp): Pattern {
   return { source, re: matcher ?? new RegExp(source) };
@@ -134,23 +132,41 @@ export function existsOne(l: readonly unknown[], p: (x: unknown) => boolean): bo
 // ---------------------------------------------------------------------------------------------
 
 /**
- * A schema with what every pass over a value needs worked out once: the declared properties as a
- * list, where each sits in declaration order, and whether any CEL rule lives below. Validation
- * walks values thousands of nodes large, so none of this may be recomputed (or allocated) per node.
- * Schemas are constants built at module load and never mutated, which makes caching them sound.
+ * A schema with what every pass over a value needs worked out once: its constraints copied into
+ * one object shape (schemas come in dozens of shapes, and reading them directly makes every
+ * property access on the hot path megamorphic), the declared properties as a list, where each
+ * sits in declaration order, and whether any CEL rule lives below. Validation walks values
+ * thousands of nodes large, so none of this may be recomputed (or allocated) per node. Schemas are
+ * constants built at module load and never mutated, which makes caching them sound.
  */
 interface Compiled {
-  schema: Schema;
-  /** Declared properties of an object schema, in declaration order. */
-  props: readonly CompiledProperty[];
-  /** Property name → index in `props`. */
-  position: ReadonlyMap<string, number>;
-  /** Whether some declared name is also inherited from Object.prototype (so `name in value` is true for every object). */
-  declaresInherited: boolean;
-  /** Array items or map values. */
-  element: Compiled | undefined;
+  type: Schema["type"];
+  /** string, integer or boolean. */
+  leaf: boolean;
+  default: unknown;
+  /** The JSON text of an object or list default, so that each copy needs only a parse. */
+  defaultJSON: string | undefined;
+  rules: readonly CelRule[] | undefined;
   /** A CEL rule at this node or anywhere below it. */
   hasRules: boolean;
+  /** Declared properties of an object schema, in declaration order. */
+  props: readonly CompiledProperty[];
+  /** Whether some declared name is also inherited from Object.prototype (so `name in value` holds for any object). */
+  declaresInherited: boolean;
+  required: readonly string[] | undefined;
+  /** Array items or map values. */
+  element: Compiled | undefined;
+  maxProperties: number | undefined;
+  minItems: number | undefined;
+  maxItems: number | undefined;
+  listType: ArraySchema["listType"];
+  mapKeys: readonly string[] | undefined;
+  minLength: number | undefined;
+  maxLength: number | undefined;
+  pattern: Pattern | undefined;
+  enum: readonly (string | number)[] | undefined;
+  minimum: number | undefined;
+  maximum: number | undefined;
 }
 
 interface CompiledProperty {
@@ -165,35 +181,81 @@ function compile(s: Schema): Compiled {
   if (cached) return cached;
   // Registered before the children so that a (hypothetical) cyclic schema terminates; `hasRules`
   // stays conservatively true until the children are known.
-  const c: Compiled = { schema: s, props: [], position: new Map(), declaresInherited: false, element: undefined, hasRules: true };
+  const c: Compiled = {
+    type: s.type,
+    leaf: s.type === "string" || s.type === "integer" || s.type === "boolean",
+    default: s.default,
+    defaultJSON: s.default !== null && typeof s.default === "object" ? JSON.stringify(s.default) : undefined,
+    rules: s.rules,
+    hasRules: true,
+    props: [],
+    declaresInherited: false,
+    required: undefined,
+    element: undefined,
+    maxProperties: undefined,
+    minItems: undefined,
+    maxItems: undefined,
+    listType: undefined,
+    mapKeys: undefined,
+    minLength: undefined,
+    maxLength: undefined,
+    pattern: undefined,
+    enum: undefined,
+    minimum: undefined,
+    maximum: undefined,
+  };
   compiledSchemas.set(s, c);
-  if (s.type === "object") {
-    const props = Object.entries(s.properties).map(([name, ps]) => ({ name, node: compile(ps) }));
-    c.props = props;
-    c.position = new Map(props.map((p, i) => [p.name, i]));
-    c.declaresInherited = props.some((p) => p.name in Object.prototype);
-  } else if (s.type === "array") {
-    c.element = compile(s.items);
-  } else if (s.type === "map") {
-    c.element = compile(s.values);
+  switch (s.type) {
+    case "object": {
+      const props = Object.entries(s.properties).map(([name, ps]) => ({ name, node: compile(ps) }));
+      c.props = props;
+      c.declaresInherited = props.some((p) => p.name in Object.prototype);
+      c.required = s.required;
+      break;
+    }
+    case "map":
+      c.element = compile(s.values);
+      c.maxProperties = s.maxProperties;
+      break;
+    case "array":
+      c.element = compile(s.items);
+      c.minItems = s.minItems;
+      c.maxItems = s.maxItems;
+      c.listType = s.listType;
+      c.mapKeys = s.mapKeys;
+      break;
+    case "string":
+      c.minLength = s.minLength;
+      c.maxLength = s.maxLength;
+      c.pattern = s.pattern;
+      c.enum = s.enum;
+      break;
+    case "integer":
+      c.minimum = s.minimum;
+      c.maximum = s.maximum;
+      c.enum = s.enum;
+      break;
+    case "boolean":
+      break;
   }
   c.hasRules = (s.rules?.length ?? 0) > 0 || c.props.some((p) => p.node.hasRules) || (c.element?.hasRules ?? false);
   return c;
-}
-
-function isLeaf(s: Schema): boolean {
-  return s.type === "string" || s.type === "integer" || s.type === "boolean";
 }
 
 // ---------------------------------------------------------------------------------------------
 // Defaulting
 // ---------------------------------------------------------------------------------------------
 
-/** A fresh copy of a default (defaults are JSON); JSON scalars that survive a round trip unchanged need no copy. */
-function clone<T>(v: T): T {
-  if (v === undefined || typeof v === "string" || typeof v === "boolean") return v;
+/**
+ * A fresh copy of a node's default as a JSON round trip makes it: objects and lists are parsed from
+ * their JSON text; scalars that survive the round trip unchanged need no copy.
+ */
+function defaultOf(n: Compiled): unknown {
+  if (n.defaultJSON !== undefined) return JSON.parse(n.defaultJSON);
+  const v = n.default;
+  if (typeof v === "string" || typeof v === "boolean") return v;
   if (typeof v === "number" && Number.isFinite(v) && !Object.is(v, -0)) return v;
-  return JSON.parse(JSON.stringify(v)) as T;
+  return JSON.parse(JSON.stringify(v)) as unknown;
 }
 
 /**
@@ -206,21 +268,19 @@ export function applyDefaults(value: unknown, s: Schema): unknown {
 }
 
 function defaulted(value: unknown, n: Compiled): unknown {
-  const s = n.schema;
-  switch (s.type) {
+  switch (n.type) {
     case "object": {
       if (!isObj(value)) return value;
       const out: Obj = { ...value };
       for (const { name, node } of n.props) {
         let v = out[name];
         if (!present(v)) {
-          const d = node.schema.default;
-          if (d === undefined) {
+          if (node.default === undefined) {
             if (v === null) delete out[name];
             continue;
           }
-          v = clone(d);
-        } else if (isLeaf(node.schema)) {
+          v = defaultOf(node);
+        } else if (node.leaf) {
           // A present scalar is its own defaulted form, and `out` already holds it.
           continue;
         }
@@ -238,7 +298,7 @@ function defaulted(value: unknown, n: Compiled): unknown {
     case "array": {
       if (!Array.isArray(value)) return value;
       const element = n.element as Compiled;
-      return isLeaf(element.schema) ? value.slice() : value.map((v) => defaulted(v, element));
+      return element.leaf ? value.slice() : value.map((v) => defaulted(v, element));
     }
     default:
       return value;
@@ -253,7 +313,9 @@ function defaulted(value: unknown, n: Compiled): unknown {
  * Structural pruning: fields the schema does not declare are dropped before validation, so an
  * object where a string belongs is seen (and reported) as `{}`. Returns a value equal to the pruned
  * one; parts that pruning leaves unchanged (all of a well-formed object) are the input's own nodes
- * rather than copies, so the caller must treat the result as read-only.
+ * rather than copies, so the caller must treat the result as read-only. Object properties keep the
+ * input's order where nothing was dropped (declaration order where something was): like CEL maps,
+ * the pruned value has no meaningful key order, and no rule or message may depend on one.
  */
 export function prune(value: unknown, s: Schema | undefined, depth = 0): unknown {
   return pruned(value, s === undefined ? undefined : compile(s), depth);
@@ -265,11 +327,11 @@ function pruned(value: unknown, n: Compiled | undefined, depth: number): unknown
   if (Array.isArray(value)) {
     // Below a node of the wrong type nothing is declared; stop descending where no schema could reach.
     if (depth > MAX_UNDECLARED_DEPTH) return value;
-    return prunedArray(value, n?.schema.type === "array" ? n.element : undefined, n ? 0 : depth + 1);
+    return prunedArray(value, n?.type === "array" ? n.element : undefined, n ? 0 : depth + 1);
   }
   if (!isObj(value)) return value;
-  if (n?.schema.type === "object") return prunedObject(value, n);
-  if (n?.schema.type === "map") return prunedMap(value, n.element as Compiled);
+  if (n?.type === "object") return prunedObject(value, n);
+  if (n?.type === "map") return prunedMap(value, n.element as Compiled);
   // Nothing is declared here: only an empty plain object stays as it is.
   if (Object.getPrototypeOf(value) === Object.prototype) {
     let empty = true;
@@ -306,22 +368,20 @@ function prunedArray(value: unknown[], element: Compiled | undefined, depth: num
   return value.map((v, i) => (i < changedAt ? v : i === changedAt ? changed : pruned(v, element, depth)));
 }
 
-/** The pruned object lists the declared properties the value has, in declaration order. */
+/** A rebuilt object lists the declared properties the value has, in declaration order. */
 function prunedObject(value: Obj, n: Compiled): Obj {
   let changedKey: string | undefined;
   let changed: unknown;
   if (Object.getPrototypeOf(value) === Object.prototype && !n.declaresInherited) {
     let same = true;
-    let last = -1;
     for (const k in value) {
-      const at = n.position.get(k);
-      if (at === undefined || at < last) {
+      const node = declaredNode(n, k);
+      if (node === undefined) {
         same = false;
         break;
       }
-      last = at;
       const v = value[k];
-      const p = pruned(v, (n.props[at] as CompiledProperty).node, 0);
+      const p = pruned(v, node, 0);
       if (p !== v) {
         same = false;
         changedKey = k;
@@ -334,6 +394,12 @@ function prunedObject(value: Obj, n: Compiled): Obj {
   const out: Obj = {};
   for (const { name, node } of n.props) if (name in value) out[name] = name === changedKey ? changed : pruned(value[name], node, 0);
   return out;
+}
+
+/** The schema of a declared property (a short linear scan beats hashing for objects this small). */
+function declaredNode(n: Compiled, name: string): Compiled | undefined {
+  for (const p of n.props) if (p.name === name) return p.node;
+  return undefined;
 }
 
 function prunedMap(value: Obj, element: Compiled): Obj {
@@ -373,22 +439,26 @@ function prunedMap(value: Obj, element: Compiled): Obj {
  * building a path string per node would dominate the walk.
  */
 class Cursor {
-  /** A property name (`.name`), a list index (`[i]`) or a map key (`[k]`). */
+  /** A property name (`.name`), a list index (`[i]`) or a map key (`[k]`); only the first `depth` count. */
   private readonly segments: (string | number | { key: string })[] = [];
+  private depth = 0;
 
   constructor(private readonly root: string) {}
 
   push(segment: string | number | { key: string }): void {
-    this.segments.push(segment);
+    this.segments[this.depth++] = segment;
   }
 
   pop(): void {
-    this.segments.pop();
+    this.depth--;
   }
 
   path(): string {
     let p = this.root;
-    for (const s of this.segments) p = typeof s === "number" ? index(p, s) : typeof s === "string" ? child(p, s) : key(p, s.key);
+    for (let i = 0; i < this.depth; i++) {
+      const s = this.segments[i] as string | number | { key: string };
+      p = typeof s === "number" ? index(p, s) : typeof s === "string" ? child(p, s) : key(p, s.key);
+    }
     return p;
   }
 }
@@ -401,12 +471,12 @@ function jsonType(v: unknown): string {
   return typeof v;
 }
 
-function schemaTypeName(s: Schema): string {
-  return s.type === "map" ? "object" : s.type;
+function schemaTypeName(type: Schema["type"]): string {
+  return type === "map" ? "object" : type;
 }
 
-function typeMatches(v: unknown, s: Schema): boolean {
-  switch (s.type) {
+function typeMatches(v: unknown, type: Schema["type"]): boolean {
+  switch (type) {
     case "object":
     case "map":
       return isObj(v);
@@ -421,9 +491,9 @@ function typeMatches(v: unknown, s: Schema): boolean {
   }
 }
 
-function typeError(errs: Errors, path: string, v: unknown, s: Schema): void {
+function typeError(errs: Errors, path: string, v: unknown, n: Compiled): void {
   const got = jsonType(v);
-  const want = schemaTypeName(s);
+  const want = schemaTypeName(n.type);
   errs.push(fieldError.invalid(path, got, `${path} in body must be of type ${want}: ${JSON.stringify(got)}`));
 }
 
@@ -432,19 +502,17 @@ function typeError(errs: Errors, path: string, v: unknown, s: Schema): void {
  * pattern. (So an over-long value is never pattern-matched, which also keeps backtracking regexes
  * away from hostile lengths.) The enum check is a separate validator.
  */
-function validateString(errs: Errors, path: string, v: string, s: StringSchema): void {
+function validateString(errs: Errors, path: string, v: string, n: Compiled): void {
   const before = errs.length;
-  if (s.maxLength !== undefined) maxLength(errs, path, v, s.maxLength);
-  if (errs.length === before && s.minLength !== undefined) minLength(errs, path, v, s.minLength);
-  if (errs.length === before && s.pattern) pattern(errs, path, v, s.pattern.re, s.pattern.source);
-  if (s.enum) enumOf(errs, path, v, s.enum);
+  if (n.maxLength !== undefined) maxLength(errs, path, v, n.maxLength);
+  if (errs.length === before && n.minLength !== undefined) minLength(errs, path, v, n.minLength);
+  if (errs.length === before && n.pattern) pattern(errs, path, v, n.pattern.re, n.pattern.source);
+  if (n.enum) enumOf(errs, path, v, n.enum);
 }
 
 /** The enum validator runs whatever the value's type (`Unsupported value: []: …`). */
-function enumMismatch(errs: Errors, path: string, v: unknown, s: Schema): void {
-  if ((s.type === "string" || s.type === "integer") && s.enum && !(s.enum as readonly unknown[]).includes(v)) {
-    errs.push(fieldError.notSupported(path, v, s.enum));
-  }
+function enumMismatch(errs: Errors, path: string, v: unknown, n: Compiled): void {
+  if (n.enum && !(n.enum as readonly unknown[]).includes(v)) errs.push(fieldError.notSupported(path, v, n.enum));
 }
 
 /**
@@ -464,49 +532,48 @@ export function validateValueFindingTypeErrors(errs: Errors, path: string, value
 }
 
 /**
- * Runs one node's own checks (pure, path used only in what they report) without a path first,
- * and again with the real one only if they reported something.
+ * Runs one node's own checks (pure, the path used only in what they report) without a path
+ * first, and again with the real one only if they reported something.
  */
-function checkAt<T, S>(errs: Errors, at: Cursor, checks: (errs: Errors, path: string, v: T, s: S) => void, v: T, s: S): void {
+function checkAt<T>(errs: Errors, at: Cursor, checks: (errs: Errors, path: string, v: T, n: Compiled) => void, v: T, n: Compiled): void {
   const before = errs.length;
-  checks(errs, "", v, s);
+  checks(errs, "", v, n);
   if (errs.length === before) return;
   errs.length = before;
-  checks(errs, at.path(), v, s);
+  checks(errs, at.path(), v, n);
 }
 
-function arrayBounds(errs: Errors, path: string, a: readonly unknown[], s: ArraySchema): void {
-  if (s.maxItems !== undefined) maxItems(errs, path, a, s.maxItems);
-  if (s.minItems !== undefined) minItems(errs, path, a, s.minItems);
+function arrayBounds(errs: Errors, path: string, a: readonly unknown[], n: Compiled): void {
+  if (n.maxItems !== undefined) maxItems(errs, path, a, n.maxItems);
+  if (n.minItems !== undefined) minItems(errs, path, a, n.minItems);
 }
 
-function arrayUniqueness(errs: Errors, path: string, a: readonly unknown[], s: ArraySchema): void {
-  if (s.listType === "set") setUnique(errs, path, a);
-  if (s.listType === "map" && s.mapKeys) mapUnique(errs, path, a, s.mapKeys);
+function arrayUniqueness(errs: Errors, path: string, a: readonly unknown[], n: Compiled): void {
+  if (n.listType === "set") setUnique(errs, path, a);
+  if (n.listType === "map" && n.mapKeys) mapUnique(errs, path, a, n.mapKeys);
 }
 
-function integerBounds(errs: Errors, path: string, num: number, s: IntegerSchema): void {
-  if (s.minimum !== undefined) minimum(errs, path, num, s.minimum);
-  if (s.maximum !== undefined) maximum(errs, path, num, s.maximum);
-  if (s.enum) enumOf(errs, path, num, s.enum);
+function integerBounds(errs: Errors, path: string, num: number, n: Compiled): void {
+  if (n.minimum !== undefined) minimum(errs, path, num, n.minimum);
+  if (n.maximum !== undefined) maximum(errs, path, num, n.maximum);
+  if (n.enum) enumOf(errs, path, num, n.enum);
 }
 
 /** Returns true when it reported a type error (here or below). */
 function check(errs: Errors, at: Cursor, value: unknown, n: Compiled): boolean {
-  const s = n.schema;
   if (isUnknown(value)) return false;
-  if (!typeMatches(value, s)) {
+  if (!typeMatches(value, n.type)) {
     const path = at.path();
-    typeError(errs, path, value, s);
-    enumMismatch(errs, path, value, s);
+    typeError(errs, path, value, n);
+    enumMismatch(errs, path, value, n);
     return true;
   }
   let typeErrors = false;
-  switch (s.type) {
+  switch (n.type) {
     case "object": {
       const o = value as Obj;
-      if (s.required) {
-        for (const r of s.required) if (!present(o[r])) errs.push(fieldError.required(child(at.path(), r), ""));
+      if (n.required) {
+        for (const r of n.required) if (!present(o[r])) errs.push(fieldError.required(child(at.path(), r), ""));
       }
       for (const { name, node } of n.props) {
         const v = o[name];
@@ -521,7 +588,7 @@ function check(errs: Errors, at: Cursor, value: unknown, n: Compiled): boolean {
       const o = value as Obj;
       const element = n.element as Compiled;
       const entries = Object.entries(o);
-      if (s.maxProperties !== undefined && entries.length > s.maxProperties) errs.push(fieldError.tooMany(at.path(), entries.length, s.maxProperties));
+      if (n.maxProperties !== undefined && entries.length > n.maxProperties) errs.push(fieldError.tooMany(at.path(), entries.length, n.maxProperties));
       for (const [k, v] of entries) {
         if (!present(v)) continue;
         // OpenAPI errors name map entries with a dot (`options.example.com/foo`), unlike webhooks.
@@ -534,30 +601,30 @@ function check(errs: Errors, at: Cursor, value: unknown, n: Compiled): boolean {
     case "array": {
       const a = value as unknown[];
       const element = n.element as Compiled;
-      checkAt(errs, at, arrayBounds, a, s);
+      checkAt(errs, at, arrayBounds, a, n);
       for (let i = 0; i < a.length; i++) {
-        // Holes of a sparse array are skipped, as forEach (and the uniqueness checks) do.
+        // Holes of a sparse array are skipped, as the uniqueness checks (forEach) skip them.
         if (!(i in a)) continue;
         const v = a[i];
         at.push(i);
         if (v === null || v === undefined) {
           const path = at.path();
-          typeError(errs, path, null, s.items);
-          enumMismatch(errs, path, null, s.items);
+          typeError(errs, path, null, element);
+          enumMismatch(errs, path, null, element);
           typeErrors = true;
         } else if (check(errs, at, v, element)) {
           typeErrors = true;
         }
         at.pop();
       }
-      checkAt(errs, at, arrayUniqueness, a, s);
+      checkAt(errs, at, arrayUniqueness, a, n);
       return typeErrors;
     }
     case "string":
-      checkAt(errs, at, validateString, value as string, s);
+      checkAt(errs, at, validateString, value as string, n);
       return false;
     case "integer":
-      checkAt(errs, at, integerBounds, value as number, s);
+      checkAt(errs, at, integerBounds, value as number, n);
       return false;
     case "boolean":
       return false;
@@ -655,9 +722,8 @@ export function hasTypeErrors(value: unknown, s: Schema): boolean {
 
 function typeErrorBelow(value: unknown, n: Compiled): boolean {
   if (!present(value) || isUnknown(value)) return false;
-  const s = n.schema;
-  if (!typeMatches(value, s)) return true;
-  switch (s.type) {
+  if (!typeMatches(value, n.type)) return true;
+  switch (n.type) {
     case "object": {
       const o = value as Obj;
       for (const { name, node } of n.props) if (typeErrorBelow(o[name], node)) return true;
@@ -699,10 +765,9 @@ export function evaluateRules(errs: Errors, path: string, value: unknown, s: Sch
 function evaluate(errs: Errors, at: Cursor, value: unknown, n: Compiled): void {
   // Subtrees without rules (most of them: header lists, references, scalars) are not walked.
   if (!n.hasRules) return;
-  const s = n.schema;
-  if (!present(value) || !typeMatches(value, s)) return;
-  if (s.rules) {
-    for (const r of s.rules) {
+  if (!present(value) || !typeMatches(value, n.type)) return;
+  if (n.rules) {
+    for (const r of n.rules) {
       let outcome: CelOutcome;
       try {
         outcome = r.holds(value);
@@ -713,15 +778,16 @@ function evaluate(errs: Errors, at: Cursor, value: unknown, n: Compiled): void {
       if (outcome === true) continue;
       // A false rule shows no value; a rule that failed to evaluate shows the node's schema type.
       if (outcome === false) errs.push(fieldError.invalidWithoutValue(at.path(), r.message));
-      else errs.push(fieldError.invalid(at.path(), schemaTypeName(s), `${outcome.evalError} evaluating rule: ${r.message}`));
+      else errs.push(fieldError.invalid(at.path(), schemaTypeName(n.type), `${outcome.evalError} evaluating rule: ${r.message}`));
     }
   }
-  switch (s.type) {
+  switch (n.type) {
     case "object": {
       const o = value as Obj;
       for (const { name, node } of n.props) {
+        if (!node.hasRules) continue;
         const v = o[name];
-        if (!node.hasRules || !present(v)) continue;
+        if (!present(v)) continue;
         at.push(name);
         evaluate(errs, at, v, node);
         at.pop();

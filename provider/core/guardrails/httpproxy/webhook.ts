@@ -1,10 +1,20 @@
 import { fieldError, type ScopedFieldError } from "../../errors";
-import { child, index, key } from "../../path";
-import { isUnknown } from "../../unknown";
-import { isLinkLocalMulticast, isLinkLocalUnicast, isLoopback, isUnspecified, parseGoURL, parseIP, urlHostname, urlPort } from "../../validation/network";
-import { fqdnErrors, labelErrors, programmableHostnameErrors, subdomainErrors } from "../../validation/names";
-import { isObj, type Obj } from "../../validation/schema";
-import { SUPPORTED_BACKEND_FILTERS, SUPPORTED_RULE_FILTERS, filterPolicyErrors } from "../gatewayapi/filterpolicy";
+import * as paths from "../../path";
+import * as unknowns from "../../unknown";
+import * as network from "../../validation/network";
+import * as names from "../../validation/names";
+import * as openapi from "../../validation/schema";
+import type { Obj } from "../../validation/schema";
+import * as filterPolicy from "../gatewayapi/filterpolicy";
+
+// Bound once at load: under Vite's module runner (vitest, `vitest bench` included) every use of an
+// imported binding is a getter call, which on paths run per node or per rule costs more than the work.
+const { child, index, key } = paths;
+const { isUnknown } = unknowns;
+const { isLinkLocalMulticast, isLinkLocalUnicast, isLoopback, isUnspecified, parseGoURL, parseIP, urlHostname, urlPort } = network;
+const { fqdnErrors, labelErrors, programmableHostnameErrors, subdomainErrors } = names;
+const { isObj } = openapi;
+const { SUPPORTED_BACKEND_FILTERS, SUPPORTED_RULE_FILTERS, filterPolicyErrors } = filterPolicy;
 
 /**
  * NSO's HTTPProxy validating webhook (`internal/validation/httpproxy_validation.go`), guardrails.md
