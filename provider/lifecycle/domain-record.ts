@@ -1,4 +1,4 @@
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, sourceLabels } from "../core/render";
+import { ownedLabels } from "../core/render";
 import { isVerificationToken, type Condition, type DomainStatus } from "../core/domain";
 import { SOURCE_ANNOTATION } from "./downstream";
 import type { KubeClient, KubeObject } from "../kube";
@@ -148,9 +148,8 @@ export function domainRecordObject(c: DomainRecordContent): KubeObject {
       namespace: c.namespace,
       labels: {
         ...stringMap(meta["labels"]),
-        [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+        ...ownedLabels({ kind: "Domain", namespace: c.namespace, name: c.name }),
         [DOMAIN_RECORD_LABEL]: "true",
-        ...sourceLabels({ kind: "Domain", namespace: c.namespace, name: c.name }),
       },
       annotations: { ...annotations, [SOURCE_ANNOTATION]: JSON.stringify(c.source) },
     },

@@ -1,4 +1,4 @@
-import { render, sourceLabels, MANAGED_BY_LABEL, MANAGED_BY_VALUE, canonicalHostname, type RenderedObject } from "../core/render";
+import { render, sourceSelector, canonicalHostname, type RenderedObject } from "../core/render";
 import type { ResourceKind } from "./kinds";
 import { annotateSource, DOWNSTREAM_KINDS, PRIMARY_KIND, refKey, refOf, SOURCE_ANNOTATION } from "./downstream";
 import { sourceIdentity, toInputs } from "./inputs";
@@ -203,9 +203,7 @@ export class Engine {
   /** Objects labelled as this source's that are not in `keep` (previous refs narrow the kinds listed). */
   private async listOwned(client: KubeClient, kind: ResourceKind, source: Obj, hint: readonly DownstreamRef[], signal?: AbortSignal): Promise<KubeObject[]> {
     const { namespace, name } = sourceIdentity(source);
-    const selector = Object.entries({ [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, ...sourceLabels({ kind: kind.kind, namespace, name }) })
-      .map(([k, v]) => `${k}=${v}`)
-      .join(",");
+    const selector = sourceSelector({ kind: kind.kind, namespace, name });
     const kinds = hint.length ? uniqueKinds(hint) : DOWNSTREAM_KINDS;
     const found: KubeObject[] = [];
     for (const k of kinds) {
@@ -256,9 +254,7 @@ export class Engine {
     const primaryKind = PRIMARY_KIND[kind.kind];
     const meta = DOWNSTREAM_KINDS.find((k) => k.kind === primaryKind);
     if (!meta) return undefined;
-    const selector = Object.entries({ [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, ...sourceLabels({ kind: kind.kind, namespace, name }) })
-      .map(([k, v]) => `${k}=${v}`)
-      .join(",");
+    const selector = sourceSelector({ kind: kind.kind, namespace, name });
     let primaries: KubeObject[];
     try {
       primaries = (await client.list({ apiVersion: meta.apiVersion, kind: meta.kind, namespace, labelSelector: selector }, ctx.signal ? { signal: ctx.signal } : {})).items;
