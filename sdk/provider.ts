@@ -21,6 +21,7 @@ export class Provider extends pulumi.ProviderResource {
   constructor(name: string, args?: ProviderArgs, opts: pulumi.ResourceOptions = {}) {
     const resourceInputs: pulumi.Inputs = {};
     resourceInputs["awaitDns"] = pulumi.output(args?.awaitDns).apply(JSON.stringify);
+    resourceInputs["certificates"] = pulumi.output(args?.certificates).apply(JSON.stringify);
     resourceInputs["clusterIssuer"] = args?.clusterIssuer;
     resourceInputs["connectorTunnelListenerName"] = args?.connectorTunnelListenerName;
     resourceInputs["context"] = args?.context;
@@ -50,6 +51,8 @@ export class Provider extends pulumi.ProviderResource {
 export interface ProviderArgs {
   /** after apply, wait until every custom hostname resolves to the Gateway (CNAME to the canonical hostname or A/AAAA of its addresses). Default: `false`. */
   awaitDns?: pulumi.Input<boolean>;
+  /** where listener certificates come from: `{mode: "cert-manager"}` (default) or `{mode: "acme", directoryUrl, email, eab?, challenge: "http-01" | "dns-01", dns01?, …}` — the provider issues them itself. */
+  certificates?: pulumi.Input<inputs.index.ProviderCertificates>;
   /** cert-manager ClusterIssuer of listener Certificates. Default: `datum-acme`. */
   clusterIssuer?: pulumi.Input<string>;
   /** Envoy internal listener that tunnels connector traffic (must exist in the Envoy bootstrap). Default: `connector-tunnel`. */

@@ -111,7 +111,7 @@ export interface Http01SolverOptions {
    * Self-check through the data plane before asking the CA: GET the challenge URL and wait for
    * the key authorization. Absent = trust that the route is programmed once applied.
    */
-  readonly selfCheck?: { readonly httpGet: HttpGet; readonly timeoutMs?: number; readonly pollIntervalMs?: number };
+  readonly selfCheck?: { readonly httpGet: HttpGet; readonly timeoutMs?: number; readonly pollIntervalMs?: number; readonly port?: number };
   readonly clock?: Clock;
 }
 
@@ -121,7 +121,8 @@ export function createHttp01Solver(opts: Http01SolverOptions): ChallengeSolver {
   async function waitServed(task: ChallengeTask, ctx: SolverContext): Promise<void> {
     const check = opts.selfCheck;
     if (check === undefined) return;
-    const url = `http://${task.hostname}${ACME_CHALLENGE_PATH}${task.token}`;
+    const port = check.port !== undefined && check.port !== 80 ? `:${check.port}` : "";
+    const url = `http://${task.hostname}${port}${ACME_CHALLENGE_PATH}${task.token}`;
     const deadline = clock.now() + (check.timeoutMs ?? 60_000);
     let last = "";
     for (;;) {

@@ -44,7 +44,10 @@ export function solverFromSettings(settings: AcmeCertificatesSettings, env: Solv
     solver: createHttp01Solver({
       gateway: env.gateway,
       writer: env.writer,
-      ...(env.selfCheck !== undefined && { selfCheck: { httpGet: env.selfCheck } }),
+      ...(env.selfCheck !== undefined &&
+        settings.http01.selfCheck && {
+          selfCheck: { httpGet: env.selfCheck, port: settings.http01.port, timeoutMs: settings.http01.selfCheckTimeoutSeconds * 1000 },
+        }),
       ...clock,
     }),
   };

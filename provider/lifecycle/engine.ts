@@ -1,4 +1,5 @@
-import { render, sourceSelector, canonicalHostname, type RenderedObject } from "../core/render";
+import { render, sourceSelector, canonicalHostname, ownedLabels, httpProxyCertificates, type RenderedObject } from "../core/render";
+import type { HTTPProxy } from "../core/models/httpproxy";
 import type { ResourceKind } from "./kinds";
 import { annotateSource, DOWNSTREAM_KINDS, PRIMARY_KIND, refKey, refOf, SOURCE_ANNOTATION } from "./downstream";
 import { sourceIdentity, toInputs } from "./inputs";
@@ -9,6 +10,14 @@ import type { KubeClient, KubeObject, RequestCounter } from "../kube";
 import type { AwaitResult } from "../await";
 import { admitHostnames, hostnameWarnings, releaseClaims, type AdmittedHostnames } from "./hostnames";
 import { awaitHostnameReadiness } from "./hostname-readiness";
+import { CertificateIssueError, ensureCertificates, storedAccountOf, storedCertificatesOf, type StoredAcmeAccount, type StoredCertificate } from "./acme-certificates";
+
+/** What ACME mode adds to an HTTPProxy's state. */
+interface CertificateState {
+  certificates: StoredCertificate[];
+  account: StoredAcmeAccount | undefined;
+  secretRefs: DownstreamRef[];
+}
 
 type Obj = Record<string, unknown>;
 
@@ -27,8 +36,23 @@ export class Engine {
 
   constructor(
     readonly settings: EngineSettings,
-    private readonly deps: { metrics?: RequestCounter; clientFactory?: (s: EngineSettings) => Promise<KubeClient> } = {},
+    private readonly deps: { metrics?: RequestCounter; clientFactory?: (s: EngineSettings) => Promise<KubeClient>; now?: () => number } = {},
   ) {}
+
+  /** Wall clock for certificate renewal decisions (injectable: tests move time forward). */
+  now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  /** True when this provider issues listener certificates itself. */
+  get acmeMode(): boolean {
+    return this.settings.certificates.mode === "acme";
+  }
+
+  /** The listener certificates an HTTPProxy needs under these settings. */
+  listenerCertificates(source: Obj) {
+    return httpProxyCertificates(source as unknown as HTTPProxy, renderSettingsOf(this.settings));
+  }
 
   get defaultNamespace(): string {
     return this.settings.namespace ?? "default";
@@ -68,8 +92,20 @@ export class Engine {
   }
 
   /** Outputs: the inputs, what was created downstream, and a readiness summary. */
-  outputs(kind: ResourceKind, source: Obj, objects: readonly RenderedObject[], live: readonly KubeObject[], readiness: { ready: boolean; message: string }, drift: string[] = []): ResourceState {
-    const out: ResourceState = { ...toInputs(source), downstream: objects.map(refOf), ready: readiness.ready, readiness: readiness.message, drift };
+  outputs(
+    kind: ResourceKind,
+    source: Obj,
+    objects: readonly RenderedObject[],
+    live: readonly KubeObject[],
+    readiness: { ready: boolean; message: string },
+    drift: string[] = [],
+    certs?: CertificateState,
+  ): ResourceState {
+    const out: ResourceState = { ...toInputs(source), downstream: unionRefs(objects.map(refOf), certs?.secretRefs ?? []), ready: readiness.ready, readiness: readiness.message, drift };
+    if (certs !== undefined) {
+      out["certificates"] = certs.certificates;
+      if (certs.account !== undefined) out["acmeAccount"] = certs.account;
+    }
     if (kind.kind === "HTTPProxy") {
       const { namespace, name } = sourceIdentity(source);
       out["canonicalHostname"] = canonicalHostname(namespace, name, this.settings.targetDomain);
@@ -121,6 +157,11 @@ export class Engine {
     out["ready"] = UNKNOWN;
     out["readiness"] = UNKNOWN;
     if (kind.kind === "HTTPProxy") out["addresses"] = UNKNOWN;
+    // Whether a certificate is reused or renewed is decided at `up`; the keys are never previewed.
+    if (kind.kind === "HTTPProxy" && this.acmeMode) {
+      out["certificates"] = UNKNOWN;
+      out["acmeAccount"] = UNKNOWN;
+    }
     return out;
   }
 
@@ -131,7 +172,7 @@ export class Engine {
    * the objects applied so far, the one being applied (a write whose answer was lost may have been
    * committed), and every object of the previous state that was not confirmed deleted.
    */
-  async apply(kind: ResourceKind, source: Obj, previous: readonly DownstreamRef[], ctx: OperationContext): Promise<ResourceState> {
+  async apply(kind: ResourceKind, source: Obj, previous: readonly DownstreamRef[], ctx: OperationContext, previousState?: ResourceState): Promise<ResourceState> {
     const objects = this.renderSource(kind, source);
     const client = await this.client();
     const id = `${sourceIdentity(source).namespace}/${sourceIdentity(source).name}`;
@@ -145,9 +186,14 @@ export class Engine {
     let attempted = 0;
     const pruned = new Set<string>();
     const callOpts = ctx.signal ? { signal: ctx.signal } : {};
+    const acme = kind.kind === "HTTPProxy" && this.acmeMode;
+    // Until new certificates exist, state keeps the previous ones (their Secrets are still in use).
+    let certs: CertificateState | undefined = acme
+      ? { certificates: storedCertificatesOf(previousState), account: storedAccountOf(previousState), secretRefs: [] }
+      : undefined;
     const partial = (message: string, reasons: string[]): PartialFailureError => {
-      const out = this.outputs(kind, source, objects.slice(0, attempted), applied, { ready: false, message });
-      out["downstream"] = unionRefs(objects.slice(0, attempted).map(refOf), previous.filter((r) => !pruned.has(refKey(r))));
+      const out = this.outputs(kind, source, objects.slice(0, attempted), applied, { ready: false, message }, [], certs);
+      out["downstream"] = unionRefs(unionRefs(objects.slice(0, attempted).map(refOf), certs?.secretRefs ?? []), previous.filter((r) => !pruned.has(refKey(r))));
       return new PartialFailureError(message, id, out, reasons);
     };
 
@@ -160,8 +206,37 @@ export class Engine {
         throw partial(msg, [msg]);
       }
     }
+    if (acme && certs !== undefined) {
+      const { namespace, name } = sourceIdentity(source);
+      const settings = this.settings.certificates;
+      if (settings.mode !== "acme") throw new Error("unreachable: ACME mode without ACME settings");
+      const gatewayNamespace = objects.find((o) => o.kind === "Gateway")?.metadata.namespace ?? namespace;
+      const kept = certs;
+      const merge = (done: StoredCertificate[]): StoredCertificate[] => [...done, ...kept.certificates.filter((c) => !done.some((d) => d.secretName === c.secretName))];
+      try {
+        const ensured = await ensureCertificates({
+          client,
+          settings,
+          ...(this.settings.dnsServers !== undefined && { dnsServers: this.settings.dnsServers }),
+          gateway: { name, namespace: gatewayNamespace },
+          wanted: this.listenerCertificates(source),
+          previous: previousState,
+          labels: ownedLabels({ kind: kind.kind, namespace, name }),
+          nowMs: this.now(),
+          deadlineMs,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+        });
+        certs = { certificates: ensured.certificates, account: ensured.account ?? kept.account, secretRefs: ensured.secrets.map(refOf) };
+      } catch (e) {
+        if (!(e instanceof CertificateIssueError)) throw e;
+        certs = { certificates: merge(e.certificates), account: e.account ?? kept.account, secretRefs: e.secrets.map(refOf) };
+        throw partial(e.message, [e.message]);
+      }
+    }
+    const keep: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[] = [...objects, ...(certs?.secretRefs ?? []).map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, ...(r.namespace !== undefined && { namespace: r.namespace }) } }))];
     try {
-      await this.prune(client, kind, source, objects, previous, ctx, pruned);
+      await this.prune(client, kind, source, keep, previous, ctx, pruned);
     } catch (e) {
       const msg = `removing objects the new configuration no longer has failed: ${errorText(e)}`;
       throw partial(msg, [msg]);
@@ -173,7 +248,7 @@ export class Engine {
       throw partial(msg, [msg]);
     }
     if (this.settings.skipAwait) {
-      return this.outputs(kind, source, objects, applied, { ready: false, message: "not awaited (skipAwait)" });
+      return this.outputs(kind, source, objects, applied, { ready: false, message: "not awaited (skipAwait)" }, [], certs);
     }
     const { awaitReady } = await import("../await/index.js");
     const result: AwaitResult = await awaitReady(applied, {
@@ -185,7 +260,7 @@ export class Engine {
     const live = result.objects.length ? result.objects : applied;
     if (result.status !== "ready") {
       const message = result.message;
-      throw new PartialFailureError(message, id, this.outputs(kind, source, objects, live, { ready: false, message }), [message]);
+      throw new PartialFailureError(message, id, this.outputs(kind, source, objects, live, { ready: false, message }, [], certs), [message]);
     }
     if (kind.kind === "HTTPProxy" && (this.settings.awaitDns || this.settings.tlsProbe)) {
       const { namespace, name } = sourceIdentity(source);
@@ -195,16 +270,18 @@ export class Engine {
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
       });
-      if (!edge.ready) throw new PartialFailureError(edge.message, id, this.outputs(kind, source, objects, live, { ready: false, message: edge.message }), [...edge.reasons]);
+      if (!edge.ready) throw new PartialFailureError(edge.message, id, this.outputs(kind, source, objects, live, { ready: false, message: edge.message }, [], certs), [...edge.reasons]);
     }
-    return this.outputs(kind, source, objects, live, { ready: true, message: "ready" });
+    return this.outputs(kind, source, objects, live, { ready: true, message: "ready" }, [], certs);
   }
 
   /** Objects labelled as this source's that are not in `keep` (previous refs narrow the kinds listed). */
-  private async listOwned(client: KubeClient, kind: ResourceKind, source: Obj, hint: readonly DownstreamRef[], signal?: AbortSignal): Promise<KubeObject[]> {
+  private async listOwned(client: KubeClient, kind: ResourceKind, source: Obj, hint: readonly DownstreamRef[], signal?: AbortSignal, all = false): Promise<KubeObject[]> {
     const { namespace, name } = sourceIdentity(source);
     const selector = sourceSelector({ kind: kind.kind, namespace, name });
-    const kinds = hint.length ? uniqueKinds(hint) : DOWNSTREAM_KINDS;
+    // Every kind the renderer makes, plus the kinds state names (ACME TLS Secrets, also after a switch back to cert-manager).
+    const extra = kind.kind === "HTTPProxy" && this.acmeMode ? [ACME_SECRET_KIND] : [];
+    const kinds = all ? uniqueKinds([...DOWNSTREAM_KINDS, ...extra, ...hint].map((k) => ({ apiVersion: k.apiVersion, kind: k.kind, name: "" }))) : uniqueKinds(hint);
     const found: KubeObject[] = [];
     for (const k of kinds) {
       try {
@@ -219,7 +296,7 @@ export class Engine {
   }
 
   /** Deletes what `previous` had and `keep` has not; records each confirmed deletion in `deleted`. */
-  private async prune(client: KubeClient, kind: ResourceKind, source: Obj, keep: readonly RenderedObject[], previous: readonly DownstreamRef[], ctx: OperationContext, deleted: Set<string>): Promise<void> {
+  private async prune(client: KubeClient, kind: ResourceKind, source: Obj, keep: readonly { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[], previous: readonly DownstreamRef[], ctx: OperationContext, deleted: Set<string>): Promise<void> {
     const keepKeys = new Set(keep.map((o) => refKey(refOf(o))));
     const stale = previous.filter((r) => !keepKeys.has(refKey(r)));
     if (!stale.length) return;
@@ -235,14 +312,48 @@ export class Engine {
   }
 
   /** Deletes every downstream object of the source (found by its labels) and waits until gone. */
-  async delete(kind: ResourceKind, source: Obj, ctx: OperationContext): Promise<void> {
+  async delete(kind: ResourceKind, source: Obj, ctx: OperationContext, known: readonly DownstreamRef[] = []): Promise<void> {
     const client = await this.client();
-    const owned = await this.listOwned(client, kind, source, [], ctx.signal);
+    const owned = await this.listOwned(client, kind, source, known, ctx.signal, true);
     const { applyOrder } = await import("../core/render/index.js");
     owned.sort((a, b) => applyOrder(b.kind) - applyOrder(a.kind));
     for (const o of owned) await client.deleteAndWait(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
     // Only once the Gateway is gone may another proxy take its hostnames.
     if (kind.kind === "HTTPProxy") await releaseClaims(client, this.settings, source, [], ctx.signal);
+  }
+
+  /**
+   * Refresh of an HTTPProxy in ACME mode: certificates and keys live only in state, so they are
+   * carried over, and each TLS Secret is compared with the stored certificate (a Secret deleted or
+   * overwritten by hand is drift; the next `up` writes it again from state, without an ACME call).
+   */
+  async carryCertificates(state: ResourceState, previous: ResourceState | undefined, ctx: OperationContext): Promise<ResourceState> {
+    const certificates = storedCertificatesOf(previous);
+    if (certificates.length === 0) return state;
+    const client = await this.client();
+    const namespace = typeof state["metadata"] === "object" && state["metadata"] !== null ? String((state["metadata"] as Obj)["namespace"] ?? this.defaultNamespace) : this.defaultNamespace;
+    const drift = Array.isArray(state["drift"]) ? [...(state["drift"] as string[])] : [];
+    const refs: DownstreamRef[] = [];
+    for (const c of certificates) {
+      const ref = { apiVersion: "v1", kind: "Secret", namespace, name: c.secretName };
+      refs.push(ref);
+      const got = await client.get(ref, ctx.signal ? { signal: ctx.signal } : {});
+      const data = got && isObj(got["data"]) ? got["data"] : undefined;
+      const crt = typeof data?.["tls.crt"] === "string" ? Buffer.from(data["tls.crt"], "base64").toString("utf8") : undefined;
+      if (!got) drift.push(`Secret ${namespace}/${c.secretName}: missing`);
+      else if (crt !== c.certificatePem) drift.push(`Secret ${namespace}/${c.secretName}: tls.crt differs from the certificate issued for ${c.hostname}`);
+    }
+    const account = storedAccountOf(previous);
+    const ready = state["ready"] === true && drift.length === 0;
+    return {
+      ...state,
+      downstream: unionRefs(Array.isArray(state["downstream"]) ? (state["downstream"] as DownstreamRef[]) : [], refs),
+      drift,
+      ready,
+      readiness: ready ? state["readiness"] : drift.length ? `drift: ${drift.length} difference(s)` : state["readiness"],
+      certificates,
+      ...(account !== undefined && { acmeAccount: account }),
+    };
   }
 
   /**
@@ -300,6 +411,8 @@ function unionRefs(first: readonly DownstreamRef[], rest: readonly DownstreamRef
   const seen = new Set(first.map(refKey));
   return [...first, ...rest.filter((r) => !seen.has(refKey(r)))];
 }
+
+const ACME_SECRET_KIND = { apiVersion: "v1", kind: "Secret" } as const;
 
 function uniqueKinds(refs: readonly DownstreamRef[]): { apiVersion: string; kind: string }[] {
   const seen = new Map<string, { apiVersion: string; kind: string }>();

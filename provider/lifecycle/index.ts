@@ -11,10 +11,12 @@ export { Engine } from "./engine";
 export { RESOURCE_KINDS, kindByToken } from "./kinds";
 export { engineSettingsSchema, resolveEngineSettings, renderSettingsOf } from "./settings";
 export { HostnameRuleError } from "./hostnames";
+export { ACME_STATE_SECRET_PATHS } from "./acme-certificates";
+export type { StoredCertificate, StoredAcmeAccount } from "./acme-certificates";
 export type { EngineSettings, EngineSettingsInput } from "./settings";
 
 /** The lifecycles of one provider instance (one target cluster), keyed by type token. */
-export function lifecycles(settings: EngineSettings, deps: { metrics?: RequestCounter } = {}): { engine: Engine; byToken: Map<string, ResourceLifecycle> } {
+export function lifecycles(settings: EngineSettings, deps: { metrics?: RequestCounter; now?: () => number } = {}): { engine: Engine; byToken: Map<string, ResourceLifecycle> } {
   const engine = new Engine(settings, deps);
   const byToken = new Map<string, ResourceLifecycle>();
   for (const k of RESOURCE_KINDS) {

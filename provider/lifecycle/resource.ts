@@ -6,6 +6,7 @@ import { parseResourceId, toObject, type NormalizeContext } from "./inputs";
 import type { ResourceKind } from "./kinds";
 import type { CheckResult, DiffResult, DownstreamRef, OperationContext, ReadResult, ResourceInputs, ResourceLifecycle, ResourceState } from "./types";
 import { containsUnknown } from "../core/unknown";
+import { renewalNotes } from "./acme-certificates";
 
 type Obj = Record<string, unknown>;
 
@@ -61,6 +62,18 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
       }
     }
     const d = diffInputs(olds, news, downstream);
+    // ACME mode: a stored certificate close to expiry makes an update on its own ("renewal due").
+    if (this.kind.kind === "HTTPProxy" && this.engine.acmeMode && !containsUnknown(news)) {
+      const settings = this.engine.settings.certificates;
+      if (settings.mode === "acme") {
+        const due = await renewalNotes(this.engine.listenerCertificates(this.object(news)), olds, settings, this.engine.now()).catch(() => []);
+        if (due.length > 0) {
+          d.changes = true;
+          d.detailedDiff["certificates"] = { kind: "UPDATE", inputDiff: false };
+          d.notes = [...(d.notes ?? []), ...due.map((n) => `listener ${n.listener}: ${n.message}`)];
+        }
+      }
+    }
     // Hostname claims belong to one HTTPProxy (namespace/name): the replacement could not claim
     // the hostnames while the old proxy still holds them, so the old one goes first.
     if (this.kind.kind === "HTTPProxy" && d.replaces.length > 0 && (hasHostnames(olds) || hasHostnames(news))) return { ...d, deleteBeforeReplace: true };
@@ -78,7 +91,7 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
   async update(_id: string, olds: ResourceState, news: ResourceInputs, ctx: OperationContext): Promise<{ outputs: ResourceState }> {
     const source = this.object(news);
     if (ctx.preview) return { outputs: await this.engine.preview(this.kind, source, ctx) };
-    return { outputs: await this.engine.apply(this.kind, source, refsOf(olds), ctx) };
+    return { outputs: await this.engine.apply(this.kind, source, refsOf(olds), ctx, olds) };
   }
 
   async read(id: string, _state: ResourceState | undefined, _inputs: ResourceInputs | undefined, ctx: OperationContext): Promise<ReadResult | undefined> {
@@ -87,13 +100,15 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
     const found = await this.engine.read(this.kind, ref.namespace, ref.name, ctx);
     if (!found) return undefined;
     const { downstream: _d, ready: _r, readiness: _rd, drift: _dr, canonicalHostname: _c, addresses: _a, hostnames: _h, ...inputs } = found.state;
-    return { id: `${ref.namespace}/${ref.name}`, outputs: found.state, inputs };
+    // Issued certificates and keys exist only in state: a refresh keeps them and checks their Secrets.
+    const outputs = this.kind.kind === "HTTPProxy" ? await this.engine.carryCertificates(found.state, _state, ctx) : found.state;
+    return { id: `${ref.namespace}/${ref.name}`, outputs, inputs };
   }
 
   /** The id names the source; state may be empty (e.g. after a failed create), so it is not relied on. */
   async delete(id: string, _state: ResourceState, ctx: OperationContext): Promise<void> {
     const ref = parseResourceId(id);
     if (!ref) throw new Error(`invalid id ${JSON.stringify(id)}: use <namespace>/<name>`);
-    await this.engine.delete(this.kind, { metadata: { name: ref.name, namespace: ref.namespace } }, ctx);
+    await this.engine.delete(this.kind, { metadata: { name: ref.name, namespace: ref.namespace } }, ctx, refsOf(_state));
   }
 }

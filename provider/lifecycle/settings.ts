@@ -3,6 +3,7 @@ import { renderSettingsSchema, type RenderSettings } from "../core/render/settin
 import { DEFAULT_ACCOUNTING_NAMESPACE } from "../core/domain/claims";
 import { DEFAULT_DOMAIN_VERIFICATION, parseRetryIntervals, type DomainVerificationSettings } from "../core/domain/settings";
 import { parseGoDuration } from "../core/validation/duration";
+import { acmeCertificatesFields, acmeCertificatesSchema, http01OptionsSchema, renewBeforeDaysSchema, type AcmeCertificatesSettings } from "../acme/settings";
 
 const goDuration = z.string().refine((v) => parseGoDuration(v).ok, { message: "must be a Go duration such as 5s, 1m or 1h30m" });
 
@@ -55,6 +56,49 @@ export const tlsProbeSettingsSchema = z
   .strict();
 
 /**
+ * Where listener certificates come from: cert-manager in the cluster (a Certificate per HTTPS
+ * listener, the default), or the provider itself as an ACME client during `up`.
+ */
+export const certificatesSettingsSchema = acmeCertificatesFields
+  .omit({ mode: true })
+  .partial()
+  .extend({
+    // Without their defaults here, so that cert-manager mode can tell what the user set.
+    http01: http01OptionsSchema.optional().describe("http-01 solver options"),
+    renewBeforeDays: renewBeforeDaysSchema.optional(),
+    mode: z
+      .enum(["cert-manager", "acme"])
+      .default("cert-manager")
+      .describe("cert-manager: a Certificate per HTTPS listener (default); acme: the provider issues certificates itself during `up`"),
+  })
+  .strict()
+  .transform((v, ctx): CertificatesSettings => {
+    if (v.mode === "cert-manager") {
+      const extra = Object.keys(v).filter((k) => k !== "mode" && (v as Record<string, unknown>)[k] !== undefined);
+      if (extra.length > 0) ctx.addIssue({ code: "custom", path: [extra[0] as string], message: `${extra.join(", ")}: only used with mode: "acme"; remove, or set mode: "acme"` });
+      return { mode: "cert-manager" };
+    }
+    const acme = acmeCertificatesSchema.safeParse(v);
+    if (!acme.success) {
+      for (const i of acme.error.issues) {
+        const missing = i.path.length === 1 && (v as Record<string, unknown>)[String(i.path[0])] === undefined;
+        ctx.addIssue({ code: "custom", path: i.path as PropertyKey[], message: missing ? `required with mode: "acme" (${REQUIRED_HINT[String(i.path[0])] ?? i.message})` : i.message });
+      }
+      return z.NEVER;
+    }
+    return acme.data;
+  })
+  .prefault({});
+
+const REQUIRED_HINT: Readonly<Record<string, string>> = {
+  directoryUrl: "the CA's ACME directory URL, e.g. https://acme-v02.api.letsencrypt.org/directory",
+  email: "the account's contact address",
+  challenge: '"http-01" or "dns-01"',
+};
+
+export type CertificatesSettings = { mode: "cert-manager" } | AcmeCertificatesSettings;
+
+/**
  * Settings of one target cluster. Each provider instance (one per stack/cluster) carries its own,
  * so two clusters never share a client, a field manager or guardrail overrides. The render part
  * (gatewayClassName, clusterIssuer, targetDomain, dnsIntegration, guardrails, …) is the same schema
@@ -91,6 +135,9 @@ export const engineSettingsSchema = renderSettingsSchema
       .boolean()
       .default(false)
       .describe("after apply, wait until every custom hostname resolves to the Gateway (CNAME to the canonical hostname or A/AAAA of its addresses)"),
+    certificates: certificatesSettingsSchema.describe(
+      'where listener certificates come from: `{mode: "cert-manager"}` (default) or `{mode: "acme", directoryUrl, email, eab?, challenge: "http-01" | "dns-01", dns01?, …}` — the provider issues them itself',
+    ),
     tlsProbe: tlsProbeSettingsSchema
       .optional()
       .describe("after apply, connect to the Gateway with SNI = each hostname and wait until a trusted, unexpired certificate covering it is served"),
@@ -129,9 +176,11 @@ export function renderSettingsOf(s: EngineSettings): RenderSettings {
     hostnameClaimNamespace: _hc,
     awaitDns: _ad,
     tlsProbe: _tp,
+    certificates,
     ...render
   } = s;
-  return render;
+  // Only the mode: ACME credentials (EAB key, DNS API key, account key) never reach rendering.
+  return { ...render, certificates: { mode: certificates.mode } };
 }
 
 /** The verification settings in the form provider/core/domain works with (durations in ms). */

@@ -38,6 +38,8 @@ export interface DiffResult {
   detailedDiff: Record<string, { kind: PropertyDiffKind; inputDiff: boolean }>;
   /** Downstream objects the change would create, change or delete (shown in preview). */
   downstream: { create: DownstreamRef[]; update: DownstreamRef[]; delete: DownstreamRef[] };
+  /** Why the resource changes although its inputs do not (e.g. "renewal due: …"); shown in preview. */
+  notes?: string[];
 }
 
 export interface OperationContext {

@@ -7,6 +7,7 @@ import { canonicalJson } from "../core/validation/pipeline";
 import { containsUnknown } from "../core/unknown";
 import { engineSettingsSchema, resolveEngineSettings, type EngineSettings } from "../lifecycle/settings";
 import { decodeProperties, type SecretSet, type WireProblem } from "./wire";
+import { ACME_SETTINGS_SECRET_PATHS } from "../acme/settings";
 
 /** Keys the engine adds to every provider's inputs; they are not settings. */
 const ENGINE_KEYS = new Set(["version", "pluginDownloadURL"]);
@@ -60,8 +61,32 @@ export function decodeConfig(raw: Record<string, unknown> | undefined): DecodedC
     input[k] = coerce(k, v);
     if (SECRET_CONFIG_KEYS.includes(k)) wire.secrets.addPath([k], input[k]);
     if (k === "kubeconfig" && typeof input[k] === "string") for (const c of kubeconfigCredentials(input[k])) wire.secrets.addValue(c);
+    // Only the secret leaves of `certificates` (EAB key, DNS API key, account key): its other words
+    // ("acme", "http-01", the directory URL) must stay readable in outputs and messages.
+    for (const leaf of nestedSecretLeaves(k, input[k])) wire.secrets.addValue(leaf);
   }
   return { input, unknownKeys, secrets: wire.secrets, problems: wire.problems };
+}
+
+/** Settings keys whose value is an object with secret leaves, and those leaves' dotted paths. */
+const NESTED_SECRET_PATHS: Readonly<Record<string, readonly string[]>> = { certificates: ACME_SETTINGS_SECRET_PATHS };
+
+/** The secret strings inside an object-valued setting. */
+export function nestedSecretLeaves(key: string, value: unknown): string[] {
+  const paths = NESTED_SECRET_PATHS[key];
+  if (paths === undefined || value === null || typeof value !== "object") return [];
+  const out: string[] = [];
+  for (const p of paths) {
+    let v: unknown = value;
+    for (const seg of p.split(".")) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[seg] : undefined;
+    if (typeof v === "string" && v !== "") out.push(v);
+  }
+  return out;
+}
+
+/** Object-valued settings that hold a secret leaf: stored as a secret as a whole in provider inputs. */
+export function secretObjectKeys(input: Record<string, unknown>): string[] {
+  return Object.keys(NESTED_SECRET_PATHS).filter((k) => nestedSecretLeaves(k, coerce(k, input[k])).length > 0);
 }
 
 const CREDENTIAL_KEYS = "token|client-key-data|client-certificate-data|password|id-token|refresh-token|access-token";

@@ -4,6 +4,7 @@
  * secret, and an `Authorization` value in plain state is never what the user wants.
  */
 import type { Path, PathSegment } from "./property-path";
+import { ACME_STATE_SECRET_PATHS } from "../lifecycle/acme-certificates";
 
 const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token)$/i;
 
@@ -17,5 +18,27 @@ export function credentialPaths(v: unknown, path: PathSegment[] = [], out: { pat
     if (typeof o["name"] === "string" && CREDENTIAL_HEADER.test(o["name"]) && typeof value === "string") out.push({ path: [...path, "value"], value });
     for (const [k, e] of Object.entries(o)) if (e !== null && typeof e === "object") credentialPaths(e, [...path, k], out);
   }
+  return out;
+}
+
+/**
+ * Values at the state paths the lifecycle declares secret (ACME private and account keys). A
+ * pattern segment `[*]` matches every item of a list.
+ */
+export function stateSecretPaths(value: Record<string, unknown>, patterns: readonly string[] = ACME_STATE_SECRET_PATHS): { path: Path; value: string }[] {
+  const out: { path: Path; value: string }[] = [];
+  const visit = (v: unknown, segs: readonly string[], path: PathSegment[]): void => {
+    const [head, ...rest] = segs;
+    if (head === undefined) {
+      if (typeof v === "string") out.push({ path, value: v });
+      return;
+    }
+    if (head === "*") {
+      if (Array.isArray(v)) v.forEach((e, i) => visit(e, rest, [...path, i]));
+      return;
+    }
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) visit((v as Record<string, unknown>)[head], rest, [...path, head]);
+  };
+  for (const p of patterns) visit(value, p.replace(/\[\*\]/g, ".*").split("."), []);
   return out;
 }

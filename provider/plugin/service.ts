@@ -12,7 +12,7 @@ import { UNKNOWN } from "../core/unknown";
 import type { EngineSettings } from "../lifecycle/settings";
 import { PartialFailureError, type OperationContext, type ResourceLifecycle } from "../lifecycle/types";
 import type * as ConfigModule from "./config";
-import { credentialPaths } from "./credentials";
+import { credentialPaths, stateSecretPaths } from "./credentials";
 import { engineLog, type EngineLog } from "./engine-log";
 import { Operations } from "./operations";
 import { rootProperty } from "./property-path";
@@ -196,6 +196,7 @@ export class DatumProviderService {
     // Return what the user wrote (not the defaults), secrets wrapped, so state does not churn.
     const raw = decodeProperties(toJs(req.getNews()));
     for (const k of cfg.SECRET_CONFIG_KEYS) if (k in raw.value) raw.secrets.addPath([k], raw.value[k]);
+    for (const k of cfg.secretObjectKeys(raw.value)) if (!raw.secrets.hasPath([k])) raw.secrets.addPath([k], undefined);
     res.setInputs(toStruct(encodeProperties(raw.value, raw.secrets)));
     return res;
   }
@@ -314,6 +315,7 @@ export class DatumProviderService {
   private encode(value: Record<string, unknown>, secrets: SecretSet): Record<string, unknown> {
     const all = new SecretSet().merge(secrets).merge(this.configSecretValues);
     for (const c of credentialPaths(value)) all.addPath(c.path, c.value);
+    for (const c of stateSecretPaths(value)) all.addPath(c.path, c.value);
     return encodeProperties(value, all);
   }
 
@@ -379,6 +381,7 @@ export class DatumProviderService {
         ...ds.delete.map((r) => `delete ${refText(r)}`),
       ];
       if (d.changes && planned.length > 0) this.log.log("info", redact(`downstream: ${planned.join(", ")}`), urn, true);
+      for (const note of d.notes ?? []) this.log.log("info", redact(note), urn);
       return res;
     } catch (e) {
       throw this.failure(e, redact, olds.secrets.merge(news.secrets));

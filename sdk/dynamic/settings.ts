@@ -6,6 +6,8 @@ import type * as outputs from "../types/output";
 export interface DynamicSettings {
   /** after apply, wait until every custom hostname resolves to the Gateway (CNAME to the canonical hostname or A/AAAA of its addresses). Default: `false`. */
   awaitDns?: boolean;
+  /** where listener certificates come from: `{mode: "cert-manager"}` (default) or `{mode: "acme", directoryUrl, email, eab?, challenge: "http-01" | "dns-01", dns01?, …}` — the provider issues them itself. */
+  certificates?: outputs.index.ProviderCertificates;
   /** cert-manager ClusterIssuer of listener Certificates. Default: `datum-acme`. */
   clusterIssuer?: string;
   /** Envoy internal listener that tunnels connector traffic (must exist in the Envoy bootstrap). Default: `connector-tunnel`. */

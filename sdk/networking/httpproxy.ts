@@ -27,10 +27,14 @@ export class HTTPProxy extends pulumi.CustomResource {
   declare public readonly metadata: pulumi.Output<outputs.meta.ObjectMeta>;
   /** The HTTPProxy spec, with the field names of `networking.datumapis.com/v1alpha` HTTPProxy. */
   declare public readonly spec: pulumi.Output<outputs.networking.HTTPProxySpec>;
+  /** ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem). */
+  declare public readonly acmeAccount: pulumi.Output<outputs.networking.HTTPProxyACMEAccount | undefined>;
   /** IP addresses of the generated Gateway (empty until the data plane has them). */
   declare public readonly addresses: pulumi.Output<string[] | undefined>;
   /** Platform hostname of the proxy (`<word>-<word>-<5 chars>.<targetDomain>`); CNAME custom hostnames to it. */
   declare public readonly canonicalHostname: pulumi.Output<string | undefined>;
+  /** ACME mode only: the certificate of each HTTPS listener, as issued by the provider. */
+  declare public readonly certificates: pulumi.Output<outputs.networking.HTTPProxyCertificates[] | undefined>;
   /** The Gateway API / Envoy Gateway / cert-manager objects this resource became. */
   declare public readonly downstream: pulumi.Output<outputs.index.DownstreamRef[]>;
   /** Differences between the cluster and the rendered objects found by the last refresh; the next `up` repairs them. */
@@ -50,8 +54,10 @@ export class HTTPProxy extends pulumi.CustomResource {
       if (args?.spec === undefined && !opts.urn) throw new Error("Missing required property 'spec'");
       resourceInputs["metadata"] = args?.metadata;
       resourceInputs["spec"] = args?.spec;
+      resourceInputs["acmeAccount"] = undefined;
       resourceInputs["addresses"] = undefined;
       resourceInputs["canonicalHostname"] = undefined;
+      resourceInputs["certificates"] = undefined;
       resourceInputs["downstream"] = undefined;
       resourceInputs["drift"] = undefined;
       resourceInputs["hostnames"] = undefined;
@@ -60,8 +66,10 @@ export class HTTPProxy extends pulumi.CustomResource {
     } else {
       resourceInputs["metadata"] = undefined;
       resourceInputs["spec"] = undefined;
+      resourceInputs["acmeAccount"] = undefined;
       resourceInputs["addresses"] = undefined;
       resourceInputs["canonicalHostname"] = undefined;
+      resourceInputs["certificates"] = undefined;
       resourceInputs["downstream"] = undefined;
       resourceInputs["drift"] = undefined;
       resourceInputs["hostnames"] = undefined;

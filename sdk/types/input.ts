@@ -506,6 +506,57 @@ export namespace index {
     /** class of generated Gateways. Default: `datum-external-global-proxy`. */
     gatewayClassName?: pulumi.Input<string>;
   }
+  /** where listener certificates come from: `{mode: "cert-manager"}` (default) or `{mode: "acme", directoryUrl, email, eab?, challenge: "http-01" | "dns-01", dns01?, …}` — the provider issues them itself */
+  export interface ProviderCertificates {
+    /** ACME directory, e.g. https://acme-v02.api.letsencrypt.org/directory. */
+    directoryUrl?: pulumi.Input<string>;
+    /** account contact (mailto:). */
+    email?: pulumi.Input<string>;
+    eab?: pulumi.Input<index.ProviderCertificatesEab>;
+    /** http-01: answered by a direct-response route on the proxy's own Gateway; dns-01: a TXT record through dns01. One of: `http-01`, `dns-01`. */
+    challenge?: pulumi.Input<string>;
+    /** ACME account key (PEM, secret) shared by every proxy of this provider; default: each HTTPProxy creates one and keeps it in its state as a secret. */
+    accountKeyPem?: pulumi.Input<string>;
+    /** http-01 solver options. */
+    http01?: pulumi.Input<index.ProviderCertificatesHttp01>;
+    /** PEM roots trusted for the ACME directory's HTTPS. */
+    caBundle?: pulumi.Input<string>;
+    /** renew on `up` when fewer days remain (default 30). */
+    renewBeforeDays?: pulumi.Input<number>;
+    /** DNS backend for dns-01 challenges. */
+    dns01?: pulumi.Input<index.ProviderCertificatesDns01>;
+    /** DNS servers checked for the _acme-challenge TXT before asking the CA to validate. */
+    propagationResolvers?: pulumi.Input<pulumi.Input<string>[]>;
+    /** cert-manager: a Certificate per HTTPS listener (default); acme: the provider issues certificates itself during `up`. One of: `cert-manager`, `acme`. */
+    mode?: pulumi.Input<string>;
+  }
+  /** DNS backend for dns-01 challenges */
+  export interface ProviderCertificatesDns01 {
+    powerdns: pulumi.Input<index.ProviderCertificatesDns01Powerdns>;
+  }
+  export interface ProviderCertificatesDns01Powerdns {
+    /** PowerDNS Authoritative HTTP API base URL, e.g. http://127.0.0.1:8081. */
+    apiUrl: pulumi.Input<string>;
+    /** X-API-Key (secret). */
+    apiKey: pulumi.Input<string>;
+    /** PowerDNS server id in API paths. Default: `localhost`. */
+    serverId?: pulumi.Input<string>;
+  }
+  export interface ProviderCertificatesEab {
+    /** External Account Binding key id. */
+    kid: pulumi.Input<string>;
+    /** External Account Binding HMAC key, base64url (secret). */
+    hmacKey: pulumi.Input<string>;
+  }
+  /** http-01 solver options */
+  export interface ProviderCertificatesHttp01 {
+    /** port the CA connects to (80 for public CAs); the self-check dials it too. Default: `80`. */
+    port?: pulumi.Input<number>;
+    /** fetch the challenge URL until the Gateway serves the answer before asking the CA to validate. Default: `true`. */
+    selfCheck?: pulumi.Input<boolean>;
+    /** how long the self-check waits for the Gateway to serve the answer. Default: `120`. */
+    selfCheckTimeoutSeconds?: pulumi.Input<number>;
+  }
   /** how Domains are verified (NSO's domainVerificationConfig) */
   export interface ProviderDomainVerification {
     /** TXT record name is `<prefix>.<domainName>`. Default: `datum-custom-hostname`. */
@@ -598,6 +649,30 @@ export namespace networking {
   export interface DomainVerificationHTTPToken {
     url: pulumi.Input<string>;
     body: pulumi.Input<string>;
+  }
+  /** ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem) */
+  export interface HTTPProxyACMEAccount {
+    directoryUrl: pulumi.Input<string>;
+    url: pulumi.Input<string>;
+    /** account key (always a secret). */
+    keyPem: pulumi.Input<string>;
+  }
+  export interface HTTPProxyCertificates {
+    /** HTTPS listener of the Gateway. */
+    listener: pulumi.Input<string>;
+    hostname: pulumi.Input<string>;
+    /** kubernetes.io/tls Secret the listener uses. */
+    secretName: pulumi.Input<string>;
+    /** ACME directory that issued it. */
+    directoryUrl: pulumi.Input<string>;
+    issuer: pulumi.Input<string>;
+    notBefore: pulumi.Input<string>;
+    /** expiry (ISO 8601); `up` renews when fewer than renewBeforeDays remain. */
+    notAfter: pulumi.Input<string>;
+    /** leaf and intermediates. */
+    certificatePem: pulumi.Input<string>;
+    /** the certificate's private key (always a secret). */
+    privateKeyPem: pulumi.Input<string>;
   }
   export interface HTTPProxyRule {
     /** unique rule name; copied to the HTTPRoute rule. */

@@ -504,6 +504,57 @@ export namespace index {
     /** class of generated Gateways. Default: `datum-external-global-proxy`. */
     gatewayClassName?: string;
   }
+  /** where listener certificates come from: `{mode: "cert-manager"}` (default) or `{mode: "acme", directoryUrl, email, eab?, challenge: "http-01" | "dns-01", dns01?, …}` — the provider issues them itself */
+  export interface ProviderCertificates {
+    /** ACME directory, e.g. https://acme-v02.api.letsencrypt.org/directory. */
+    directoryUrl?: string;
+    /** account contact (mailto:). */
+    email?: string;
+    eab?: index.ProviderCertificatesEab;
+    /** http-01: answered by a direct-response route on the proxy's own Gateway; dns-01: a TXT record through dns01. One of: `http-01`, `dns-01`. */
+    challenge?: string;
+    /** ACME account key (PEM, secret) shared by every proxy of this provider; default: each HTTPProxy creates one and keeps it in its state as a secret. */
+    accountKeyPem?: string;
+    /** http-01 solver options. */
+    http01?: index.ProviderCertificatesHttp01;
+    /** PEM roots trusted for the ACME directory's HTTPS. */
+    caBundle?: string;
+    /** renew on `up` when fewer days remain (default 30). */
+    renewBeforeDays?: number;
+    /** DNS backend for dns-01 challenges. */
+    dns01?: index.ProviderCertificatesDns01;
+    /** DNS servers checked for the _acme-challenge TXT before asking the CA to validate. */
+    propagationResolvers?: string[];
+    /** cert-manager: a Certificate per HTTPS listener (default); acme: the provider issues certificates itself during `up`. One of: `cert-manager`, `acme`. */
+    mode?: string;
+  }
+  /** DNS backend for dns-01 challenges */
+  export interface ProviderCertificatesDns01 {
+    powerdns: index.ProviderCertificatesDns01Powerdns;
+  }
+  export interface ProviderCertificatesDns01Powerdns {
+    /** PowerDNS Authoritative HTTP API base URL, e.g. http://127.0.0.1:8081. */
+    apiUrl: string;
+    /** X-API-Key (secret). */
+    apiKey: string;
+    /** PowerDNS server id in API paths. Default: `localhost`. */
+    serverId?: string;
+  }
+  export interface ProviderCertificatesEab {
+    /** External Account Binding key id. */
+    kid: string;
+    /** External Account Binding HMAC key, base64url (secret). */
+    hmacKey: string;
+  }
+  /** http-01 solver options */
+  export interface ProviderCertificatesHttp01 {
+    /** port the CA connects to (80 for public CAs); the self-check dials it too. Default: `80`. */
+    port?: number;
+    /** fetch the challenge URL until the Gateway serves the answer before asking the CA to validate. Default: `true`. */
+    selfCheck?: boolean;
+    /** how long the self-check waits for the Gateway to serve the answer. Default: `120`. */
+    selfCheckTimeoutSeconds?: number;
+  }
   /** how Domains are verified (NSO's domainVerificationConfig) */
   export interface ProviderDomainVerification {
     /** TXT record name is `<prefix>.<domainName>`. Default: `datum-custom-hostname`. */
@@ -596,6 +647,30 @@ export namespace networking {
   export interface DomainVerificationHTTPToken {
     url: string;
     body: string;
+  }
+  /** ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem) */
+  export interface HTTPProxyACMEAccount {
+    directoryUrl: string;
+    url: string;
+    /** account key (always a secret). */
+    keyPem: string;
+  }
+  export interface HTTPProxyCertificates {
+    /** HTTPS listener of the Gateway. */
+    listener: string;
+    hostname: string;
+    /** kubernetes.io/tls Secret the listener uses. */
+    secretName: string;
+    /** ACME directory that issued it. */
+    directoryUrl: string;
+    issuer: string;
+    notBefore: string;
+    /** expiry (ISO 8601); `up` renews when fewer than renewBeforeDays remain. */
+    notAfter: string;
+    /** leaf and intermediates. */
+    certificatePem: string;
+    /** the certificate's private key (always a secret). */
+    privateKeyPem: string;
   }
   export interface HTTPProxyRule {
     /** unique rule name; copied to the HTTPRoute rule. */

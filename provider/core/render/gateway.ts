@@ -2,7 +2,7 @@ import { isUnknown } from "../unknown";
 import { isUnderDomain } from "./hostname";
 import { compact } from "./json";
 import { sourceLabels } from "./labels";
-import { listenerCertificateName } from "./names";
+import { listenerAcmeSecretName, listenerCertificateName } from "./names";
 import { makeObject, type Target } from "./object";
 import type { RenderSettings } from "./settings";
 import type { ListenerRef, RenderedObject } from "./types";
@@ -47,7 +47,31 @@ function usesSharedSecret(l: PlannedListener, settings: RenderSettings): boolean
 }
 
 function secretName(gateway: string, l: PlannedListener, settings: RenderSettings): string {
-  return usesSharedSecret(l, settings) ? (settings.defaultListenerTLSSecretName as string) : listenerCertificateName(gateway, l.name);
+  if (usesSharedSecret(l, settings)) return settings.defaultListenerTLSSecretName as string;
+  return settings.certificates.mode === "acme" ? listenerAcmeSecretName(gateway, l.name) : listenerCertificateName(gateway, l.name);
+}
+
+/** An HTTPS listener whose certificate this proxy must obtain (not the shared wildcard). */
+export interface ListenerCertificate {
+  /** The HTTPS listener. */
+  listener: string;
+  hostname: string;
+  /** The Secret the listener's `certificateRefs` name. */
+  secretName: string;
+  /** The HTTP listener on the same hostname (where an http-01 answer is served). */
+  httpListener: string;
+}
+
+/** Certificates the listeners need, in listener order: what cert-manager or the provider's ACME client fills. */
+export function listenerCertificates(gateway: string, listeners: readonly PlannedListener[], settings: RenderSettings): ListenerCertificate[] {
+  return listeners
+    .filter((l) => l.protocol === "HTTPS" && !usesSharedSecret(l, settings))
+    .map((l) => ({
+      listener: l.name,
+      hostname: l.hostname,
+      secretName: secretName(gateway, l, settings),
+      httpListener: listeners.find((h) => h.protocol === "HTTP" && h.hostname === l.hostname)?.name ?? DEFAULT_HTTP_LISTENER,
+    }));
 }
 
 export function renderGateway(gateway: string, listeners: readonly PlannedListener[], target: Target, settings: RenderSettings): RenderedObject {
@@ -71,8 +95,12 @@ export function renderGateway(gateway: string, listeners: readonly PlannedListen
   });
 }
 
-/** One Certificate per HTTPS listener that does not use the shared wildcard Secret. */
+/**
+ * One Certificate per HTTPS listener that does not use the shared wildcard Secret; none in ACME
+ * mode, where the provider writes the listener Secrets itself (provider/lifecycle/acme-certificates.ts).
+ */
 export function renderCertificates(gateway: string, listeners: readonly PlannedListener[], target: Target, settings: RenderSettings): RenderedObject[] {
+  if (settings.certificates.mode === "acme") return [];
   return listeners
     .filter((l) => l.protocol === "HTTPS" && !usesSharedSecret(l, settings))
     .map((l) => {

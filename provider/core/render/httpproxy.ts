@@ -1,7 +1,7 @@
 import type { HTTPProxy } from "../models/httpproxy";
 import { renderConnectorPolicy } from "./connector";
 import { renderDNSEndpoint } from "./dns";
-import { plannedListeners, renderCertificates, renderGateway } from "./gateway";
+import { listenerCertificates, plannedListeners, renderCertificates, renderGateway, type ListenerCertificate } from "./gateway";
 import { canonicalHostname } from "./hostname";
 import { asArray, asRecord } from "./json";
 import { targetOf } from "./object";
@@ -45,4 +45,13 @@ export function renderHTTPProxy(proxy: HTTPProxy, settings: RenderSettings = DEF
 export function httpProxyListeners(proxy: HTTPProxy): ListenerRef[] {
   const spec = asRecord((proxy as unknown as Record<string, unknown>)["spec"]);
   return plannedListeners("", asArray(spec["hostnames"])).map(({ name, protocol }) => ({ name, protocol }));
+}
+
+/** The certificates an HTTPProxy's HTTPS listeners need (the ACME client issues these in ACME mode). */
+export function httpProxyCertificates(proxy: HTTPProxy, settings: RenderSettings = DEFAULT_RENDER_SETTINGS): ListenerCertificate[] {
+  const obj = proxy as unknown as Record<string, unknown>;
+  const target = targetOf(obj, settings);
+  const spec = asRecord(obj["spec"]);
+  const canonical = canonicalHostname(target.source.namespace, target.source.name, settings.targetDomain);
+  return listenerCertificates(target.source.name, plannedListeners(canonical, asArray(spec["hostnames"])), settings);
 }

@@ -13,7 +13,8 @@ import type { ListenerRef, RenderContext, RenderedObject, RenderError, RenderRes
 
 export { applyOrder, sortForApply } from "./order";
 export { canonicalHostname } from "./hostname";
-export { httpProxyListeners, renderHTTPProxy } from "./httpproxy";
+export { httpProxyCertificates, httpProxyListeners, renderHTTPProxy } from "./httpproxy";
+export type { ListenerCertificate } from "./gateway";
 export { renderPolicy, POLICY_KINDS } from "./policy";
 export { sourceLabels, ownedLabels, sourceSelector, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SOURCE_KIND_LABEL, SOURCE_NAME_LABEL, SOURCE_NAMESPACE_LABEL } from "./labels";
 export { DEFAULT_RENDER_SETTINGS, renderSettingsSchema, resolveRenderSettings } from "./settings";

@@ -62,6 +62,14 @@ export function listenerCertificateName(gateway: string, listener: string): stri
 }
 
 /**
+ * The TLS Secret the provider fills itself in ACME mode. A name of its own, so switching from
+ * cert-manager never fights over the Secret cert-manager wrote under the Certificate's name.
+ */
+export function listenerAcmeSecretName(gateway: string, listener: string): string {
+  return subdomainName(joinName(gateway, listener, "acme"));
+}
+
+/**
  * The Service, EndpointSlice and BackendTLSPolicy of one backend. NSO uses
  * `route-<HTTPRoute UID>-rule-<i>-backendref-<j>`; we use the route's name in place of its UID.
  * Services need a DNS-1035 label, hence the 63 limit and the `route-` prefix (a letter first).

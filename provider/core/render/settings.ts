@@ -51,6 +51,17 @@ export const renderSettingsSchema = z.object({
     .min(1)
     .default("connector-tunnel")
     .describe("Envoy internal listener that tunnels connector traffic (must exist in the Envoy bootstrap)"),
+  certificates: z
+    .object({
+      mode: z
+        .enum(["cert-manager", "acme"])
+        .default("cert-manager")
+        .describe("cert-manager: a Certificate per HTTPS listener; acme: the provider issues certificates itself into TLS Secrets"),
+    })
+    // The provider's own ACME settings (directory, account, challenge) ride along; rendering only needs the mode.
+    .loose()
+    .prefault({})
+    .describe("where listener certificates come from"),
   waf: wafSettingsSchema.describe("Coraza WAF filter used by TrafficProtectionPolicies"),
   guardrails: z
     .preprocess((v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? expandDottedKeys(v as Record<string, unknown>) : v), guardrailConfigSchema.prefault({}))
