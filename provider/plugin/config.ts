@@ -42,7 +42,8 @@ function coerce(key: string, v: unknown): unknown {
   if (typeof v !== "string" || !field || field.safeParse(v).success) return v;
   try {
     const parsed: unknown = JSON.parse(v);
-    return field.safeParse(parsed).success ? parsed : v;
+    // An object setting that is invalid is still reported field by field, not as "received string".
+    return field.safeParse(parsed).success || (parsed !== null && typeof parsed === "object") ? parsed : v;
   } catch {
     return v;
   }

@@ -503,3 +503,99 @@ describe("Cancel", () => {
     expect(err.details).toContain("aborted");
   });
 });
+
+describe("ACME mode secrets", () => {
+  const API_KEY = "pdns-api-key-7f3a9c";
+  const acmeConfig = {
+    mode: "acme",
+    directoryUrl: "https://127.0.0.1:14000/dir",
+    email: "ops@example.com",
+    challenge: "dns-01",
+    dns01: { powerdns: { apiUrl: "http://127.0.0.1:8081", apiKey: API_KEY } },
+  };
+  const KEY = "-----BEGIN PRIVATE KEY-----\nMIGH-listener-key\n-----END PRIVATE KEY-----\n";
+  const ACCOUNT_KEY = "-----BEGIN PRIVATE KEY-----\nMIGH-account-key\n-----END PRIVATE KEY-----\n";
+  const CERT = "-----BEGIN CERTIFICATE-----\nMIIB-cert\n-----END CERTIFICATE-----\n";
+  const certificate = (listener: string, privateKeyPem: string) => ({
+    listener,
+    hostname: "shop.example.com",
+    secretName: `shop-${listener}-acme`,
+    directoryUrl: acmeConfig.directoryUrl,
+    issuer: "CN=Pebble Intermediate CA",
+    notBefore: "2026-11-27T00:00:00.000Z",
+    notAfter: "2027-02-25T00:00:00.000Z",
+    certificatePem: CERT,
+    privateKeyPem,
+  });
+
+  it("CheckConfig stores a certificates setting holding an API key as a secret; its other words stay readable in messages", async () => {
+    const { client } = await session({}, false);
+    const res = await rpc(client, client.checkConfig, checkRequest("pulumi:providers:datum", { certificates: JSON.stringify(acmeConfig) }));
+    expect(failuresOf(res)).toEqual([]);
+    expect(isSecret(js(res.getInputs())["certificates"])).toBe(true);
+    const bad = await rpc(client, client.checkConfig, checkRequest("pulumi:providers:datum", { certificates: JSON.stringify({ ...acmeConfig, directoryUrl: undefined }) }));
+    expect(failuresOf(bad)).toEqual([
+      { property: "certificates", reason: 'datum:certificates.directoryUrl: required with mode: "acme" (the CA\'s ACME directory URL, e.g. https://acme-v02.api.letsencrypt.org/directory)' },
+    ]);
+  });
+
+  it("private and account keys in state are secret wherever they appear; the certificate and names stay plain", async () => {
+    const { client } = await session(
+      {
+        create: async (inputs) => ({
+          id: "default/shop",
+          outputs: {
+            ...inputs,
+            ready: true,
+            readiness: "ready",
+            drift: [],
+            downstream: [],
+            certificates: [certificate("default-https", KEY), certificate("https-hostname-0", `${KEY}2`)],
+            acmeAccount: { directoryUrl: acmeConfig.directoryUrl, url: "https://127.0.0.1:14000/my-account/1", keyPem: ACCOUNT_KEY },
+            // A progress or readiness text that quotes the DNS API key is secret too.
+            note: `PowerDNS ${API_KEY} answered`,
+          },
+        }),
+      },
+      { certificates: JSON.stringify(acmeConfig) },
+    );
+    const req = new providerPb.CreateRequest();
+    req.setUrn(URN);
+    req.setType(HTTPPROXY);
+    req.setProperties(struct(validProxy()));
+    const props = js((await rpc(client, client.create, req)).getProperties());
+    const certs = props["certificates"] as Props[];
+    expect(certs.map((c) => isSecret(c["privateKeyPem"]))).toEqual([true, true]);
+    expect(certs.map((c) => c["certificatePem"])).toEqual([CERT, CERT]);
+    expect(certs.map((c) => c["secretName"])).toEqual(["shop-default-https-acme", "shop-https-hostname-0-acme"]);
+    const account = props["acmeAccount"] as Props;
+    expect(isSecret(account["keyPem"])).toBe(true);
+    expect(account["url"]).toBe("https://127.0.0.1:14000/my-account/1");
+    expect(isSecret(props["note"])).toBe(true);
+    expect(plainStrings(props).filter((s) => s.includes("PRIVATE KEY") || s.includes(API_KEY))).toEqual([]);
+  });
+
+  it("Diff reports 'renewal due' notes in the engine's log", async () => {
+    const { client, plugin, logs } = await session({
+      diff: async () => ({
+        changes: true,
+        replaces: [],
+        deleteBeforeReplace: false,
+        detailedDiff: { certificates: { kind: "UPDATE", inputDiff: false } },
+        downstream: { create: [], update: [], delete: [] },
+        notes: ["listener default-https: renewal due: certificate for a-b-c1234.datum.local expires in 12 days (< 30)"],
+      }),
+    });
+    const req = new providerPb.DiffRequest();
+    req.setId("default/shop");
+    req.setUrn(URN);
+    req.setType(HTTPPROXY);
+    req.setOlds(struct(validProxy()));
+    req.setNews(struct(validProxy()));
+    const res = await rpc(client, client.diff, req);
+    expect(res.getChanges()).toBe(providerPb.DiffResponse.DiffChanges.DIFF_SOME);
+    expect(res.getDiffsList()).toEqual(["certificates"]);
+    await plugin.service.flush();
+    expect(logs.lines).toEqual([{ severity: 1, message: "listener default-https: renewal due: certificate for a-b-c1234.datum.local expires in 12 days (< 30)", urn: URN, ephemeral: false }]);
+  });
+});

@@ -3,6 +3,7 @@ import type { HTTPProxy } from "../../provider/core/models/httpproxy";
 import {
   applyOrder,
   DEFAULT_RENDER_SETTINGS,
+  httpProxyCertificates,
   render,
   renderHTTPProxy,
   renderPolicy,
@@ -222,5 +223,41 @@ describe("unknown values (preview)", () => {
     const out = renderHTTPProxy(simple(UNKNOWN) as unknown as HTTPProxy);
     expect(out.find((o) => o.kind === "Gateway")?.metadata.name).toBe(UNKNOWN);
     expect(out.find((o) => o.kind === "Service")?.metadata.name).toBe(UNKNOWN);
+  });
+});
+
+describe("certificates.mode acme", () => {
+  const input = proxy("shop", { hostnames: ["shop.example.com", "www.example.com"], rules: [{ backends: [{ endpoint: "https://api.example.com" }] }] }, "team");
+  const settingsOf = (extra: Record<string, unknown>) => {
+    const r = resolveRenderSettings({ certificates: { mode: "acme", directoryUrl: "https://ca.example/dir" }, ...extra });
+    if (!r.ok) throw new Error(r.errors.join("; "));
+    return r.settings;
+  };
+
+  it("renders no Certificate; HTTPS listeners reference the provider's <proxy>-<listener>-acme Secrets", () => {
+    const result = render([input], settingsOf({}));
+    expect(result.errors).toEqual([]);
+    expect(result.objects.filter((o) => o.kind === "Certificate")).toEqual([]);
+    const gw = result.objects.find((o) => o.kind === "Gateway") as RenderedObject & { spec: { listeners: { name: string; tls?: { certificateRefs: { name: string }[] } }[] } };
+    expect(gw.spec.listeners.filter((l) => l.tls).map((l) => [l.name, l.tls?.certificateRefs[0]?.name])).toEqual([
+      ["default-https", "shop-default-https-acme"],
+      ["https-hostname-0", "shop-https-hostname-0-acme"],
+      ["https-hostname-1", "shop-https-hostname-1-acme"],
+    ]);
+    // cert-manager mode is unchanged.
+    expect(render([input]).objects.filter((o) => o.kind === "Certificate").map((o) => o.metadata.name)).toEqual(["shop-default-https", "shop-https-hostname-0", "shop-https-hostname-1"]);
+  });
+
+  it("lists the certificates to obtain with the HTTP listener of the same hostname; the shared wildcard Secret needs none", () => {
+    const checked = validate(input);
+    expect(checked.errors).toEqual([]);
+    const obj = checked.object as HTTPProxy;
+    expect(httpProxyCertificates(obj, settingsOf({})).map((c) => [c.listener, c.hostname, c.secretName, c.httpListener])).toEqual([
+      ["default-https", expect.stringMatching(/\.datum\.local$/), "shop-default-https-acme", "default-http"],
+      ["https-hostname-0", "shop.example.com", "shop-https-hostname-0-acme", "http-hostname-0"],
+      ["https-hostname-1", "www.example.com", "shop-https-hostname-1-acme", "http-hostname-1"],
+    ]);
+    const shared = httpProxyCertificates(obj, settingsOf({ defaultListenerTLSSecretName: "wildcard" }));
+    expect(shared.map((c) => c.listener)).toEqual(["https-hostname-0", "https-hostname-1"]);
   });
 });

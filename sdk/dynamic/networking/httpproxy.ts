@@ -54,7 +54,7 @@ export class HTTPProxy extends pulumi.dynamic.Resource {
     // Cluster settings travel with each resource; kubeconfig must never sit in state in plain text.
     resourceInputs["settings"] = args?.settings ? pulumi.secret(args.settings) : undefined;
     resourceInputs["resourceName"] = name;
-    opts = pulumi.mergeOptions(opts, { additionalSecretOutputs: ["settings"], replaceOnChanges: ["metadata.name","metadata.namespace"] });
+    opts = pulumi.mergeOptions(opts, { additionalSecretOutputs: ["settings","acmeAccount","certificates"], replaceOnChanges: ["metadata.name","metadata.namespace"] });
     super(provider, name, resourceInputs, opts, "networking", "HTTPProxy");
   }
 }
