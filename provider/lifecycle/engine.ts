@@ -82,8 +82,8 @@ export class Engine {
   }
 
   /** The downstream objects of one source object, annotated with the source for refresh/import. */
-  renderSource(kind: ResourceKind, source: Obj): RenderedObject[] {
-    const result = render([source], renderSettingsOf(this.settings));
+  renderSource(kind: ResourceKind, source: Obj, oldSource?: Obj): RenderedObject[] {
+    const result = render([source], renderSettingsOf(this.settings), {}, oldSource !== undefined ? { oldObjects: [oldSource] } : {});
     if (result.errors.length) {
       const lines = result.errors.flatMap((e) => e.errors.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)));
       throw new Error(`${kind.kind} ${sourceIdentity(source).namespace}/${sourceIdentity(source).name} is invalid:\n  ${lines.join("\n  ")}`);
@@ -124,11 +124,11 @@ export class Engine {
    * zero writes. Without a reachable cluster, or with values not known yet, it works from the render
    * alone and says so.
    */
-  async preview(kind: ResourceKind, source: Obj, ctx: OperationContext): Promise<ResourceState> {
+  async preview(kind: ResourceKind, source: Obj, ctx: OperationContext, oldSource?: Obj): Promise<ResourceState> {
     if (containsUnknown(source)) {
       return { ...toInputs(source), downstream: UNKNOWN, ready: UNKNOWN, readiness: UNKNOWN, drift: [], ...(kind.kind === "HTTPProxy" ? { canonicalHostname: UNKNOWN, addresses: UNKNOWN, hostnames: UNKNOWN } : {}) };
     }
-    const objects = this.renderSource(kind, source);
+    const objects = this.renderSource(kind, source, oldSource);
     let client: KubeClient | undefined;
     try {
       client = await this.client();
@@ -172,8 +172,15 @@ export class Engine {
    * the objects applied so far, the one being applied (a write whose answer was lost may have been
    * committed), and every object of the previous state that was not confirmed deleted.
    */
-  async apply(kind: ResourceKind, source: Obj, previous: readonly DownstreamRef[], ctx: OperationContext, previousState?: ResourceState): Promise<ResourceState> {
-    const objects = this.renderSource(kind, source);
+  async apply(
+    kind: ResourceKind,
+    source: Obj,
+    previous: readonly DownstreamRef[],
+    ctx: OperationContext,
+    prior: { state?: ResourceState; source?: Obj } = {},
+  ): Promise<ResourceState> {
+    const previousState = prior.state;
+    const objects = this.renderSource(kind, source, prior.source);
     const client = await this.client();
     const id = `${sourceIdentity(source).namespace}/${sourceIdentity(source).name}`;
     const deadlineMs = Date.now() + (ctx.timeoutMs ?? this.settings.timeoutSeconds * 1000);

@@ -56,7 +56,8 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
     let downstream: DiffResult["downstream"] = { create: [], update: [], delete: [] };
     if (!containsUnknown(news)) {
       try {
-        downstream = downstreamDiff(this.engine.renderSource(this.kind, this.object(olds)), this.engine.renderSource(this.kind, this.object(news)));
+        const old = this.object(olds);
+        downstream = downstreamDiff(this.engine.renderSource(this.kind, old), this.engine.renderSource(this.kind, this.object(news), old));
       } catch {
         // An old state that no longer renders (e.g. stricter guardrails) only loses the downstream detail.
       }
@@ -90,8 +91,10 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
 
   async update(_id: string, olds: ResourceState, news: ResourceInputs, ctx: OperationContext): Promise<{ outputs: ResourceState }> {
     const source = this.object(news);
-    if (ctx.preview) return { outputs: await this.engine.preview(this.kind, source, ctx) };
-    return { outputs: await this.engine.apply(this.kind, source, refsOf(olds), ctx, olds) };
+    // Admitted as an UPDATE of the previous object, as check did.
+    const old = this.object(olds);
+    if (ctx.preview) return { outputs: await this.engine.preview(this.kind, source, ctx, old) };
+    return { outputs: await this.engine.apply(this.kind, source, refsOf(olds), ctx, { state: olds, source: old }) };
   }
 
   async read(id: string, _state: ResourceState | undefined, _inputs: ResourceInputs | undefined, ctx: OperationContext): Promise<ReadResult | undefined> {

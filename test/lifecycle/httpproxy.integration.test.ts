@@ -117,6 +117,26 @@ describe("HTTPProxy lifecycle on a real API server", () => {
     await engine.close();
   });
 
+  test("a metadata-only update of a spec that today's rules refuse (grandfathered) is checked, previewed and applied as an UPDATE", async () => {
+    const ns = await cp.newNamespace("gf");
+    const { engine, proxy } = engineFor(cp.kubeconfig);
+    const created = await proxy.create((await proxy.check(undefined, proxyInputs(ns, "legacy", 1), { urnName: "legacy" })).inputs, { preview: false });
+    // State written by an older provider whose rules allowed a path on the endpoint.
+    const spec = created.outputs["spec"] as { rules: { backends: { endpoint: string }[] }[] };
+    const legacySpec = { ...spec, rules: [{ ...spec.rules[0], backends: [{ endpoint: "https://api.example.com/v1" }] }] };
+    const olds = { ...created.outputs, spec: legacySpec };
+    const relabelled = { metadata: { ...(created.outputs["metadata"] as object), labels: { team: "web" } }, spec: legacySpec };
+    const checked = await proxy.check(olds, relabelled, { urnName: "legacy" });
+    expect(checked.failures).toEqual([]);
+    await proxy.update(created.id, olds, checked.inputs, { preview: true });
+    const updated = await proxy.update(created.id, olds, checked.inputs, { preview: false });
+    expect(updated.outputs["ready"]).toBe(true);
+    const gw = await admin.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: "legacy" });
+    expect(gw).toBeDefined();
+    await proxy.delete(created.id, updated.outputs, { preview: false });
+    await engine.close();
+  });
+
   test("preview makes zero writes and shows computed outputs as unknown", async () => {
     const ns = await cp.newNamespace("lcp");
     const { engine, metrics, proxy } = engineFor(cp.kubeconfig);

@@ -261,3 +261,21 @@ describe("certificates.mode acme", () => {
     expect(shared.map((c) => c.listener)).toEqual(["https-hostname-0", "https-hostname-1"]);
   });
 });
+
+describe("admission before rendering", () => {
+  // A path on an endpoint is refused by the webhook on create; a metadata-only update of an object
+  // that already has one is let through (NSO skips the webhook when the spec is unchanged).
+  const grandfathered = proxy("legacy", { rules: [{ backends: [{ endpoint: "https://api.example.com/v1" }] }] }, "team");
+
+  it("renders a grandfathered spec as an UPDATE of the same spec, and refuses it as a CREATE", () => {
+    const asCreate = render([grandfathered]);
+    expect(asCreate.errors[0]?.errors[0]?.field).toMatch(/^spec\.rules\[0\]\.backends\[0\]\.endpoint/);
+    const relabelled = { ...grandfathered, metadata: { ...(grandfathered["metadata"] as object), labels: { team: "web" } } };
+    const asUpdate = render([relabelled], DEFAULT_RENDER_SETTINGS, {}, { oldObjects: [grandfathered] });
+    expect(asUpdate.errors).toEqual([]);
+    expect(asUpdate.objects.map((o) => o.kind)).toContain("Gateway");
+    // A spec change is admitted in full again.
+    const changed = proxy("legacy", { rules: [{ backends: [{ endpoint: "https://api.example.com/v2" }] }] }, "team");
+    expect(render([changed], DEFAULT_RENDER_SETTINGS, {}, { oldObjects: [grandfathered] }).errors).toHaveLength(1);
+  });
+});

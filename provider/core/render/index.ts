@@ -35,15 +35,31 @@ function identity(o: RenderedObject): string {
 }
 
 /**
+ * How the objects are admitted before rendering. An object with an old version is an UPDATE
+ * (NSO lets a metadata-only change of a spec that today's rules refuse through); the others are
+ * CREATEs.
+ */
+export interface RenderAdmission {
+  /** Per input index: the object as it was before this change, if it existed. */
+  oldObjects?: readonly (unknown | undefined)[];
+}
+
+/**
  * Validates every object (as `validate` does, with `settings.guardrails`), then renders them all:
  * HTTPProxies first, so policies see the listeners of the Gateways they target. Any invalid or
  * unrenderable object, or two sources rendering the same object, fails the whole set.
  */
-export function render(objects: readonly unknown[], settings: RenderSettings = DEFAULT_RENDER_SETTINGS, context: RenderContext = {}): RenderResult {
+export function render(
+  objects: readonly unknown[],
+  settings: RenderSettings = DEFAULT_RENDER_SETTINGS,
+  context: RenderContext = {},
+  admission: RenderAdmission = {},
+): RenderResult {
   const errors: RenderError[] = [];
   const admitted: { index: number; object: Record<string, unknown> }[] = [];
   objects.forEach((object, index) => {
-    const result = validate(object, { config: settings.guardrails });
+    const oldObject = admission.oldObjects?.[index];
+    const result = validate(object, { config: settings.guardrails, ...(oldObject !== undefined && { operation: "UPDATE" as const, oldObject }) });
     if (!result.valid) {
       errors.push(errorFor(index, object, result.errors));
       return;
