@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { ListenerCertificate } from "../core/render";
 import type { KubeClient, KubeObject } from "../kube";
 import type { AcmeCertificatesSettings } from "../acme/settings";
@@ -12,55 +13,43 @@ import type { ResourceState } from "./types";
  * re-applies the Secrets from state — which also repairs a Secret deleted by hand.
  */
 
-export interface StoredCertificate {
-  listener: string;
-  hostname: string;
-  secretName: string;
-  directoryUrl: string;
-  issuer: string;
-  notBefore: string;
-  notAfter: string;
-  /** Leaf first, then intermediates. */
-  certificatePem: string;
-  /** Secret in state. */
-  privateKeyPem: string;
-}
+/** One listener's certificate as kept in state (the `certificates` output; schema.json is generated from this). */
+export const storedCertificateSchema = z.object({
+  listener: z.string().describe("HTTPS listener of the Gateway"),
+  hostname: z.string(),
+  secretName: z.string().describe("kubernetes.io/tls Secret the listener uses"),
+  directoryUrl: z.string().describe("ACME directory that issued it"),
+  issuer: z.string(),
+  notBefore: z.string(),
+  notAfter: z.string().describe("expiry (ISO 8601); `up` renews when fewer than renewBeforeDays remain"),
+  certificatePem: z.string().describe("leaf and intermediates"),
+  privateKeyPem: z.string().describe("the certificate's private key (always a secret)"),
+});
 
-export interface StoredAcmeAccount {
-  directoryUrl: string;
-  url: string;
-  /** Secret in state. */
-  keyPem: string;
-}
+/** The ACME account in state (the `acmeAccount` output). */
+export const storedAcmeAccountSchema = z.object({
+  directoryUrl: z.string(),
+  url: z.string(),
+  keyPem: z.string().describe("account key (always a secret)"),
+});
 
-/** State paths the transports mark secret (`[*]` = every list item). */
-export const ACME_STATE_SECRET_PATHS = ["certificates[*].privateKeyPem", "acmeAccount.keyPem"] as const;
+export type StoredCertificate = z.infer<typeof storedCertificateSchema>;
+export type StoredAcmeAccount = z.infer<typeof storedAcmeAccountSchema>;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
-const str = (o: Obj, k: string): string | undefined => (typeof o[k] === "string" ? (o[k] as string) : undefined);
+export { ACME_STATE_SECRET_PATHS } from "./secret-paths";
 
 export function storedCertificatesOf(state: ResourceState | undefined): StoredCertificate[] {
   const list = state?.["certificates"];
   if (!Array.isArray(list)) return [];
-  const out: StoredCertificate[] = [];
-  for (const c of list) {
-    if (!isObj(c)) continue;
-    const fields = ["listener", "hostname", "secretName", "directoryUrl", "issuer", "notBefore", "notAfter", "certificatePem", "privateKeyPem"] as const;
-    const values = fields.map((f) => str(c, f));
-    if (values.some((v) => v === undefined)) continue;
-    out.push(Object.fromEntries(fields.map((f, i) => [f, values[i]])) as unknown as StoredCertificate);
-  }
-  return out;
+  return list.flatMap((c) => {
+    const parsed = storedCertificateSchema.safeParse(c);
+    return parsed.success ? [parsed.data] : [];
+  });
 }
 
 export function storedAccountOf(state: ResourceState | undefined): StoredAcmeAccount | undefined {
-  const a = state?.["acmeAccount"];
-  if (!isObj(a)) return undefined;
-  const directoryUrl = str(a, "directoryUrl");
-  const url = str(a, "url");
-  const keyPem = str(a, "keyPem");
-  return directoryUrl !== undefined && url !== undefined && keyPem !== undefined ? { directoryUrl, url, keyPem } : undefined;
+  const parsed = storedAcmeAccountSchema.safeParse(state?.["acmeAccount"]);
+  return parsed.success ? parsed.data : undefined;
 }
 
 export type CertificateAction = { listener: ListenerCertificate; issue: false; stored: StoredCertificate; reason: string } | { listener: ListenerCertificate; issue: true; reason: string };

@@ -4,7 +4,7 @@
  * secret, and an `Authorization` value in plain state is never what the user wants.
  */
 import type { Path, PathSegment } from "./property-path";
-import { ACME_STATE_SECRET_PATHS } from "../lifecycle/acme-certificates";
+import { ACME_STATE_SECRET_PATHS } from "../lifecycle/secret-paths";
 
 const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token)$/i;
 

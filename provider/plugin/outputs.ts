@@ -4,6 +4,7 @@
  * at preview an output the lifecycle cannot compute yet is sent as unknown.
  */
 import { z } from "zod";
+import { storedAcmeAccountSchema, storedCertificateSchema } from "../lifecycle/acme-certificates";
 
 export const downstreamRefSchema = z
   .object({
@@ -39,23 +40,10 @@ export const RESOURCE_OUTPUTS = {
     hostnames: z.array(z.string()).optional().describe("Every hostname the proxy answers on: the canonical hostname and spec.hostnames"),
     addresses: z.array(z.string()).optional().describe("IP addresses of the generated Gateway (empty until the data plane has them)"),
     certificates: z
-      .array(
-        z.object({
-          listener: z.string().describe("HTTPS listener of the Gateway"),
-          hostname: z.string(),
-          secretName: z.string().describe("kubernetes.io/tls Secret the listener uses"),
-          directoryUrl: z.string().describe("ACME directory that issued it"),
-          issuer: z.string(),
-          notBefore: z.string(),
-          notAfter: z.string().describe("expiry (ISO 8601); `up` renews when fewer than renewBeforeDays remain"),
-          certificatePem: z.string().describe("leaf and intermediates"),
-          privateKeyPem: z.string().describe("the certificate's private key (always a secret)"),
-        }),
-      )
+      .array(storedCertificateSchema)
       .optional()
       .describe("ACME mode only: the certificate of each HTTPS listener, as issued by the provider"),
-    acmeAccount: z
-      .object({ directoryUrl: z.string(), url: z.string(), keyPem: z.string().describe("account key (always a secret)") })
+    acmeAccount: storedAcmeAccountSchema
       .optional()
       .describe("ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem)"),
   },
