@@ -69,8 +69,9 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
       if (settings.mode === "acme") {
         const due = await renewalNotes(this.engine.listenerCertificates(this.object(news)), olds, settings, this.engine.now()).catch(() => []);
         if (due.length > 0) {
+          // No detailedDiff entry: `certificates` is an output the program never sets, and the CLI
+          // would show an entry for it as the removal of the stored list. The notes say why.
           d.changes = true;
-          d.detailedDiff["certificates"] = { kind: "UPDATE", inputDiff: false };
           d.notes = [...(d.notes ?? []), ...due.map((n) => `listener ${n.listener}: ${n.message}`)];
         }
       }

@@ -2,6 +2,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { expect } from "vitest";
 import type { ControlPlane } from "../infra/controlplane.ts";
+import type { PowerDns } from "../infra/powerdns.ts";
 import { recordWrites, type WriteEvent } from "./cluster.ts";
 import type { PulumiResult } from "./workspace.ts";
 
@@ -9,6 +10,8 @@ export interface E2eContext {
   readonly cp: ControlPlane;
   /** ip:port of the PowerDNS where the DNS actor publishes Domain verification records. */
   readonly dnsServer: string;
+  /** That PowerDNS, for suites that manage zones of their own through its API (examples/acme). */
+  readonly powerDns: PowerDns;
 }
 
 /** The provider's default `hostnameClaimNamespace`: created once up front, so its creation is nobody's write. */

@@ -1,12 +1,14 @@
 // End to end: each example project under examples/ run by the Pulumi CLI built from Go modules,
 // with a local file backend, against the harness control plane and its status actors. All suites
 // share one control plane (and the multi-cluster suite starts a second one); each example works in
-// its own namespace and with its own hostnames.
+// its own namespace and with its own hostnames. The acme suite adds its own pebble (ACME CA), which
+// validates dns-01 challenges against the PowerDNS started here.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DOMAIN_RECORD_LABEL } from "../../provider/lifecycle/domain-record";
 import { startActors, type ActorGroup } from "../infra/actors/index.ts";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
 import { startPowerDns, type PowerDns } from "../infra/powerdns.ts";
+import { acmeSuite } from "./acme.suite.ts";
 import { basicSuite } from "./basic.suite.ts";
 import { ensureNamespace } from "./cluster.ts";
 import { CLAIMS_NAMESPACE, timings, type E2eContext } from "./context.ts";
@@ -40,7 +42,7 @@ afterAll(async () => {
   }
 });
 
-const ctx = (): E2eContext => ({ cp, dnsServer: dns.dnsAddress });
+const ctx = (): E2eContext => ({ cp, dnsServer: dns.dnsAddress, powerDns: dns });
 
 it("the DNS actor follows the provider's Domain records", () => {
   expect(DNS_ACTOR_LABEL).toBe(DOMAIN_RECORD_LABEL);
@@ -51,3 +53,4 @@ policiesSuite(ctx);
 dynamicSuite(ctx);
 yamlSuite(ctx);
 multiClusterSuite(ctx);
+acmeSuite(ctx);
