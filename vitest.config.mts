@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: "forks",
-    reporters: ["default"],
+    // bench/summary-reporter.ts prints the combined benchmark table at the end of `npm run bench`;
+    // it does nothing in `vitest run` (no benchmark modules).
+    reporters: ["default", "./bench/summary-reporter.ts"],
   },
 });

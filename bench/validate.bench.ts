@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { validate } from "../provider/core/validate";
 import { maximalHTTPProxy, typicalHTTPProxy } from "./fixtures";
+import { recordFigures } from "./results.ts";
 
 /**
  * Validations per second (vitest 5: `bench` is a test fixture). Goal: ≥ 20 000/s typical on one core.
@@ -15,7 +16,7 @@ describe("validate throughput", () => {
   test("HTTPProxy", async ({ bench }) => {
     expect(validate(typical).errors).toEqual([]);
     expect(validate(maximal).errors).toEqual([]);
-    await bench.compare(
+    const r = await bench.compare(
       bench("typical (3 rules, 2 hostnames)", () => {
         validate(typical);
       }),
@@ -23,6 +24,12 @@ describe("validate throughput", () => {
         validate(maximal);
       }),
     );
+    const perSecond = (name: "typical (3 rules, 2 hostnames)" | "maximal (16 rules, 128 matches)") => r.get(name).throughput.mean;
+    const typicalRate = perSecond("typical (3 rules, 2 hostnames)");
+    recordFigures("validate", [
+      { key: "typical", what: "typical HTTPProxy (3 rules, 2 hostnames)", ours: `${kPerSecond(typicalRate)}/s`, goal: `≥ 20k/s (${typicalRate >= 20_000 ? "met" : "missed"})` },
+      { key: "maximal", what: "maximal HTTPProxy (16 rules, 128 matches)", ours: `${kPerSecond(perSecond("maximal (16 rules, 128 matches)"))}/s` },
+    ]);
   });
 
   // Every preview of an existing resource is an UPDATE; with the spec unchanged the webhook is
@@ -42,3 +49,7 @@ describe("validate throughput", () => {
     );
   });
 });
+
+function kPerSecond(n: number): string {
+  return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0);
+}

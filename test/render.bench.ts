@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { maximalHTTPProxy, typicalHTTPProxy } from "../bench/fixtures";
 import type { HTTPProxy } from "../provider/core/models/httpproxy";
 import { DEFAULT_RENDER_SETTINGS, render, renderHTTPProxy } from "../provider/core/render";
+import { recordFigures } from "../bench/results.ts";
 
 /**
  * Render throughput for a typical HTTPProxy (3 rules, 2 hostnames) and a maximal one (16 rules,
@@ -23,7 +24,7 @@ describe("render throughput", () => {
   test("renderHTTPProxy", async ({ bench }) => {
     const typicalProxy = admitted(typical);
     const maximalProxy = admitted(maximal);
-    await bench.compare(
+    const r = await bench.compare(
       bench("typical (3 rules, 2 hostnames)", () => {
         renderHTTPProxy(typicalProxy, settings);
       }),
@@ -31,6 +32,14 @@ describe("render throughput", () => {
         renderHTTPProxy(maximalProxy, settings);
       }),
     );
+    const rate = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k/s` : `${n.toFixed(0)}/s`);
+    recordFigures("render", [
+      {
+        key: "renderHTTPProxy",
+        what: "renderHTTPProxy, typical / maximal",
+        ours: `${rate(r.get("typical (3 rules, 2 hostnames)").throughput.mean)} / ${rate(r.get("maximal (16 rules, 128 matches)").throughput.mean)}`,
+      },
+    ]);
   });
 
   test("render (validate + render)", async ({ bench }) => {

@@ -1,0 +1,401 @@
+// `pulumi preview` / `up` / no-change `up` / `destroy` wall time through the real Pulumi CLI, for
+// 1, 10 and 100 typical HTTPProxies (bench/fixtures.ts: 3 rules, 2 hostnames → 11 objects each),
+// side by side with the SAME objects registered as raw `kubernetes:<group>/<version>:<Kind>`
+// resources through pulumi-resource-kubernetes (vitest 5: `bench` is a test fixture, unused here
+// because each figure is one long CLI run, not a micro-benchmark).
+//
+//  - ours: a TS program creating N `datum.networking.HTTPProxy` with an explicit datum provider
+//    (plugin bin/pulumi-resource-datum, guardrails.gateway.disableHostnameVerification so no Domain
+//    is needed; custom hostnames still take their cluster-wide claims);
+//  - raw: a TS program creating, for the same N proxies, every object `render()` produces
+//    (computed here with the provider's own render settings, written into the program as JSON) as
+//    `pulumi.CustomResource`s with an explicit `kubernetes` provider (no @pulumi/kubernetes SDK).
+//
+// Both run offline with a file backend (test/infra/pulumi.ts), default --parallel (GOMAXPROCS × 4),
+// against a control plane started here, with the status actors playing Envoy Gateway and
+// cert-manager. Figures go to the summary table (bench/results.ts) and are printed as a table.
+//
+//   BENCH_CLI=0               skip this file
+//   BENCH_CLI_SIZES=1,10      proxy counts (default 1,10,100)
+//   BENCH_CLI_ROUNDS=3        rounds per size, median reported (default 3 for 1 and 10, 1 for 100)
+//   BENCH_CLI_BUDGET_S=840    stop starting new steps after this many seconds (default 840 = 14 min)
+//   BENCH_CLI_CHECKPOINTS=1   keep the file backend's per-step checkpoints (see CHECKPOINTS below)
+//
+// pulumi-resource-kubernetes is optional (`make infra-k8s-provider`); without it the raw column
+// says "not built (make infra-k8s-provider)".
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { RenderedObject } from "../provider/core/render/index.ts";
+import { DOWNSTREAM_KINDS } from "../provider/lifecycle/downstream.ts";
+import { startActors, type ActorGroup } from "../test/infra/actors/index.ts";
+import { startControlPlane, type ControlPlane } from "../test/infra/controlplane.ts";
+import { kube } from "../test/infra/kube.ts";
+import { pulumiWorkspace, type PulumiWorkspace } from "../test/infra/pulumi.ts";
+import { repoRoot, requireTools, toolPaths } from "../test/infra/tools.ts";
+import { typicalHTTPProxy } from "./fixtures";
+import { formatRatio, markdownTable, recordFigures, type FigureRow } from "./results.ts";
+
+const SKIP = process.env["BENCH_CLI"] === "0";
+const SIZES = (process.env["BENCH_CLI_SIZES"] ?? "1,10,100")
+  .split(",")
+  .map((s) => Number.parseInt(s.trim(), 10))
+  .filter((n) => Number.isInteger(n) && n > 0);
+const BUDGET_MS = Number.parseInt(process.env["BENCH_CLI_BUDGET_S"] ?? "840", 10) * 1000;
+const SIDES = (process.env["BENCH_CLI_SIDES"] ?? "ours,raw").split(",").map((s) => s.trim());
+/**
+ * The file backend rewrites the whole checkpoint (and a .bak) after every step, which is
+ * O(resources²) per update and dominates 1100-resource runs (Pulumi Cloud journals instead).
+ * By default both sides run with PULUMI_SKIP_CHECKPOINTS=true (state saved once at the end);
+ * BENCH_CLI_CHECKPOINTS=1 keeps the per-step checkpoints.
+ */
+const CHECKPOINTS = process.env["BENCH_CLI_CHECKPOINTS"] === "1";
+const NOT_BUILT = "not built (make infra-k8s-provider)";
+const PROVIDER_CONFIG = { timeoutSeconds: 600, guardrails: { gateway: { disableHostnameVerification: true } } };
+const STEPS = ["preview", "up", "up (no changes)", "destroy"] as const;
+type Step = (typeof STEPS)[number];
+const STEP_LABEL: Record<Step, string> = { preview: "`pulumi preview`", up: "`pulumi up`", "up (no changes)": "`pulumi up`, no changes", destroy: "`pulumi destroy`" };
+type Side = "ours" | "raw";
+
+interface StepResult {
+  /** Wall times of the rounds that completed. */
+  readonly samples: number[];
+  /** Why a round has no figure: failed, timed out, skipped (budget). */
+  note?: string;
+}
+
+/** Rounds per size (median reported): small sizes are noisy on a shared machine, 100 is long. */
+function rounds(n: number): number {
+  const env = Number.parseInt(process.env["BENCH_CLI_ROUNDS"] ?? "", 10);
+  return Number.isInteger(env) && env > 0 ? env : n <= 10 ? 3 : 1;
+}
+
+function median(xs: readonly number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
+const started = Date.now();
+const remaining = (): number => BUDGET_MS - (Date.now() - started);
+
+/** N typical proxies in `ns`; hostnames depend on N only, so both sides render the same objects (each in its own namespace). */
+function proxies(n: number, ns: string): Record<string, unknown>[] {
+  return Array.from({ length: n }, (_, i) => {
+    const name = `p${i}`;
+    const p = typicalHTTPProxy(name);
+    const spec = p["spec"] as Record<string, unknown>;
+    return { ...p, metadata: { name, namespace: ns }, spec: { ...spec, hostnames: [`${name}.n${n}.example.com`, `www.${name}.n${n}.example.com`] } };
+  });
+}
+
+type RenderModule = typeof import("../provider/core/render/index.ts");
+type LifecycleModule = typeof import("../provider/lifecycle/index.ts");
+
+/**
+ * `render` and the engine's settings from the build the plugin runs (dist/), so the raw program
+ * registers exactly the objects bin/pulumi-resource-datum renders for PROVIDER_CONFIG.
+ */
+async function pluginRenderer(root: string): Promise<(source: Record<string, unknown>) => RenderedObject[]> {
+  const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(join(root, "dist", rel)).href)) as T;
+  const { render } = await load<RenderModule>("provider/core/render/index.js");
+  const { renderSettingsOf, resolveEngineSettings } = await load<LifecycleModule>("provider/lifecycle/index.js");
+  const s = resolveEngineSettings({ ...PROVIDER_CONFIG });
+  if (!s.ok) throw new Error(`provider settings: ${JSON.stringify(s.errors)}`);
+  const settings = renderSettingsOf(s.settings);
+  return (source) => {
+    const r = render([source], settings);
+    if (r.errors.length) throw new Error(JSON.stringify(r.errors));
+    return [...r.objects];
+  };
+}
+
+/** `kubernetes:<group or core>/<version>:<Kind>`, the token pulumi-kubernetes registers a kind under. */
+function k8sToken(o: RenderedObject): string {
+  const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["core", o.apiVersion];
+  return `kubernetes:${group}/${version}:${o.kind}`;
+}
+
+function rawObjects(sources: readonly Record<string, unknown>[], renderOne: (source: Record<string, unknown>) => RenderedObject[]): { type: string; name: string; props: RenderedObject }[] {
+  const out: { type: string; name: string; props: RenderedObject }[] = [];
+  for (const src of sources) {
+    const proxy = String((src["metadata"] as Record<string, unknown>)["name"]);
+    for (const o of renderOne(src)) {
+      // pulumi-kubernetes deletes with Foreground propagation by default, which needs the garbage
+      // collector (kube-controller-manager) to finish; the test control plane has none, and our
+      // provider deletes with Background — so the raw side asks for Background too.
+      const annotations = { ...(o.metadata.annotations ?? {}), "pulumi.com/deletionPropagationPolicy": "background" };
+      out.push({ type: k8sToken(o), name: `${proxy}-${o.kind.toLowerCase()}-${o.metadata.name}`, props: { ...o, metadata: { ...o.metadata, annotations } } });
+    }
+  }
+  if (new Set(out.map((o) => o.name)).size !== out.length) throw new Error("raw resource names are not unique");
+  return out;
+}
+
+function projectYaml(name: string, plugin: { name: string; dir: string }): string {
+  return [
+    `name: ${name}`,
+    "runtime:",
+    "  name: nodejs",
+    "  options:",
+    "    typescript: false",
+    "plugins:",
+    "  providers:",
+    `    - name: ${plugin.name}`,
+    `      path: ${plugin.dir}`,
+    "",
+  ].join("\n");
+}
+
+const OURS_PROGRAM = (sdk: string) => `import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import * as datum from ${JSON.stringify(sdk)};
+
+const params = JSON.parse(readFileSync(new URL("./params.json", import.meta.url), "utf8"));
+const edge = new datum.Provider("edge", { kubeconfig: params.kubeconfig, ...params.config });
+const proxies = params.proxies.map((p) => new datum.networking.HTTPProxy(p.metadata.name, { metadata: p.metadata, spec: p.spec }, { provider: edge }));
+export const ready = pulumi.all(proxies.map((p) => p.ready)).apply((r) => r.filter((x) => x === true).length);
+`;
+
+const RAW_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+
+const params = JSON.parse(readFileSync(new URL("./params.json", import.meta.url), "utf8"));
+const k8s = new pulumi.ProviderResource("kubernetes", "local", { kubeconfig: params.kubeconfig });
+for (const o of params.objects) new pulumi.CustomResource(o.type, o.name, o.props, { provider: k8s });
+export const objects = params.objects.length;
+`;
+
+interface CliRun {
+  readonly code: number | null;
+  readonly out: string;
+  readonly ms: number;
+  readonly timedOut: boolean;
+}
+
+/** Sessions (= CLI pids) of pulumi runs still going (killed in afterAll). */
+const running = new Set<number>();
+
+/** `pulumi <args> --non-interactive` in the workspace, in a session of its own (killed on timeout). */
+function pulumi(ws: PulumiWorkspace, args: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const { pulumi: cli } = requireTools("pulumi");
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cli, [...args, "--non-interactive"], { cwd: ws.programDir, env: { ...ws.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const pid = child.pid;
+    if (pid === undefined) return reject(new Error(`could not start ${cli}`));
+    running.add(pid);
+    let out = "";
+    let timedOut = false;
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killSession(pid);
+    }, Math.max(1_000, timeoutMs));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      running.delete(pid);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      running.delete(pid);
+      resolve({ code, out, ms: performance.now() - t0, timedOut });
+    });
+  });
+}
+
+/**
+ * The CLI runs detached, i.e. in a session of its own whose id is its pid. The engine starts each
+ * plugin and language host in a process group of its own, so killing the CLI's group would leave
+ * them running: kill every process of the session instead (all of them were started by this run).
+ */
+function killSession(sid: number): void {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // pid (comm) state ppid pgrp session …; comm may contain spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[3]) === sid) pids.push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Step timeouts scale with N (100 proxies = 1100 raw resources); the budget caps them all. */
+function stepTimeout(step: Step, n: number): number {
+  const base = step === "up" ? 120_000 : 60_000;
+  // Per-step checkpoints of 1100 resources make an update take many minutes.
+  return Math.min((base + n * (step === "up" ? 4_000 : 2_000)) * (CHECKPOINTS ? 3 : 1), remaining());
+}
+
+describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () => {
+  let cp: ControlPlane;
+  let actors: ActorGroup;
+
+  beforeAll(async () => {
+    requireTools("pulumi", "pulumiLanguageNodejs");
+    if (!existsSync(join(repoRoot(), "dist", "provider", "plugin", "main.js"))) throw new Error("the provider is not built (dist/provider/plugin/main.js); run `make setup`");
+    cp = await startControlPlane();
+    // Gateways, HTTPRoutes, BackendTLSPolicies, Certificates… of both sides over all rounds (≈ 2900 objects).
+    actors = startActors(cp.kc, { maxWrites: 100_000 });
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const pid of running) killSession(pid);
+    actors?.stop();
+    await cp?.stop();
+  });
+
+  test("preview / up / no-change up / destroy for 1, 10, 100 HTTPProxies", async () => {
+    const k8sPlugin = toolPaths().pulumiResourceKubernetes;
+    const rawAvailable = existsSync(k8sPlugin);
+    const results = new Map<string, StepResult>();
+    const key = (side: Side, n: number, step: Step) => `${side}|${n}|${step}`;
+    const failures: string[] = [];
+    const k = kube(cp.kc);
+    const root = repoRoot();
+
+    const runSide = async (side: Side, n: number): Promise<void> => {
+      const ns = await cp.newNamespace(`cli-${side}-n${n}`);
+      const sources = proxies(n, ns);
+      let ws: PulumiWorkspace;
+      if (side === "ours") {
+        ws = pulumiWorkspace(
+          {
+            "Pulumi.yaml": projectYaml("bench-datum", { name: "datum", dir: join(root, "bin") }),
+            "index.ts": OURS_PROGRAM(join(root, "dist", "sdk", "index.js")),
+            "params.json": JSON.stringify({ kubeconfig: cp.kubeconfigPath, config: PROVIDER_CONFIG, proxies: sources }),
+          },
+          "bench-datum",
+        );
+      } else {
+        const objects = rawObjects(sources, await pluginRenderer(root));
+        ws = pulumiWorkspace(
+          {
+            "Pulumi.yaml": projectYaml("bench-raw", { name: "kubernetes", dir: dirname(k8sPlugin) }),
+            "index.ts": RAW_PROGRAM,
+            "params.json": JSON.stringify({ kubeconfig: cp.kubeconfigPath, objects }),
+          },
+          "bench-raw",
+        );
+      }
+      // Never fall back to a developer's own cluster.
+      const env: NodeJS.ProcessEnv = { KUBECONFIG: join(ws.dir, "no-kubeconfig"), ...(CHECKPOINTS ? {} : { PULUMI_SKIP_CHECKPOINTS: "true" }) };
+      try {
+        const init = await pulumi(ws, ["stack", "init", "bench"], 60_000, env);
+        if (init.code !== 0) throw new Error(`pulumi stack init exited ${init.code}\n${init.out}`);
+        const result = (step: Step): StepResult => {
+          const k = key(side, n, step);
+          const r = results.get(k) ?? { samples: [] };
+          results.set(k, r);
+          return r;
+        };
+        // Each round is a full cycle on the same (then empty) stack and namespace.
+        rounds: for (let round = 1; round <= rounds(n); round++) {
+          for (const step of STEPS) {
+            if (remaining() < 10_000) {
+              result(step).note ??= "skipped (time budget)";
+              break rounds;
+            }
+            const args =
+              step === "preview" ? ["preview"] : step === "destroy" ? ["destroy", "--yes", "--skip-preview"] : ["up", "--yes", "--skip-preview"];
+            const r = await pulumi(ws, args, stepTimeout(step, n), env);
+            if (r.code !== 0) {
+              const note = r.timedOut ? `timed out after ${(r.ms / 1000).toFixed(0)} s` : `failed (exit ${r.code})`;
+              result(step).note = note;
+              failures.push(`${side} n=${n} round ${round} ${step}: ${note}\n${r.out.slice(-3000)}`);
+              break rounds; // the later steps depend on this one
+            }
+            process.stdout.write(`[cli bench] ${side} n=${n} round ${round} ${step}: ${(r.ms / 1000).toFixed(1)} s\n`);
+            try {
+              await checkStep(side, n, step, ns, r.out, ws, env);
+            } catch (e) {
+              result(step).note = "check failed";
+              failures.push(`${side} n=${n} round ${round} ${step}: ${String(e)}\n${r.out.slice(-3000)}`);
+              break rounds;
+            }
+            result(step).samples.push(r.ms);
+          }
+        }
+      } finally {
+        ws.dispose();
+      }
+    };
+
+    /** What each step must have done (so a fast figure is never a silent no-op). */
+    const checkStep = async (side: Side, n: number, step: Step, ns: string, out: string, ws: PulumiWorkspace, env: NodeJS.ProcessEnv): Promise<void> => {
+      const gateways = async () => (await k.list("gateway.networking.k8s.io/v1", "Gateway", ns)).length;
+      const resources = side === "ours" ? n + 1 : n * 11 + 1; // + the explicit provider
+      if (step === "preview") expect(out).toMatch(new RegExp(`${resources + 1} to create`)); // + the stack
+      if (step === "up") {
+        expect(out).toMatch(new RegExp(`${resources + 1} created`));
+        expect(await gateways()).toBe(n);
+        if (side === "ours") {
+          const o = await pulumi(ws, ["stack", "output", "ready"], 60_000, env);
+          expect(o.out.trim()).toBe(String(n)); // every proxy reported ready
+          // The raw program registers exactly the objects the plugin wrote.
+          const counts = await Promise.all(DOWNSTREAM_KINDS.map(async (kd) => (await k.list(kd.apiVersion, kd.kind, ns)).length));
+          expect(counts.reduce((a, b) => a + b, 0)).toBe(n * 11);
+        }
+      }
+      if (step === "up (no changes)") {
+        expect(out).toMatch(new RegExp(`${resources + 1} unchanged`));
+        expect(out).not.toMatch(/\d+ (created|updated|replaced|deleted)/);
+      }
+      if (step === "destroy") {
+        expect(out).toMatch(new RegExp(`${resources + 1} deleted`));
+        expect(await gateways()).toBe(0);
+      }
+    };
+
+    for (const n of SIZES) {
+      if (SIDES.includes("ours")) await runSide("ours", n);
+      if (rawAvailable && SIDES.includes("raw")) await runSide("raw", n);
+    }
+
+    // Report: one row per (step, N) with both sides and the ratio.
+    // The median of the rounds that completed (a failed round fails the test below).
+    const ms = (r: StepResult | undefined): number | undefined => median(r?.samples ?? []);
+    const fmt = (r: StepResult | undefined): string => {
+      const m = ms(r);
+      return m !== undefined ? `${(m / 1000).toFixed(1)} s` : (r?.note ?? "–");
+    };
+    const spread = (r: StepResult | undefined): string =>
+      r !== undefined && r.samples.length > 1 ? `${(Math.min(...r.samples) / 1000).toFixed(1)}–${(Math.max(...r.samples) / 1000).toFixed(1)}` : "";
+    const figures: FigureRow[] = [];
+    const printed: string[][] = [];
+    for (const n of SIZES) {
+      for (const step of STEPS) {
+        const ours = results.get(key("ours", n, step));
+        const raw = results.get(key("raw", n, step));
+        const oursMs = ms(ours);
+        const rawMs = ms(raw);
+        const ratio = oursMs !== undefined && rawMs !== undefined ? oursMs / rawMs : undefined;
+        const r = rounds(n);
+        const what = `${STEP_LABEL[step]}, ${n} ${n === 1 ? "HTTPProxy" : "HTTPProxies"} (${n + 1} vs ${n * 11 + 1} resources${r > 1 ? `, median of ${r}` : ""}${CHECKPOINTS ? ", per-step checkpoints" : ""})`;
+        const rawText = rawAvailable ? fmt(raw) : NOT_BUILT;
+        figures.push({ key: `${step}-${n}${CHECKPOINTS ? "-checkpoints" : ""}`, what, ours: fmt(ours), raw: rawText, ...(ratio !== undefined ? { ratio } : {}) });
+        printed.push([`${step}, ${n} ${n === 1 ? "proxy" : "proxies"}`, fmt(ours), spread(ours), rawText, spread(raw), formatRatio(ratio)]);
+      }
+    }
+    // Only full comparisons go into the summary (BENCH_CLI_SIDES is for experiments).
+    if (SIDES.includes("ours") && SIDES.includes("raw")) recordFigures("cli", figures);
+    process.stdout.write(`\nPulumi CLI wall time (pulumi-datum vs the same objects as raw pulumi-kubernetes resources)\n${markdownTable(["step", "pulumi-datum (median)", "min–max s", "raw pulumi-kubernetes (median)", "min–max s", "ours / raw"], printed)}\n`);
+    expect(failures).toEqual([]);
+  }, BUDGET_MS + 6 * 60_000); // the budget stops new steps; the last one may still run its timeout
+});
