@@ -24,7 +24,7 @@
 // pulumi-resource-kubernetes is optional (`make infra-k8s-provider`); without it the raw column
 // says "not built (make infra-k8s-provider)".
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -34,6 +34,7 @@ import { startActors, type ActorGroup } from "../test/infra/actors/index.ts";
 import { startControlPlane, type ControlPlane } from "../test/infra/controlplane.ts";
 import { kube } from "../test/infra/kube.ts";
 import { pulumiWorkspace, type PulumiWorkspace } from "../test/infra/pulumi.ts";
+import { killSession } from "../test/infra/procs.ts";
 import { repoRoot, requireTools, toolPaths } from "../test/infra/tools.ts";
 import { typicalHTTPProxy } from "./fixtures";
 import { formatRatio, markdownTable, recordFigures, type FigureRow } from "./results.ts";
@@ -207,33 +208,6 @@ function pulumi(ws: PulumiWorkspace, args: readonly string[], timeoutMs: number,
       resolve({ code, out, ms: performance.now() - t0, timedOut });
     });
   });
-}
-
-/**
- * The CLI runs detached, i.e. in a session of its own whose id is its pid. The engine starts each
- * plugin and language host in a process group of its own, so killing the CLI's group would leave
- * them running: kill every process of the session instead (all of them were started by this run).
- */
-function killSession(sid: number): void {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // pid (comm) state ppid pgrp session …; comm may contain spaces and parentheses.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[3]) === sid) pids.push(Number(entry));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  }
 }
 
 /** Step timeouts scale with N (100 proxies = 1100 raw resources); the budget caps them all. */

@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { killSession } from "../infra/procs.ts";
 import { requireE2eTools } from "./tools.ts";
 
 export interface PulumiResult {
@@ -99,13 +100,8 @@ export function exampleWorkspace(example: string, opts: { yaml?: boolean; env?: 
 
   // Detached (own process group), so nothing else stops them: dispose() kills what is still running.
   const running = new Set<number>();
-  const killGroup = (pid: number): void => {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  };
+  // The CLI's whole session: plugins and language hosts run in process groups of their own.
+  const killGroup = (pid: number): void => killSession(pid);
 
   const start = (args: readonly string[], o: RunOptions = {}): RunningPulumi => {
     const full = [...args, "--non-interactive", ...(o.stack !== undefined ? ["--stack", o.stack] : [])];

@@ -1,7 +1,7 @@
 // Small process helpers shared by the control plane, pebble and PowerDNS harnesses.
 // Every child is tracked by PID and killed by PID (never by name).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -181,4 +181,31 @@ export function run(cmd: string, args: readonly string[], opts: { cwd?: string; 
     throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   }
   return r.stdout;
+}
+
+/**
+ * Kills every process of a session. A detached child (spawn `detached: true`) leads a session whose
+ * id is its pid; the Pulumi CLI starts each plugin and language host in a process group of its own
+ * inside it, so killing the CLI's group alone would leave them running.
+ */
+export function killSession(sid: number): void {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // pid (comm) state ppid pgrp session …; comm may contain spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[3]) === sid) pids.push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
 }
