@@ -329,6 +329,18 @@ export class Engine {
     if (kind.kind === "HTTPProxy") await releaseClaims(client, this.settings, source, [], ctx.signal);
   }
 
+  /** The source's objects of the rendered kinds, one list per kind (refresh reads N kinds, not N objects). */
+  private async listRendered(client: KubeClient, objects: readonly RenderedObject[], selector: string, signal?: AbortSignal): Promise<Map<string, KubeObject>> {
+    const found = new Map<string, KubeObject>();
+    const queries = new Map<string, { apiVersion: string; kind: string; namespace: string }>();
+    for (const o of objects) queries.set(`${o.apiVersion}|${o.kind}|${o.metadata.namespace}`, { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace });
+    for (const q of queries.values()) {
+      const list = await client.list({ ...q, labelSelector: selector }, signal ? { signal } : {});
+      for (const item of list.items) found.set(refKey(refOf(item)), item);
+    }
+    return found;
+  }
+
   /**
    * Refresh of an HTTPProxy in ACME mode: certificates and keys live only in state, so they are
    * carried over, and each TLS Secret is compared with the stored certificate (a Secret deleted or
@@ -393,8 +405,10 @@ export class Engine {
     const objects = this.renderSource(kind, source);
     const live: KubeObject[] = [];
     const drift: string[] = [];
+    const listed = await this.listRendered(client, objects, selector, ctx.signal);
     for (const o of objects) {
-      const got = await client.get(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
+      // An object whose labels were edited out of band is not listed: read it by name, so drift says what changed.
+      const got = listed.get(refKey(refOf(o))) ?? (await client.get(refOf(o), ctx.signal ? { signal: ctx.signal } : {}));
       const where = `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
       if (!got) {
         drift.push(`${where}: missing`);

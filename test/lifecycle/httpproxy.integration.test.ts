@@ -103,8 +103,24 @@ describe("HTTPProxy lifecycle on a real API server", () => {
       { fieldManager: "kubectl-edit", force: true },
     );
     expect(listeners.length).toBeGreaterThan(0);
+    const beforeRead = metrics.snapshot();
     const read = await proxy.read(created.id, updated.outputs, smaller.inputs, { preview: false });
     expect(read?.outputs["drift"]).toEqual(expect.arrayContaining([expect.stringContaining("spec.gatewayClassName")]));
+    // One list for the primary object, then one list per rendered kind — not one GET per object.
+    const kinds = new Set((updated.outputs["downstream"] as { kind: string }[]).map((r) => r.kind));
+    expect(countsSince(beforeRead, metrics.snapshot())).toMatchObject({ reads: 1 + kinds.size, writes: 0 });
+    expect((updated.outputs["downstream"] as unknown[]).length).toBeGreaterThan(kinds.size);
+
+    // A source label changed out of band: the object is no longer listed, is read by name, and the label is drift.
+    const relabel = (value: string) =>
+      admin.apply(
+        { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "shop", namespace: ns, labels: { [SOURCE]: value } } },
+        { fieldManager: "kubectl-label", force: true },
+      );
+    await relabel("someone-else");
+    const relabelled = await proxy.read(created.id, updated.outputs, smaller.inputs, { preview: false });
+    expect(relabelled?.outputs["drift"]).toContain(`HTTPRoute ${ns}/shop: metadata.labels.${SOURCE}: want "shop", found "someone-else"`);
+    await relabel("shop");
     const repair = await proxy.diff(created.id, read!.outputs, smaller.inputs, { preview: true });
     expect(repair.changes).toBe(true);
 
