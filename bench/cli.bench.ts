@@ -33,7 +33,7 @@ import { DOWNSTREAM_KINDS } from "../provider/lifecycle/downstream.ts";
 import { startActors, type ActorGroup } from "../test/infra/actors/index.ts";
 import { startControlPlane, type ControlPlane } from "../test/infra/controlplane.ts";
 import { kube } from "../test/infra/kube.ts";
-import { pulumiWorkspace, type PulumiWorkspace } from "../test/infra/pulumi.ts";
+import { projectYaml, pulumiWorkspace, type PulumiWorkspace } from "../test/infra/pulumi.ts";
 import { killSession } from "../test/infra/procs.ts";
 import { repoRoot, requireTools, toolPaths } from "../test/infra/tools.ts";
 import { typicalHTTPProxy } from "./fixtures";
@@ -136,20 +136,6 @@ function rawObjects(sources: readonly Record<string, unknown>[], renderOne: (sou
   return out;
 }
 
-function projectYaml(name: string, plugin: { name: string; dir: string }): string {
-  return [
-    `name: ${name}`,
-    "runtime:",
-    "  name: nodejs",
-    "  options:",
-    "    typescript: false",
-    "plugins:",
-    "  providers:",
-    `    - name: ${plugin.name}`,
-    `      path: ${plugin.dir}`,
-    "",
-  ].join("\n");
-}
 
 const OURS_PROGRAM = (sdk: string) => `import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";

@@ -96,3 +96,19 @@ export function pulumiWorkspace(files: Readonly<Record<string, string>>, project
     },
   };
 }
+
+/** A Pulumi.yaml for a Node program (native type stripping) that loads one provider plugin from a directory. */
+export function projectYaml(name: string, plugin: { name: string; dir: string }): string {
+  return [
+    `name: ${name}`,
+    "runtime:",
+    "  name: nodejs",
+    "  options:",
+    "    typescript: false",
+    "plugins:",
+    "  providers:",
+    `    - name: ${plugin.name}`,
+    `      path: ${plugin.dir}`,
+    "",
+  ].join("\n");
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKubeClient, type KubeClient } from "../../provider/kube/index";
 import { startActors, type ActorGroup } from "../infra/actors/index";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane";
-import { pulumiWorkspace, type PulumiResult, type PulumiWorkspace } from "../infra/pulumi";
+import { projectYaml, pulumiWorkspace, type PulumiResult, type PulumiWorkspace } from "../infra/pulumi";
 import { ROOT } from "./harness";
 
 const SOURCE_LABEL = "pulumi-datum.io/source-name";
@@ -65,18 +65,7 @@ beforeAll(async () => {
   ws = pulumiWorkspace(
     {
       "index.ts": PROGRAM,
-      "Pulumi.yaml": [
-        "name: datum-e2e",
-        "runtime:",
-        "  name: nodejs",
-        "  options:",
-        "    typescript: false",
-        "plugins:",
-        "  providers:",
-        "    - name: datum",
-        `      path: ${join(ROOT, "bin")}`,
-        "",
-      ].join("\n"),
+      "Pulumi.yaml": projectYaml("datum-e2e", { name: "datum", dir: join(ROOT, "bin") }),
     },
     "datum-e2e",
   );
