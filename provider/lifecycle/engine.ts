@@ -1,5 +1,6 @@
 import { render, sourceSelector, canonicalHostname, ownedLabels, httpProxyCertificates, type RenderedObject } from "../core/render";
 import type { HTTPProxy } from "../core/models/httpproxy";
+import type { AcmeCertificatesSettings } from "../acme/settings";
 import type { ResourceKind } from "./kinds";
 import { annotateSource, DOWNSTREAM_KINDS, PRIMARY_KIND, refKey, refOf, SOURCE_ANNOTATION } from "./downstream";
 import { sourceIdentity, toInputs } from "./inputs";
@@ -47,6 +48,12 @@ export class Engine {
   /** True when this provider issues listener certificates itself. */
   get acmeMode(): boolean {
     return this.settings.certificates.mode === "acme";
+  }
+
+  /** The ACME settings, in ACME mode. */
+  acmeSettings(): AcmeCertificatesSettings | undefined {
+    const c = this.settings.certificates;
+    return c.mode === "acme" ? c : undefined;
   }
 
   /** The listener certificates an HTTPProxy needs under these settings. */
@@ -213,19 +220,18 @@ export class Engine {
         throw partial(msg, [msg]);
       }
     }
-    if (acme && certs !== undefined) {
+    const acmeSettings = acme ? this.acmeSettings() : undefined;
+    if (acmeSettings !== undefined && certs !== undefined) {
       const { namespace, name } = sourceIdentity(source);
-      const settings = this.settings.certificates;
-      if (settings.mode !== "acme") throw new Error("unreachable: ACME mode without ACME settings");
-      const gatewayNamespace = objects.find((o) => o.kind === "Gateway")?.metadata.namespace ?? namespace;
       const kept = certs;
-      const merge = (done: StoredCertificate[]): StoredCertificate[] => [...done, ...kept.certificates.filter((c) => !done.some((d) => d.secretName === c.secretName))];
+      // A configured account key is not state; otherwise the account stays in state once created.
+      const account = (found: StoredAcmeAccount | undefined) => (acmeSettings.accountKeyPem !== undefined ? undefined : (found ?? kept.account));
       try {
         const ensured = await ensureCertificates({
           client,
-          settings,
+          settings: acmeSettings,
           ...(this.settings.dnsServers !== undefined && { dnsServers: this.settings.dnsServers }),
-          gateway: { name, namespace: gatewayNamespace },
+          gateway: { name, namespace: objects.find((o) => o.kind === "Gateway")?.metadata.namespace ?? namespace },
           wanted: this.listenerCertificates(source),
           previous: previousState,
           labels: ownedLabels({ kind: kind.kind, namespace, name }),
@@ -234,10 +240,13 @@ export class Engine {
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
         });
-        certs = { certificates: ensured.certificates, account: ensured.account ?? kept.account, secretRefs: ensured.secrets.map(refOf) };
+        certs = { certificates: ensured.certificates, account: account(ensured.account), secretRefs: ensured.secrets.map(refOf) };
       } catch (e) {
         if (!(e instanceof CertificateIssueError)) throw e;
-        certs = { certificates: merge(e.certificates), account: e.account ?? kept.account, secretRefs: e.secrets.map(refOf) };
+        // What was issued before the failure, then the previous certificates of the listeners not reached.
+        const done = e.certificates;
+        const rest = kept.certificates.filter((c) => !done.some((d) => d.secretName === c.secretName));
+        certs = { certificates: [...done, ...rest], account: account(e.account), secretRefs: e.secrets.map(refOf) };
         throw partial(e.message, [e.message]);
       }
     }

@@ -64,16 +64,14 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
     }
     const d = diffInputs(olds, news, downstream);
     // ACME mode: a stored certificate close to expiry makes an update on its own ("renewal due").
-    if (this.kind.kind === "HTTPProxy" && this.engine.acmeMode && !containsUnknown(news)) {
-      const settings = this.engine.settings.certificates;
-      if (settings.mode === "acme") {
-        const due = await renewalNotes(this.engine.listenerCertificates(this.object(news)), olds, settings, this.engine.now()).catch(() => []);
-        if (due.length > 0) {
-          // No detailedDiff entry: `certificates` is an output the program never sets, and the CLI
-          // would show an entry for it as the removal of the stored list. The notes say why.
-          d.changes = true;
-          d.notes = [...(d.notes ?? []), ...due.map((n) => `listener ${n.listener}: ${n.message}`)];
-        }
+    const acme = this.kind.kind === "HTTPProxy" ? this.engine.acmeSettings() : undefined;
+    if (acme !== undefined && !containsUnknown(news)) {
+      const due = await renewalNotes(this.engine.listenerCertificates(this.object(news)), olds, acme, this.engine.now()).catch(() => []);
+      if (due.length > 0) {
+        // No detailedDiff entry: `certificates` is an output the program never sets, and the CLI
+        // would show an entry for it as the removal of the stored list. The notes say why.
+        d.changes = true;
+        d.notes = [...(d.notes ?? []), ...due.map((n) => `listener ${n.listener}: ${n.message}`)];
       }
     }
     // Hostname claims belong to one HTTPProxy (namespace/name): the replacement could not claim

@@ -30,7 +30,7 @@ let admin: KubeClient;
 let currentNs = "";
 const timings: string[] = [];
 
-function engineFor(challenge: "dns-01" | "http-01", opts: { now?: () => number; renewBeforeDays?: number } = {}) {
+function engineFor(challenge: "dns-01" | "http-01", opts: { now?: () => number; renewBeforeDays?: number; accountKeyPem?: string } = {}) {
   const s = resolveEngineSettings({
     kubeconfig: cp.kubeconfig,
     fieldManager: "acme-test",
@@ -45,6 +45,7 @@ function engineFor(challenge: "dns-01" | "http-01", opts: { now?: () => number; 
       challenge,
       caBundle: pebble.tlsCa,
       ...(opts.renewBeforeDays !== undefined && { renewBeforeDays: opts.renewBeforeDays }),
+      ...(opts.accountKeyPem !== undefined && { accountKeyPem: opts.accountKeyPem }),
       ...(challenge === "dns-01" ? { dns01: { powerdns: { apiUrl: pdns.apiUrl, apiKey: pdns.apiKey } }, propagationResolvers: [pdns.dnsAddress] } : { http01: { port: httpPort } }),
     },
   });
@@ -233,6 +234,24 @@ describe("ACME mode, dns-01", () => {
     expect(certs[0]).toEqual(kept[0]);
     await e.proxy.delete(failure.id, done.outputs, { preview: false });
     await pdns.deleteZone(zone);
+    await e.engine.close();
+  });
+});
+
+describe("ACME mode with a configured account key", () => {
+  test("orders with that account and keeps no account in state", async () => {
+    const ns = (currentNs = await cp.newNamespace("acmek"));
+    const accountKeyPem = (await acme.crypto.createPrivateEcdsaKey("P-256")).toString();
+    const e = engineFor("dns-01", { accountKeyPem });
+    const checked = await e.proxy.check(undefined, inputs(ns, "shop", []), { urnName: "shop" });
+    const created = await e.proxy.create(checked.inputs, { preview: false });
+    expect(certsOf(created.outputs).map((c) => c.listener)).toEqual(["default-https"]);
+    expect(created.outputs).not.toHaveProperty("acmeAccount");
+    // The CA knows that key's account: looking it up without creating one succeeds.
+    const client = new acme.Client({ directoryUrl: pebble.directoryUrl, accountKey: accountKeyPem });
+    await client.createAccount({ onlyReturnExisting: true });
+    expect(client.getAccountUrl()).toMatch(/^https:\/\/127\.0\.0\.1:\d+\//);
+    await e.proxy.delete(created.id, created.outputs, { preview: false });
     await e.engine.close();
   });
 });
