@@ -110,6 +110,7 @@ export interface EnsureCertificatesRequest {
 
 export interface EnsuredCertificates {
   certificates: StoredCertificate[];
+  /** The account the orders used (the engine decides whether it belongs in state). */
   account: StoredAcmeAccount | undefined;
   /** The TLS Secrets as applied (one per listener). */
   secrets: KubeObject[];
@@ -211,8 +212,7 @@ export async function ensureCertificates(req: EnsureCertificatesRequest): Promis
       throw new CertificateIssueError(`writing TLS Secret ${req.gateway.namespace}/${cert.secretName} failed: ${e instanceof Error ? e.message : String(e)}`, certificates, account, secrets);
     }
   }
-  // A configured account key is not state: only a generated one is kept (as a secret).
-  return { certificates, account: req.settings.accountKeyPem !== undefined ? undefined : account, secrets, issued };
+  return { certificates, account, secrets, issued };
 }
 
 /** The "renewal due" lines diff shows (empty when nothing is due or the mode is not ACME). */
