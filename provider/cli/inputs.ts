@@ -1,4 +1,4 @@
-import { guardrailsFromSettings, splitSettings } from "./config-file";
+import { guardrailsFromSettings } from "./config-file";
 import { UsageError, type CliIO } from "./io";
 import { loadMapping, loadObjects } from "./load";
 import type { GuardrailConfig } from "../core/config";
@@ -47,5 +47,5 @@ export async function readSettings(path: string | undefined, io: CliIO): Promise
   if (!m.ok) throw new UsageError(m.error);
   const r = guardrailsFromSettings(m.value);
   if (!r.ok) throw new UsageError(`${path}: ${r.errors.join("; ")}`);
-  return { guardrails: r.config, rest: splitSettings(m.value).rest };
+  return { guardrails: r.config, rest: r.rest };
 }

@@ -129,8 +129,33 @@ export type ClusterSettingsLimits = GuardrailConfig["gateway"]["extensionAPIVali
 
 export const DEFAULT_GUARDRAIL_CONFIG: GuardrailConfig = guardrailConfigSchema.parse({});
 
-/** `{"gateway.permittedTLSOptions": X}` → `{gateway: {permittedTLSOptions: X}}`; only top-level keys are split. */
-export function expandDottedKeys(input: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Key segments that name JavaScript's prototype machinery: writing through them would change every
+ * object of the process (`__proto__.x`) instead of a setting, so they are refused wherever they occur.
+ */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+export type ExpandResult = { ok: true; value: Record<string, unknown> } | { ok: false; errors: string[] };
+
+/** Errors for every key (dotted segment or nested key) below `path` that is a prototype key. */
+function prototypeKeyErrors(v: unknown, path: string, out: string[]): void {
+  if (Array.isArray(v)) v.forEach((e, i) => prototypeKeyErrors(e, `${path}[${i}]`, out));
+  if (!isPlainObject(v)) return;
+  for (const k of Object.keys(v)) {
+    const bad = k.split(".").find((p) => PROTOTYPE_KEYS.has(p));
+    if (bad !== undefined) out.push(`${path}.${k}: key ${JSON.stringify(bad)} is not allowed in settings (it names JavaScript's object prototype, not a setting); remove it`);
+    else prototypeKeyErrors(v[k], `${path}.${k}`, out);
+  }
+}
+
+/**
+ * `{"gateway.permittedTLSOptions": X}` → `{gateway: {permittedTLSOptions: X}}`; only top-level keys are
+ * split. Refuses prototype keys (see PROTOTYPE_KEYS) before writing anything.
+ */
+export function expandDottedKeys(input: Record<string, unknown>): ExpandResult {
+  const errors: string[] = [];
+  prototypeKeyErrors(input, "config", errors);
+  if (errors.length) return { ok: false, errors };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input)) {
     const parts = k.split(".");
@@ -144,14 +169,15 @@ export function expandDottedKeys(input: Record<string, unknown>): Record<string,
     const prev = node[leaf];
     node[leaf] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
   }
-  return out;
+  return { ok: true, value: out };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+/** `b` over `a`, merging nested mappings; callers have refused prototype keys (expandDottedKeys). */
+export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
@@ -166,7 +192,9 @@ export type ConfigResult = { ok: true; config: GuardrailConfig } | { ok: false; 
 export function resolveGuardrailConfig(input: unknown): ConfigResult {
   if (input === undefined || input === null) return { ok: true, config: DEFAULT_GUARDRAIL_CONFIG };
   if (!isPlainObject(input)) return { ok: false, errors: ["config: must be an object"] };
-  const parsed = guardrailConfigSchema.safeParse(expandDottedKeys(input));
+  const expanded = expandDottedKeys(input);
+  if (!expanded.ok) return expanded;
+  const parsed = guardrailConfigSchema.safeParse(expanded.value);
   if (parsed.success) return { ok: true, config: parsed.data };
   return {
     ok: false,

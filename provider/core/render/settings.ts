@@ -64,7 +64,13 @@ export const renderSettingsSchema = z.object({
     .describe("where listener certificates come from"),
   waf: wafSettingsSchema.describe("Coraza WAF filter used by TrafficProtectionPolicies"),
   guardrails: z
-    .preprocess((v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? expandDottedKeys(v as Record<string, unknown>) : v), guardrailConfigSchema.prefault({}))
+    .preprocess((v, ctx) => {
+      if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+      const expanded = expandDottedKeys(v as Record<string, unknown>);
+      if (expanded.ok) return expanded.value;
+      for (const message of expanded.errors) ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    }, guardrailConfigSchema.prefault({}))
     .describe("admission limits applied before rendering (nested or dotted NSO operator keys)"),
 });
 
