@@ -5,7 +5,11 @@
  * source and fails early with a message that names what is wrong.
  */
 import { KubeConfig } from "@kubernetes/client-node";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { describeKubeconfigError, looksLikeKubeconfigContents, parseKubeconfig } from "./kubeconfig-document";
+
+export { looksLikeKubeconfigContents };
 
 export interface KubeConfigSource {
   /**
@@ -36,15 +40,21 @@ export interface LoadedKubeConfig {
   readonly defaultNamespace: string;
 }
 
-export function looksLikeKubeconfigContents(s: string): boolean {
-  const t = s.trimStart();
-  return s.includes("\n") || t.startsWith("{") || t.startsWith("apiVersion") || t.startsWith("clusters:") || t.startsWith("kind:");
-}
-
 function describeSource(src: KubeConfigSource): string {
   if (src.kubeconfigPath !== undefined) return `kubeconfig file ${src.kubeconfigPath}`;
   if (src.kubeconfig !== undefined) return looksLikeKubeconfigContents(src.kubeconfig) ? "inline kubeconfig" : `kubeconfig file ${src.kubeconfig}`;
   return "default kubeconfig ($KUBECONFIG, ~/.kube/config or in-cluster)";
+}
+
+/**
+ * Text is parsed here first, so that a syntax error is reported by position only; client-node's
+ * own messages (and js-yaml's, which quote the offending lines) never reach the user.
+ */
+function loadText(kc: KubeConfig, text: string, where: string): void {
+  const parsed = parseKubeconfig(text);
+  if (!parsed.ok) throw new KubeConfigError(`cannot load ${where}: ${parsed.message}`);
+  if (parsed.doc === null || typeof parsed.doc !== "object" || Array.isArray(parsed.doc)) throw new KubeConfigError(`cannot load ${where}: ${describeKubeconfigError(undefined)}`);
+  kc.loadFromString(text);
 }
 
 export function loadKubeConfig(src: KubeConfigSource = {}): LoadedKubeConfig {
@@ -54,15 +64,16 @@ export function loadKubeConfig(src: KubeConfigSource = {}): LoadedKubeConfig {
     const path = src.kubeconfigPath ?? (src.kubeconfig !== undefined && !looksLikeKubeconfigContents(src.kubeconfig) ? src.kubeconfig : undefined);
     if (path !== undefined) {
       if (!existsSync(path)) throw new KubeConfigError(`${where} does not exist`);
-      kc.loadFromFile(path);
+      loadText(kc, readFileSync(path, "utf8"), where);
+      kc.makePathsAbsolute(dirname(path));
     } else if (src.kubeconfig !== undefined) {
-      kc.loadFromString(src.kubeconfig);
+      loadText(kc, src.kubeconfig, where);
     } else {
       kc.loadFromDefault();
     }
   } catch (e) {
     if (e instanceof KubeConfigError) throw e;
-    throw new KubeConfigError(`cannot load ${where}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new KubeConfigError(`cannot load ${where}: ${describeKubeconfigError(e)}`);
   }
   if (src.context !== undefined) {
     if (kc.getContextObject(src.context) === null) {

@@ -15,6 +15,7 @@ import {
   type Verb,
 } from "./errors";
 import type { LoadedKubeConfig } from "./kubeconfig";
+import { describeCredentialFailure } from "./kubeconfig-document";
 import type { ApiMetrics, RequestClass } from "./metrics";
 import { DEFAULT_RETRY_POLICY, isTimeoutReason, reasonText, withRetry, type RetryPolicy } from "./retry";
 
@@ -228,7 +229,8 @@ export class KubeTransport {
     try {
       await this.config.kubeConfig.applySecurityAuthentication(ctx);
     } catch (e) {
-      throw new CredentialsError(req.verb, req.subject, e instanceof Error ? e.message : String(e));
+      // Never the error's text: an exec plugin's stderr or an auth provider's answer may quote a token.
+      throw new CredentialsError(req.verb, req.subject, describeCredentialFailure(this.config.kubeConfig.getCurrentUser(), e));
     }
     if (!this.haveDispatcher || this.closed) {
       this.dispatcher = ctx.getDispatcher();

@@ -2,17 +2,17 @@
  * Provider configuration (`datum:kubeconfig`, `datum:context`, …) as the engine sends it to
  * CheckConfig, DiffConfig and Configure. Each provider instance is one target cluster.
  */
-import { readFileSync } from "node:fs";
 import { canonicalJson } from "../core/validation/pipeline";
 import { containsUnknown } from "../core/unknown";
 import { engineSettingsSchema, resolveEngineSettings, type EngineSettings } from "../lifecycle/settings";
 import { decodeProperties, type SecretSet, type WireProblem } from "./wire";
 import { ACME_SETTINGS_SECRET_PATHS } from "../acme/settings";
+import { insecureClusters, insecureSkipTlsVerifyWarning, kubeconfigCredentials, kubeconfigTexts, parseKubeconfig } from "../kube/kubeconfig-document";
 
 /** Keys the engine adds to every provider's inputs; they are not settings. */
 const ENGINE_KEYS = new Set(["version", "pluginDownloadURL"]);
 /** Always secret, whether or not the user marked them (schema.json says so too). */
-export const SECRET_CONFIG_KEYS: readonly string[] = ["kubeconfig"];
+export const SECRET_CONFIG_KEYS: readonly string[] = ["kubeconfig", "domainSigningKey"];
 /** Which cluster the provider talks to; a change here moves every resource. */
 const CLUSTER_KEYS = ["kubeconfig", "context"] as const;
 
@@ -61,7 +61,7 @@ export function decodeConfig(raw: Record<string, unknown> | undefined): DecodedC
     }
     input[k] = coerce(k, v);
     if (SECRET_CONFIG_KEYS.includes(k)) wire.secrets.addPath([k], input[k]);
-    if (k === "kubeconfig" && typeof input[k] === "string") for (const c of kubeconfigCredentials(input[k])) wire.secrets.addValue(c);
+    if (k === "kubeconfig" && typeof input[k] === "string") for (const c of credentialsIn(input[k])) wire.secrets.addValue(c);
     // Only the secret leaves of `certificates` (EAB key, DNS API key, account key): its other words
     // ("acme", "http-01", the directory URL) must stay readable in outputs and messages.
     for (const leaf of nestedSecretLeaves(k, input[k])) wire.secrets.addValue(leaf);
@@ -90,15 +90,27 @@ export function secretObjectKeys(input: Record<string, unknown>): string[] {
   return Object.keys(NESTED_SECRET_PATHS).filter((k) => nestedSecretLeaves(k, coerce(k, input[k])).length > 0);
 }
 
-const CREDENTIAL_KEYS = "token|client-key-data|client-certificate-data|password|id-token|refresh-token|access-token";
-const CREDENTIAL = new RegExp(`(?:^|[\\s{,"])(?:${CREDENTIAL_KEYS})"?\\s*:\\s*"?([^\\s",}]+)`, "gm");
+/** The parsed kubeconfig documents a `datum:kubeconfig` value (contents or path, or none: the default chain) names. */
+function kubeconfigDocs(kubeconfig: unknown): unknown[] {
+  const texts = kubeconfigTexts(typeof kubeconfig === "string" ? kubeconfig : undefined);
+  return texts.flatMap((t) => {
+    const p = parseKubeconfig(t);
+    return p.ok ? [p.doc] : [];
+  });
+}
 
 /**
- * The credentials inside kubeconfig contents: an API error may quote a token on its own, without
- * the rest of the document, and it must be redacted there too.
+ * The credentials inside the kubeconfig (contents or file): an API error or an exec plugin's
+ * message may quote a token or an argument on its own, and it must be redacted there too.
  */
-export function kubeconfigCredentials(text: string): string[] {
-  return [...text.matchAll(CREDENTIAL)].map((m) => m[1] ?? "").filter((c) => c.length >= 4);
+function credentialsIn(kubeconfig: string): string[] {
+  return kubeconfigDocs(kubeconfig).flatMap(kubeconfigCredentials);
+}
+
+/** Warnings about the settings' kubeconfig (or the default one): insecure-skip-tls-verify. */
+export function kubeconfigWarnings(input: Record<string, unknown>): string[] {
+  const context = typeof input["context"] === "string" ? input["context"] : undefined;
+  return insecureClusters(kubeconfigDocs(input["kubeconfig"]), context).map(insecureSkipTlsVerifyWarning);
 }
 
 /** `ConfigureRequest.variables` uses fully qualified keys (`datum:config:kubeconfig`). */
@@ -179,16 +191,8 @@ export function diffConfig(olds: DecodedConfig, news: DecodedConfig): ConfigDiff
  */
 export function clusterServer(input: Record<string, unknown>): string | undefined {
   const kc = input["kubeconfig"];
-  const text = typeof kc === "string" ? kubeconfigText(kc) : undefined;
-  if (text === undefined) return undefined;
-  let doc: unknown;
-  try {
-    // Loaded here, not at start-up: only DiffConfig of a changed kubeconfig needs a YAML parser.
-    const yaml = require("js-yaml") as { load(s: string): unknown };
-    doc = yaml.load(text);
-  } catch {
-    return undefined;
-  }
+  if (typeof kc !== "string") return undefined;
+  const [doc] = kubeconfigDocs(kc);
   if (doc === null || typeof doc !== "object") return undefined;
   const d = doc as Record<string, unknown>;
   const ctxName = typeof input["context"] === "string" ? input["context"] : d["current-context"];
@@ -198,13 +202,4 @@ export function clusterServer(input: Record<string, unknown>): string | undefine
   const cluster = clusters.find((c) => c?.["name"] === ctx?.["cluster"])?.["cluster"] as Record<string, unknown> | undefined;
   const server = cluster?.["server"];
   return typeof server === "string" ? server : undefined;
-}
-
-function kubeconfigText(kc: string): string | undefined {
-  if (kc.includes("\n") || kc.trimStart().startsWith("{")) return kc;
-  try {
-    return readFileSync(kc, "utf8");
-  } catch {
-    return undefined;
-  }
 }

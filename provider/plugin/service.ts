@@ -234,6 +234,8 @@ export class DatumProviderService {
     this.configSecrets = decoded.secrets;
     this.configSecretValues = new SecretSet();
     for (const v of decoded.secrets.plainValues()) this.configSecretValues.addValue(v);
+    // Not when the kubeconfig is an output not known yet: the default chain is not what will be used.
+    if (!decoded.unknownKeys.includes("kubeconfig")) for (const w of cfg.kubeconfigWarnings(decoded.input)) this.log.log("warning", redact(w), req.getUrn() || undefined);
     if (decoded.unknownKeys.length > 0) {
       this.log.log(
         "info",

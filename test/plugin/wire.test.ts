@@ -143,9 +143,13 @@ describe("provider configuration decoding", () => {
 
 describe("kubeconfig credentials", () => {
   it("are secret values of their own, in YAML and JSON kubeconfigs", async () => {
-    const { kubeconfigCredentials } = await import("../../provider/plugin/config");
-    expect(kubeconfigCredentials("users:\n- name: u\n  user:\n    token: tok-abcdef\n    client-key-data: S0VZ\n")).toEqual(["tok-abcdef", "S0VZ"]);
-    expect(kubeconfigCredentials('{"users":[{"user":{"token":"tok-xyz1","password":"pw-12345"}}]}')).toEqual(["tok-xyz1", "pw-12345"]);
+    const { kubeconfigCredentials, parseKubeconfig } = await import("../../provider/kube/kubeconfig-document");
+    const creds = (text: string) => {
+      const p = parseKubeconfig(text);
+      return p.ok ? kubeconfigCredentials(p.doc) : [];
+    };
+    expect(creds("users:\n- name: u\n  user:\n    token: tok-abcdef\n    client-key-data: S0VZ\n")).toEqual(["tok-abcdef", "S0VZ"]);
+    expect(creds('{"users":[{"user":{"token":"tok-xyz1","password":"pw-12345"}}]}')).toEqual(["tok-xyz1", "pw-12345"]);
     const c = decodeConfig({ kubeconfig: "users:\n- user: {token: tok-abcdef}\n" });
     expect(redactor(c.secrets)("Unauthorized: tok-abcdef")).toBe(`Unauthorized: ${REDACTED}`);
   });
