@@ -1,11 +1,14 @@
 import { guardrailsFromSettings } from "./config-file";
 import { UsageError, type CliIO } from "./io";
 import { loadMapping, loadObjects } from "./load";
+import type { SourcePos } from "./source";
 import type { GuardrailConfig } from "../core/config";
 
 export interface InputObject {
   file: string;
   object: unknown;
+  /** Where the object and its fields are in the file (for `file:line` in messages). */
+  pos: SourcePos;
 }
 
 /** Reads every FILE (or stdin for `-`) into objects, in input order. Problems are UsageErrors (exit 2). */
@@ -18,9 +21,10 @@ export async function readInputs(files: readonly string[], io: CliIO): Promise<I
     } catch (e) {
       throw new UsageError(`${file}: cannot read: ${e instanceof Error ? e.message.replace(/^[A-Z]+: /, "") : String(e)}`);
     }
-    const loaded = loadObjects(text, file === "-" ? "<stdin>" : file);
+    const name = file === "-" ? "<stdin>" : file;
+    const loaded = loadObjects(text, name);
     if (!loaded.ok) throw new UsageError(loaded.error);
-    for (const object of loaded.objects) out.push({ file, object });
+    for (const { object, pos } of loaded.objects) out.push({ file: name, object, pos });
   }
   return out;
 }

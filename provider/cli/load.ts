@@ -1,60 +1,51 @@
-import * as yaml from "js-yaml";
+import { parseSource, type SourcePos } from "./source";
 
 /**
  * Reads Kubernetes objects from YAML (multi-document) or JSON (one object, an array, or a
- * `kind: List`). Errors are values naming the file and line, never stack traces.
+ * `kind: List`), each with the file and the positions of its fields. One loader serves every
+ * command. Errors are values naming the file and line, never stack traces.
  */
-export type LoadResult = { ok: true; objects: unknown[] } | { ok: false; error: string };
-
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+export interface LoadedObject {
+  object: unknown;
+  pos: SourcePos;
 }
 
-function flatten(docs: unknown[]): unknown[] {
-  const out: unknown[] = [];
-  for (const d of docs) {
-    if (d === null || d === undefined) continue;
-    if (Array.isArray(d)) out.push(...flatten(d));
-    else if (typeof d === "object" && (d as Record<string, unknown>)["kind"] === "List" && Array.isArray((d as Record<string, unknown>)["items"])) {
-      out.push(...flatten((d as Record<string, unknown>)["items"] as unknown[]));
-    } else out.push(d);
+export type LoadResult = { ok: true; objects: LoadedObject[] } | { ok: false; error: string };
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Top-level lists and `kind: List` items are objects of their own; null documents are skipped. */
+function flatten(value: unknown, pos: SourcePos, out: LoadedObject[]): void {
+  if (value === null || value === undefined) return;
+  const items = Array.isArray(value) ? value : isMapping(value) && value["kind"] === "List" && Array.isArray(value["items"]) ? value["items"] : undefined;
+  if (!items) {
+    out.push({ object: value, pos });
+    return;
   }
-  return out;
+  const itemsPos = Array.isArray(value) ? pos : (pos.children?.get("items") ?? pos);
+  items.forEach((item, i) => flatten(item, itemsPos.children?.get(String(i)) ?? itemsPos, out));
 }
 
 export function loadObjects(text: string, file: string): LoadResult {
-  const trimmed = text.trimStart();
-  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-    try {
-      return { ok: true, objects: flatten([JSON.parse(text) as unknown]) };
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      const pos = /position (\d+)/.exec(msg);
-      const where = pos ? `:${lineOf(text, Number(pos[1]))}` : "";
-      return { ok: false, error: `${file}${where}: invalid JSON: ${msg}` };
-    }
-  }
-  try {
-    const docs: unknown[] = [];
-    yaml.loadAll(text, (d) => docs.push(d), { filename: file });
-    return { ok: true, objects: flatten(docs) };
-  } catch (e) {
-    if (e instanceof yaml.YAMLException) {
-      const line = e.mark ? e.mark.line + 1 : undefined;
-      return { ok: false, error: `${file}${line ? `:${line}` : ""}: invalid YAML: ${e.reason}` };
-    }
-    return { ok: false, error: `${file}: ${e instanceof Error ? e.message : String(e)}` };
-  }
+  const parsed = parseSource(text, file);
+  if (!parsed.ok) return parsed;
+  const objects: LoadedObject[] = [];
+  for (const d of parsed.documents) flatten(d.value, d.pos, objects);
+  // An empty input is almost always a mistake (a wrong path, a failed pipe); passing it would hide it.
+  if (objects.length === 0) return { ok: false, error: `${file}:1: no objects: the input is empty (or holds only comments and empty documents)` };
+  return { ok: true, objects };
 }
 
 /** A single settings document (YAML or JSON mapping). */
 export function loadMapping(text: string, file: string): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
-  const r = loadObjects(text, file);
-  if (!r.ok) return r;
-  if (r.objects.length !== 1 || r.objects[0] === null || typeof r.objects[0] !== "object" || Array.isArray(r.objects[0])) {
-    return { ok: false, error: `${file}: expected one mapping of settings` };
+  const parsed = parseSource(text, file);
+  if (!parsed.ok) return parsed;
+  const docs = parsed.documents.filter((d) => d.value !== null && d.value !== undefined);
+  const doc = docs[0];
+  if (docs.length !== 1 || !doc || !isMapping(doc.value)) {
+    return { ok: false, error: `${file}:${doc?.pos.line ?? 1}: expected one mapping of settings` };
   }
-  return { ok: true, value: r.objects[0] as Record<string, unknown> };
+  return { ok: true, value: doc.value };
 }

@@ -1,6 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
 import { UsageError, type CliIO } from "./io";
 import { runRender } from "./render";
+import { MAX_INPUT_BYTES } from "./source";
 import { runValidate } from "./validate";
 
 const USAGE = `usage: pulumi-datum <command> [flags] FILE...
@@ -43,15 +44,27 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
+/**
+ * Reads at most one byte more than the loader accepts, so that a huge file or an endless pipe is
+ * refused by the loader (with its message) instead of exhausting memory first.
+ */
+async function readBounded(chunks: AsyncIterable<Buffer | string>): Promise<string> {
+  const kept: Buffer[] = [];
+  let size = 0;
+  for await (const c of chunks) {
+    const b = typeof c === "string" ? Buffer.from(c) : c;
+    kept.push(b);
+    size += b.length;
+    if (size > MAX_INPUT_BYTES) break;
+  }
+  return Buffer.concat(kept).subarray(0, MAX_INPUT_BYTES + 1).toString("utf8");
+}
+
 export const processIO: CliIO = {
   stdout: (t) => void process.stdout.write(t),
   stderr: (t) => void process.stderr.write(t),
-  readFile: (p) => readFile(p, "utf8"),
-  readStdin: async () => {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString("utf8");
-  },
+  readFile: (p) => readBounded(createReadStream(p, { end: MAX_INPUT_BYTES })),
+  readStdin: () => readBounded(process.stdin),
 };
 
 if (require.main === module) {

@@ -1,16 +1,17 @@
 import * as yaml from "js-yaml";
-import { formatFieldError } from "../core/errors";
-import { render, resolveRenderSettings, type RenderedObject, type RenderError } from "../core/render";
+import { render, RENDERED_KINDS, resolveRenderSettings, type RenderedObject } from "../core/render";
 import { canonical } from "../core/render/json";
 import { parseArgs } from "./args";
 import { readInputs, readSettings, type InputObject } from "./inputs";
 import { UsageError, type CliIO } from "./io";
-import { describeReport, reportFor } from "./validate";
+import { checkInput, describeErrors, describeReport, reportFor, type ValidationReport } from "./validate";
 
 /**
  * `pulumi-datum render [--output yaml|json] [--config FILE] FILE...`: prints the objects the
  * inputs become in the target cluster, in apply order — or, when any input is invalid, the same
  * per-object errors `validate` prints (on stderr, so a pipe into kubectl gets nothing) and exit 1.
+ * Inputs are admitted exactly as `validate` admits them; a valid object of a kind that renders to
+ * nothing (a Gateway, an HTTPRoute…: it is applied as it is) gets a note on stderr, not an error.
  */
 
 export function toYAMLStream(objects: readonly RenderedObject[]): string {
@@ -21,13 +22,9 @@ export function toJSONList(objects: readonly RenderedObject[]): string {
   return `${JSON.stringify(canonical({ apiVersion: "v1", kind: "List", items: objects }), null, 2)}\n`;
 }
 
-function printErrors(errors: readonly RenderError[], inputs: readonly InputObject[], io: CliIO): void {
-  for (const e of errors) {
-    const input = inputs[e.index] as InputObject;
-    io.stderr(`${input.file}: ${describeReport(reportFor(input.object, false, e.errors))}: invalid\n`);
-    for (const fe of e.errors) io.stderr(`  ${formatFieldError(fe)}\n`);
-  }
-  io.stderr(`${errors.length} of ${inputs.length} objects invalid; nothing rendered\n`);
+function printErrors(reports: readonly ValidationReport[], total: number, io: CliIO): void {
+  for (const r of reports) io.stderr(`${describeReport(r)}: invalid\n${describeErrors(r)}`);
+  io.stderr(`${reports.length} of ${total} objects invalid; nothing rendered\n`);
 }
 
 export async function runRender(args: string[], io: CliIO): Promise<number> {
@@ -36,12 +33,27 @@ export async function runRender(args: string[], io: CliIO): Promise<number> {
   const settings = resolveRenderSettings({ ...loaded.rest, guardrails: loaded.guardrails });
   if (!settings.ok) throw new UsageError(`${opts.config ?? "settings"}: ${settings.errors.join("; ")}`);
   const inputs = await readInputs(opts.files, io);
+  const invalid = inputs.map((i) => checkInput(i, settings.settings.guardrails)).filter((r) => !r.valid);
+  if (invalid.length) {
+    printErrors(invalid, inputs.length, io);
+    return 1;
+  }
+  const renderable: InputObject[] = [];
+  for (const input of inputs) {
+    const report = reportFor(input, true, []);
+    if (RENDERED_KINDS.includes(report.kind)) renderable.push(input);
+    else io.stderr(`${describeReport(report)}: valid; nothing to render (a ${report.kind} is applied as it is; render expands ${RENDERED_KINDS.join(", ")})\n`);
+  }
   const result = render(
-    inputs.map((i) => i.object),
+    renderable.map((i) => i.object),
     settings.settings,
   );
   if (result.errors.length) {
-    printErrors(result.errors, inputs, io);
+    printErrors(
+      result.errors.map((e) => reportFor(renderable[e.index] as InputObject, false, e.errors)),
+      inputs.length,
+      io,
+    );
     return 1;
   }
   io.stdout(opts.output === "json" ? toJSONList(result.objects) : toYAMLStream(result.objects));

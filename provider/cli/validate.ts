@@ -1,37 +1,74 @@
-import { formatFieldError, type FieldError } from "../core/errors";
+import { fieldError, formatFieldError, publicError, type FieldError } from "../core/errors";
+import type { GuardrailConfig } from "../core/config";
+import { UNKNOWN, unknownPaths } from "../core/unknown";
 import { validate } from "../core/validate";
 import { parseArgs } from "./args";
-import { readInputs, readSettings } from "./inputs";
+import { readInputs, readSettings, type InputObject } from "./inputs";
 import type { CliIO } from "./io";
+import { lineOfField } from "./source";
+
+/** A field error with the line of the field in the input file. */
+export interface LocatedFieldError extends FieldError {
+  line: number;
+}
 
 export interface ValidationReport {
+  file: string;
+  /** Line where the object starts. */
+  line: number;
   apiVersion: string;
   kind: string;
   name: string;
   namespace: string;
   valid: boolean;
-  errors: FieldError[];
+  errors: LocatedFieldError[];
 }
 
 function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
 
-export function reportFor(object: unknown, valid: boolean, errors: FieldError[]): ValidationReport {
+export function reportFor(input: InputObject, valid: boolean, errors: readonly FieldError[]): ValidationReport {
+  const { object } = input;
   const o = object !== null && typeof object === "object" && !Array.isArray(object) ? (object as Record<string, unknown>) : {};
   const meta = o["metadata"] !== null && typeof o["metadata"] === "object" ? (o["metadata"] as Record<string, unknown>) : {};
   return {
+    file: input.file,
+    line: input.pos.line,
     apiVersion: str(o["apiVersion"]),
     kind: str(o["kind"]),
     name: str(meta["name"]),
     namespace: str(meta["namespace"]) || "default",
     valid,
-    errors,
+    errors: errors.map((e) => ({ ...e, line: lineOfField(input.pos, e.field) })),
   };
 }
 
 export function describeReport(r: ValidationReport): string {
-  return `${r.kind || "<no kind>"} ${r.namespace}/${r.name || "<no name>"}`;
+  return `${r.file}:${r.line}: ${r.kind || "<no kind>"} ${r.namespace}/${r.name || "<no name>"}`;
+}
+
+/** `  file:line: field: message` — one line per error, under its object's line. */
+export function describeErrors(r: ValidationReport): string {
+  return r.errors.map((e) => `  ${r.file}:${e.line}: ${formatFieldError(e)}\n`).join("");
+}
+
+/**
+ * Pulumi's unknown-value marker means "not known yet" only for values the engine sends the plugin;
+ * in a manifest it is an ordinary string that no rule may be deferred for, so it is refused.
+ */
+function markerErrors(object: unknown): FieldError[] {
+  return unknownPaths(object).map((p) =>
+    publicError(fieldError.invalid(p, UNKNOWN, "is Pulumi's placeholder for a value not known yet; a manifest must give the real value")),
+  );
+}
+
+/** What `validate` decides for one input; `render` admits its inputs through the same function. */
+export function checkInput(input: InputObject, config: GuardrailConfig): ValidationReport {
+  const marker = markerErrors(input.object);
+  if (marker.length) return reportFor(input, false, marker);
+  const r = validate(input.object, { config });
+  return reportFor(input, r.valid, r.errors);
 }
 
 /** `pulumi-datum validate [--output text|json] [--config FILE] FILE...` → exit 0 valid, 1 invalid. */
@@ -39,19 +76,13 @@ export async function runValidate(args: string[], io: CliIO): Promise<number> {
   const opts = parseArgs(args, ["text", "json"]);
   const settings = await readSettings(opts.config, io);
   const inputs = await readInputs(opts.files, io);
-  const results = inputs.map(({ file, object }) => {
-    const r = validate(object, { config: settings.guardrails });
-    return { file, report: reportFor(object, r.valid, r.errors) };
-  });
+  const reports = inputs.map((input) => checkInput(input, settings.guardrails));
   if (opts.output === "json") {
-    io.stdout(`${JSON.stringify({ results: results.map((r) => r.report) }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ results: reports }, null, 2)}\n`);
   } else {
-    for (const { file, report } of results) {
-      io.stdout(`${file}: ${describeReport(report)}: ${report.valid ? "valid" : "invalid"}\n`);
-      for (const e of report.errors) io.stdout(`  ${formatFieldError(e)}\n`);
-    }
-    const bad = results.filter((r) => !r.report.valid).length;
-    io.stdout(`${results.length - bad} valid, ${bad} invalid\n`);
+    for (const report of reports) io.stdout(`${describeReport(report)}: ${report.valid ? "valid" : "invalid"}\n${describeErrors(report)}`);
+    const bad = reports.filter((r) => !r.valid).length;
+    io.stdout(`${reports.length - bad} valid, ${bad} invalid\n`);
   }
-  return results.every((r) => r.report.valid) ? 0 : 1;
+  return reports.every((r) => r.valid) ? 0 : 1;
 }

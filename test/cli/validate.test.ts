@@ -4,29 +4,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../provider/cli/main";
-import type { CliIO } from "../../provider/cli/io";
+import { memoryIO } from "./memory-io";
 
 /** Drives the CLI in-process with injected IO, and once through bin/pulumi-datum as a user would. */
-
-function memoryIO(files: Record<string, string>, stdin = ""): CliIO & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-    readFile: async (p: string) => {
-      const f = files[p];
-      if (f === undefined) throw new Error(`ENOENT: no such file or directory, open '${p}'`);
-      return f;
-    },
-    readStdin: async () => stdin,
-  };
-  return io;
-}
 
 const good = `apiVersion: networking.datumapis.com/v1alpha
 kind: HTTPProxy
@@ -47,13 +27,13 @@ describe("pulumi-datum validate", () => {
   it("exits 0 and reports each object as valid", async () => {
     const io = memoryIO({ "a.yaml": good });
     expect(await main(["validate", "a.yaml"], io)).toBe(0);
-    expect(io.out).toContain("a.yaml: HTTPProxy default/app: valid");
+    expect(io.out).toContain("a.yaml:1: HTTPProxy default/app: valid");
   });
 
   it("exits 1 and prints field path, type text and NSO's message for an invalid object", async () => {
     const io = memoryIO({ "a.yaml": `${good}---\n${bad}` });
     expect(await main(["validate", "a.yaml"], io)).toBe(1);
-    expect(io.out).toContain("HTTPProxy team/shop: invalid");
+    expect(io.out).toContain("a.yaml:8: HTTPProxy team/shop: invalid");
     expect(io.out).toContain('spec.rules[0].backends[0].endpoint[path]: Invalid value: "/api": endpoint must not have a path component');
   });
 
