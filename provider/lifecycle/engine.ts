@@ -3,6 +3,9 @@ import type { HTTPProxy } from "../core/models/httpproxy";
 import type { AcmeCertificatesSettings } from "../acme/settings";
 import type { ResourceKind } from "./kinds";
 import { annotateSource, DOWNSTREAM_KINDS, PRIMARY_KIND, refKey, refOf, SOURCE_ANNOTATION } from "./downstream";
+import { annotationSizeErrors } from "./annotation-size";
+import { decodeSourceAnnotation, missingCredentialsMessage, restoreCredentials, sameCredential } from "./source-annotation";
+import { isCredentialEntry } from "../core/credentials";
 import { sourceIdentity, toInputs } from "./inputs";
 import { renderSettingsOf, type EngineSettings } from "./settings";
 import { PartialFailureError, type DownstreamRef, type OperationContext, type ResourceState } from "./types";
@@ -88,14 +91,21 @@ export class Engine {
     if (this.clientPromise) await (await this.clientPromise).close().catch(() => undefined);
   }
 
-  /** The downstream objects of one source object, annotated with the source for refresh/import. */
+  /**
+   * The downstream objects of one source object, annotated with the source for refresh/import.
+   * Objects the API server would refuse for their annotations' size fail here, before any write.
+   */
   renderSource(kind: ResourceKind, source: Obj, oldSource?: Obj): RenderedObject[] {
     const result = render([source], renderSettingsOf(this.settings), {}, oldSource !== undefined ? { oldObjects: [oldSource] } : {});
+    const { namespace, name } = sourceIdentity(source);
     if (result.errors.length) {
       const lines = result.errors.flatMap((e) => e.errors.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)));
-      throw new Error(`${kind.kind} ${sourceIdentity(source).namespace}/${sourceIdentity(source).name} is invalid:\n  ${lines.join("\n  ")}`);
+      throw new Error(`${kind.kind} ${namespace}/${name} is invalid:\n  ${lines.join("\n  ")}`);
     }
-    return annotateSource(result.objects, kind.kind, toInputs(source));
+    const objects = annotateSource(result.objects, kind.kind, toInputs(source), credentialIdentity(kind.kind, namespace, name));
+    const tooLarge = annotationSizeErrors(objects, kind.kind);
+    if (tooLarge.length) throw new Error(`${kind.kind} ${namespace}/${name} renders objects the API server would refuse:\n  ${tooLarge.join("\n  ")}`);
+    return objects;
   }
 
   /** Outputs: the inputs, what was created downstream, and a readiness summary. */
@@ -386,9 +396,11 @@ export class Engine {
 
   /**
    * Refresh/import: the source comes from the primary object's annotation; every rendered object is
-   * read back and compared with the render, and differences are reported as drift.
+   * read back and compared with the render, and differences are reported as drift. The annotation
+   * holds markers for credential values: `known` (the inputs a refresh has) puts them back; an
+   * import keeps the markers and a warning names the values the program must supply.
    */
-  async read(kind: ResourceKind, namespace: string, name: string, ctx: OperationContext): Promise<{ source: Obj; state: ResourceState } | undefined> {
+  async read(kind: ResourceKind, namespace: string, name: string, ctx: OperationContext, known?: unknown): Promise<{ source: Obj; state: ResourceState } | undefined> {
     const client = await this.client();
     const primaryKind = PRIMARY_KIND[kind.kind];
     const meta = DOWNSTREAM_KINDS.find((k) => k.kind === primaryKind);
@@ -402,14 +414,11 @@ export class Engine {
       throw e;
     }
     const annotated = primaries.find((p) => typeof p.metadata.annotations?.[SOURCE_ANNOTATION] === "string");
-    if (!annotated) return undefined;
-    let inputs: unknown;
-    try {
-      inputs = JSON.parse(annotated.metadata.annotations?.[SOURCE_ANNOTATION] ?? "");
-    } catch {
-      return undefined;
-    }
-    if (!isObj(inputs)) return undefined;
+    const decoded = decodeSourceAnnotation(annotated?.metadata.annotations?.[SOURCE_ANNOTATION]);
+    if (!decoded) return undefined;
+    const identity = credentialIdentity(kind.kind, namespace, name);
+    const { source: inputs, missing } = restoreCredentials(decoded, known, identity);
+    if (missing.length) ctx.onWarning?.(missingCredentialsMessage(`${kind.kind} ${namespace}/${name}`, missing));
     const source: Obj = { apiVersion: kind.apiVersion, kind: kind.kind, ...inputs };
     const objects = this.renderSource(kind, source);
     const live: KubeObject[] = [];
@@ -424,7 +433,7 @@ export class Engine {
         continue;
       }
       live.push(got);
-      for (const d of driftOf(o, got)) drift.push(`${where}: ${d}`);
+      for (const d of driftOf(o, got, "", identity)) drift.push(`${where}: ${d}`);
     }
     const { observerFor, DEFAULT_OBSERVE_CONTEXT } = await import("../await/index.js");
     const pending = live
@@ -458,17 +467,32 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Paths where the live object differs from what was rendered (fields we set; server defaults ignored). */
-export function driftOf(want: unknown, got: unknown, path = ""): string[] {
+/** Keys the hashes standing in for a source's credential values (see source-annotation). */
+function credentialIdentity(kind: string, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
+}
+
+/**
+ * Paths where the live object differs from what was rendered (fields we set; server defaults
+ * ignored). Credential header values are compared (by hash when the render holds a marker) but
+ * never quoted: drift is a plain output.
+ */
+export function driftOf(want: unknown, got: unknown, path = "", identity = ""): string[] {
   if (path === "metadata.annotations" || path === "status") return [];
   if (isObj(want)) {
     if (!isObj(got)) return [`${path || "(object)"}: want an object`];
-    return Object.keys(want).flatMap((k) => (k === "status" ? [] : driftOf(want[k], got[k], path ? `${path}.${k}` : k)));
+    const credential = isCredentialEntry(want);
+    return Object.keys(want).flatMap((k) => {
+      const at = path ? `${path}.${k}` : k;
+      if (k === "status") return [];
+      if (credential && k === "value") return sameCredential(String(want[k]), got[k], identity) ? [] : [`${at}: differs (the value of credential header ${String(want["name"])} is not shown)`];
+      return driftOf(want[k], got[k], at, identity);
+    });
   }
   if (Array.isArray(want)) {
     if (!Array.isArray(got)) return [`${path}: want a list`];
     if (want.length !== got.length) return [`${path}: want ${want.length} items, found ${got.length}`];
-    return want.flatMap((w, i) => driftOf(w, got[i], `${path}[${i}]`));
+    return want.flatMap((w, i) => driftOf(w, got[i], `${path}[${i}]`, identity));
   }
   if (want !== got) return [`${path}: want ${JSON.stringify(want)}, found ${JSON.stringify(got)}`];
   return [];

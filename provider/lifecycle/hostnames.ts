@@ -20,6 +20,7 @@ import type { KubeClient } from "../kube";
 import { listDomainRecords, type DomainRecord } from "./domain-record";
 import { lastFindings, publishHint, verifyDomainRecord } from "./domain-verify";
 import { SOURCE_ANNOTATION } from "./downstream";
+import { decodeSourceAnnotation } from "./source-annotation";
 import { sourceIdentity } from "./inputs";
 import type { EngineSettings } from "./settings";
 
@@ -270,13 +271,8 @@ export async function proxiesUsingDomain(client: KubeClient, namespace: string, 
   }
   const out: ProxyUse[] = [];
   for (const gw of gateways.items) {
-    let src: unknown;
-    try {
-      src = JSON.parse(gw.metadata.annotations?.[SOURCE_ANNOTATION] ?? "");
-    } catch {
-      continue;
-    }
-    if (!isObj(src)) continue;
+    const src = decodeSourceAnnotation(gw.metadata.annotations?.[SOURCE_ANNOTATION]);
+    if (!src) continue;
     const used = customHostnames(src)
       .map((h) => h.hostname)
       .filter((h) => domainCovers(domainName, h));

@@ -99,7 +99,8 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
   async read(id: string, _state: ResourceState | undefined, _inputs: ResourceInputs | undefined, ctx: OperationContext): Promise<ReadResult | undefined> {
     const ref = parseResourceId(id);
     if (!ref) throw new Error(`invalid id ${JSON.stringify(id)}: use <namespace>/<name>`);
-    const found = await this.engine.read(this.kind, ref.namespace, ref.name, ctx);
+    // Credential values are not in the cluster's copy of the source: refresh takes them from what it already has.
+    const found = await this.engine.read(this.kind, ref.namespace, ref.name, ctx, { inputs: _inputs, state: _state });
     if (!found) return undefined;
     const { downstream: _d, ready: _r, readiness: _rd, drift: _dr, canonicalHostname: _c, addresses: _a, hostnames: _h, ...inputs } = found.state;
     // Issued certificates and keys exist only in state: a refresh keeps them and checks their Secrets.

@@ -4,21 +4,12 @@
  * secret, and an `Authorization` value in plain state is never what the user wants.
  */
 import type { Path, PathSegment } from "./property-path";
+import { credentialValues } from "../core/credentials";
 import { ACME_STATE_SECRET_PATHS } from "../lifecycle/secret-paths";
 
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token)$/i;
-
-/** Paths of `value` members of `{name, value}` entries (header modifiers, direct-response headers) naming a credential header. */
-export function credentialPaths(v: unknown, path: PathSegment[] = [], out: { path: Path; value: string }[] = []): { path: Path; value: string }[] {
-  if (Array.isArray(v)) {
-    v.forEach((e, i) => credentialPaths(e, [...path, i], out));
-  } else if (v !== null && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    const value = o["value"];
-    if (typeof o["name"] === "string" && CREDENTIAL_HEADER.test(o["name"]) && typeof value === "string") out.push({ path: [...path, "value"], value });
-    for (const [k, e] of Object.entries(o)) if (e !== null && typeof e === "object") credentialPaths(e, [...path, k], out);
-  }
-  return out;
+/** Paths of credential header values (see core/credentials: one classification for every layer). */
+export function credentialPaths(v: unknown): { path: Path; value: string }[] {
+  return credentialValues(v).map((c) => ({ path: c.path, value: c.value }));
 }
 
 /**
