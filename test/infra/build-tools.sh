@@ -85,6 +85,13 @@ target_pulumi_language_nodejs() {
   fi
 }
 
+target_external_dns() {
+  # go/external-dns excludes vbom.ml/util (required by an old k8s.io/kubectl in ambassador's
+  # unpruned graph, never imported): the proxy refuses it (403).
+  build_go external-dns "$EXTERNAL_DNS_VERSION" external-dns sigs.k8s.io/external-dns \
+    "-X sigs.k8s.io/external-dns/pkg/apis/externaldns.Version=$EXTERNAL_DNS_VERSION"
+}
+
 target_pulumi_resource_kubernetes() {
   local name=pulumi-resource-kubernetes version=$PULUMI_K8S_VERSION
   local out="$BIN/$name-$version/$name"
