@@ -71,10 +71,10 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 # The CLI, our Node.js language host; the examples find the provider plugin through Pulumi.yaml.
 export PATH="$(dirname "$PULUMI"):$LANGHOST_DIR:$PATH"
 
-# What `npm install` makes of the example's "pulumi-datum": "file:../.." dependency.
-if [[ ! -e "$EXAMPLE/node_modules/pulumi-datum" ]]; then
-  mkdir -p "$EXAMPLE/node_modules"
-  ln -s ../../.. "$EXAMPLE/node_modules/pulumi-datum"
+# What `npm install` makes of the example's "@pulumi-datum/datum": "file:../.." dependency.
+if [[ ! -e "$EXAMPLE/node_modules/@pulumi-datum/datum" ]]; then
+  mkdir -p "$EXAMPLE/node_modules/@pulumi-datum"
+  ln -s ../../../.. "$EXAMPLE/node_modules/@pulumi-datum/datum"
 fi
 
 cd "$EXAMPLE"

@@ -22,7 +22,7 @@ import * as renderSettings from "../provider/core/render/settings";
 import * as trafficprotectionpolicy from "../provider/core/models/trafficprotectionpolicy";
 import { engineSettingsSchema } from "../provider/lifecycle/settings";
 import { SECRET_CONFIG_KEYS } from "../provider/plugin/config";
-import { packageRoot } from "../provider/plugin/plugin-files";
+import { packageRoot, readPackageInfo } from "../provider/plugin/plugin-files";
 import { downstreamRefSchema, RESOURCE_OUTPUTS, type ResourceKind } from "../provider/plugin/outputs";
 import { pascalCase, TypeCollector, type Json, type ObjectTypeSpec, type PropertySpec } from "./gen-schema-types";
 
@@ -185,6 +185,8 @@ function fileKindPrefix(exports: Readonly<Record<string, unknown>>): string {
 
 export interface PackageSchema {
   name: string;
+  version: string;
+  pluginDownloadURL?: string;
   displayName: string;
   description: string;
   keywords: string[];
@@ -251,8 +253,12 @@ export function buildSchema(): PackageSchema {
     };
   }
 
+  const pkg = readPackageInfo(packageRoot(__dirname, "package.json"));
   return {
     name: PACKAGE,
+    // The plugin's version and download server, from package.json like the SDK's and the plugin's.
+    version: pkg.version,
+    ...(pkg.pluginDownloadURL !== undefined && { pluginDownloadURL: pkg.pluginDownloadURL }),
     displayName: "Datum edge networking",
     description:
       "Datum-style HTTP edge proxies on Envoy Gateway: HTTPProxy, Domain and traffic policies, checked against Datum's admission rules at preview and applied as Gateway API / Envoy Gateway objects.",
@@ -266,7 +272,7 @@ export function buildSchema(): PackageSchema {
     },
     resources: sortedRecord(resources),
     types: sortedRecord(types.types),
-    language: { nodejs: { packageName: "pulumi-datum" } },
+    language: { nodejs: { packageName: pkg.name } },
   };
 }
 

@@ -373,30 +373,46 @@ function utilitiesFile(): string {
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-let version: string | undefined;
+interface PackageJson {
+  version?: string;
+  pulumi?: { server?: string };
+}
 
-/** The SDK's version, which is also the plugin version the engine is asked for. */
-export function getVersion(): string {
-  if (version === undefined) {
+let packageJson: PackageJson | undefined;
+
+/** The package's package.json: the one place that names the version and the plugin's download server. */
+function readPackageJson(): PackageJson {
+  if (packageJson === undefined) {
     // sdk/ and dist/sdk/ both sit one or two levels below the package root.
     for (const rel of ["..", "../.."]) {
       try {
-        const pkg = JSON.parse(readFileSync(join(__dirname, rel, "package.json"), "utf8")) as { name?: string; version?: string };
+        const pkg = JSON.parse(readFileSync(join(__dirname, rel, "package.json"), "utf8")) as PackageJson;
         if (pkg.version) {
-          version = pkg.version;
+          packageJson = pkg;
           break;
         }
       } catch {
         // try the next level
       }
     }
-    version ??= "0.0.0";
+    packageJson ??= {};
   }
-  return version;
+  return packageJson;
 }
 
-export function resourceOptsDefaults(): { version: string } {
-  return { version: getVersion() };
+/** The SDK's version, which is also the plugin version the engine is asked for. */
+export function getVersion(): string {
+  return readPackageJson().version ?? "0.0.0";
+}
+
+/** Where the engine downloads the plugin from when it is not installed (package.json \`pulumi.server\`). */
+export function getPluginDownloadURL(): string | undefined {
+  return readPackageJson().pulumi?.server || undefined;
+}
+
+export function resourceOptsDefaults(): { version: string; pluginDownloadURL?: string } {
+  const pluginDownloadURL = getPluginDownloadURL();
+  return pluginDownloadURL === undefined ? { version: getVersion() } : { version: getVersion(), pluginDownloadURL };
 }
 `;
 }

@@ -9,7 +9,7 @@
 // `up` re-orders a certificate only when fewer than `renewBeforeDays` (30) days remain.
 import { existsSync, readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import * as datum from "pulumi-datum/dist/sdk/index.js";
+import * as datum from "@pulumi-datum/datum";
 
 const config = new pulumi.Config();
 const hostname = config.require("hostname");

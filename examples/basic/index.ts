@@ -9,7 +9,7 @@
 // `pulumi preview` already shows the TXT record to publish (output `domainVerification`); `pulumi up`
 // waits until the record resolves, then programs the proxy.
 import * as pulumi from "@pulumi/pulumi";
-import * as datum from "pulumi-datum/dist/sdk/index.js";
+import * as datum from "@pulumi-datum/datum";
 
 const config = new pulumi.Config();
 const domainName = config.get("domain") ?? "example.com";

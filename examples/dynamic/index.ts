@@ -1,13 +1,13 @@
 // The zero-install dynamic adapter: the same resource classes as the native SDK, implemented over
-// pulumi.dynamic, so a TypeScript program needs nothing but `npm install pulumi-datum`.
+// pulumi.dynamic, so a TypeScript program needs nothing but `npm install @pulumi-datum/datum`.
 //
 // Cluster settings travel with each resource (`settings`, stored as a secret); keys not given
 // there come from stack config (`pulumi config set --secret datum:kubeconfig ~/.kube/config`).
 // See sdk/dynamic/README.md for what the dynamic variant cannot do (import, provider-side preview,
 // detailed diffs, Ctrl-C delivery).
 import * as pulumi from "@pulumi/pulumi";
-import * as datum from "pulumi-datum/dist/sdk/dynamic/index.js";
-import type { DynamicSettings } from "pulumi-datum/dist/sdk/dynamic/index.js";
+import * as datum from "@pulumi-datum/datum/dynamic";
+import type { DynamicSettings } from "@pulumi-datum/datum/dynamic";
 
 const config = new pulumi.Config();
 const settings: DynamicSettings = {

@@ -6,7 +6,7 @@
 // cluster-a's outputs through a StackReference and refuses to move to a release that cluster-a does
 // not serve yet, or serves but is not ready on.
 import * as pulumi from "@pulumi/pulumi";
-import * as datum from "pulumi-datum/dist/sdk/index.js";
+import * as datum from "@pulumi-datum/datum";
 
 const config = new pulumi.Config();
 const release = config.require("release");

@@ -4,7 +4,7 @@
 //
 // This program uses the default provider: its settings come from stack config (`datum:*`).
 import * as pulumi from "@pulumi/pulumi";
-import * as datum from "pulumi-datum/dist/sdk/index.js";
+import * as datum from "@pulumi-datum/datum";
 
 const config = new pulumi.Config();
 const issuer = config.get("issuer") ?? "https://auth.example.com/";

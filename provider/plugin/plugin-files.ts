@@ -20,7 +20,24 @@ export function readSchemaText(root: string = packageRoot()): string {
   return readFileSync(join(root, "schema.json"), "utf8");
 }
 
+/** What package.json says about the package: the one place for its name, version and plugin download server. */
+export interface PackageInfo {
+  readonly name: string;
+  readonly version: string;
+  /** package.json `pulumi.server`: where the engine downloads the plugin tarball from. */
+  readonly pluginDownloadURL?: string;
+}
+
+export function readPackageInfo(root: string = packageRoot()): PackageInfo {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name?: unknown; version?: unknown; pulumi?: { server?: unknown } };
+  const server = pkg.pulumi?.server;
+  return {
+    name: typeof pkg.name === "string" ? pkg.name : "",
+    version: typeof pkg.version === "string" ? pkg.version : "0.0.0",
+    ...(typeof server === "string" && server !== "" && { pluginDownloadURL: server }),
+  };
+}
+
 export function readPackageVersion(root: string = packageRoot()): string {
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version?: unknown };
-  return typeof pkg.version === "string" ? pkg.version : "0.0.0";
+  return readPackageInfo(root).version;
 }

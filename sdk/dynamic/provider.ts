@@ -10,7 +10,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as Runtime from "./runtime";
 
 /** Installed as a package, the host finds the runtime by name from the program's node_modules. */
-const PACKAGE_RUNTIME = "pulumi-datum/dist/sdk/dynamic/runtime";
+const PACKAGE_RUNTIME = "@pulumi-datum/datum/dynamic/runtime";
 
 /** Otherwise by path: the compiled runtime, also when this file runs from the TypeScript sources (tests). */
 function compiledRuntimePath(): string {

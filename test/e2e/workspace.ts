@@ -2,14 +2,15 @@
 // backend. The example is copied into a temp dir that mirrors the repository layout
 // (<tmp>/examples/<name>, <tmp>/bin → bin/, <tmp>/node_modules → node_modules/) so its Pulumi.yaml
 // runs unmodified (`plugins.providers[].path: ../../bin`), and `pulumi-datum` resolves through
-// <example>/node_modules/pulumi-datum → the repository, which is what `npm install` makes of the
-// example's `"pulumi-datum": "file:../.."`. Stack files written by `pulumi stack init` / `config set`
+// <example>/node_modules/@pulumi-datum/datum → the repository, which is what `npm install` makes of
+// the example's `"@pulumi-datum/datum": "file:../.."`. Stack files written by `pulumi stack init` / `config set`
 // land in the copy, never in the repository.
 import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { killSession } from "../infra/procs.ts";
+import { PACKAGE_NAME } from "../infra/tools.ts";
 import { requireE2eTools } from "./tools.ts";
 
 export interface PulumiResult {
@@ -80,8 +81,8 @@ export function exampleWorkspace(example: string, opts: { yaml?: boolean; env?: 
   });
   symlinkSync(join(tools.root, "bin"), join(dir, "bin"));
   symlinkSync(join(tools.root, "node_modules"), join(dir, "node_modules"));
-  mkdirSync(join(programDir, "node_modules"));
-  symlinkSync(tools.root, join(programDir, "node_modules", "pulumi-datum"));
+  mkdirSync(join(programDir, "node_modules", dirname(PACKAGE_NAME)), { recursive: true });
+  symlinkSync(tools.root, join(programDir, "node_modules", PACKAGE_NAME));
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -98,7 +99,48 @@ export function exampleWorkspace(example: string, opts: { yaml?: boolean; env?: 
     ...opts.env,
   };
 
-  // Detached (own process group), so nothing else stops them: dispose() kills what is still running.
+  const { run, ok, start, stopAll } = pulumiRunner(tools.pulumi, programDir, env);
+
+  return {
+    example,
+    dir,
+    programDir,
+    run,
+    ok,
+    start,
+    async stackInit(stack) {
+      await ok(["stack", "init", stack]);
+    },
+    async config(key, value, o = {}) {
+      await ok(["config", "set", ...(o.secret === true ? ["--secret"] : []), ...(o.path === true ? ["--path"] : []), key, value], o.stack !== undefined ? { stack: o.stack } : {});
+    },
+    async outputs(stack) {
+      const r = await ok(["stack", "output", "--json", "--show-secrets"], stack !== undefined ? { stack } : {});
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    },
+    async state(stack) {
+      const r = await ok(["stack", "export", "--show-secrets"], stack !== undefined ? { stack } : {});
+      const d = (JSON.parse(r.stdout) as { deployment: { resources?: StateResource[]; pending_operations?: { resource: StateResource; type: string }[] } }).deployment;
+      return { resources: d.resources ?? [], pendingOperations: d.pending_operations ?? [] };
+    },
+    dispose() {
+      stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PulumiRunner {
+  run(args: readonly string[], opts?: RunOptions): Promise<PulumiResult>;
+  ok(args: readonly string[], opts?: RunOptions): Promise<PulumiResult>;
+  start(args: readonly string[], opts?: RunOptions): RunningPulumi;
+  /** Kills every run still going (with its plugins and language hosts). */
+  stopAll(): void;
+}
+
+/** Runs `pulumi <args> --non-interactive` in `cwd` with `env`, each run bounded and killable as a whole session. */
+export function pulumiRunner(pulumi: string, cwd: string, env: NodeJS.ProcessEnv): PulumiRunner {
+  // Detached (own process group), so nothing else stops them: stopAll() kills what is still running.
   const running = new Set<number>();
   // The CLI's whole session: plugins and language hosts run in process groups of their own.
   const killGroup = (pid: number): void => killSession(pid);
@@ -107,8 +149,8 @@ export function exampleWorkspace(example: string, opts: { yaml?: boolean; env?: 
     const full = [...args, "--non-interactive", ...(o.stack !== undefined ? ["--stack", o.stack] : [])];
     const t0 = Date.now();
     // Own process group, so a timeout can take the plugins and language hosts down with the CLI.
-    const child = spawn(tools.pulumi, full, { cwd: programDir, env: { ...env, ...o.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    if (child.pid === undefined) throw new Error(`could not start ${tools.pulumi}`);
+    const child = spawn(pulumi, full, { cwd, env: { ...env, ...o.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    if (child.pid === undefined) throw new Error(`could not start ${pulumi}`);
     const pid = child.pid;
     running.add(pid);
     let stdout = "";
@@ -146,30 +188,11 @@ export function exampleWorkspace(example: string, opts: { yaml?: boolean; env?: 
   };
 
   return {
-    example,
-    dir,
-    programDir,
     run,
     ok,
     start,
-    async stackInit(stack) {
-      await ok(["stack", "init", stack]);
-    },
-    async config(key, value, o = {}) {
-      await ok(["config", "set", ...(o.secret === true ? ["--secret"] : []), ...(o.path === true ? ["--path"] : []), key, value], o.stack !== undefined ? { stack: o.stack } : {});
-    },
-    async outputs(stack) {
-      const r = await ok(["stack", "output", "--json", "--show-secrets"], stack !== undefined ? { stack } : {});
-      return JSON.parse(r.stdout) as Record<string, unknown>;
-    },
-    async state(stack) {
-      const r = await ok(["stack", "export", "--show-secrets"], stack !== undefined ? { stack } : {});
-      const d = (JSON.parse(r.stdout) as { deployment: { resources?: StateResource[]; pending_operations?: { resource: StateResource; type: string }[] } }).deployment;
-      return { resources: d.resources ?? [], pendingOperations: d.pending_operations ?? [] };
-    },
-    dispose() {
+    stopAll() {
       for (const pid of running) killGroup(pid);
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -87,13 +87,16 @@ export function crdFiles(): string[] {
   return out;
 }
 
-/** The repository root: PULUMI_DATUM_ROOT, or the nearest ancestor of cwd whose package.json is pulumi-datum. */
+/** The npm package this repository builds (package.json `name`). */
+export const PACKAGE_NAME = "@pulumi-datum/datum";
+
+/** The repository root: PULUMI_DATUM_ROOT, or the nearest ancestor of cwd whose package.json is PACKAGE_NAME. */
 export function repoRoot(): string {
   const env = process.env["PULUMI_DATUM_ROOT"];
   if (env) return resolve(env);
   for (let d = process.cwd(); ; d = dirname(d)) {
     const pj = join(d, "package.json");
-    if (existsSync(pj) && (JSON.parse(readFileSync(pj, "utf8")) as { name?: string }).name === "pulumi-datum") return d;
+    if (existsSync(pj) && (JSON.parse(readFileSync(pj, "utf8")) as { name?: string }).name === PACKAGE_NAME) return d;
     if (dirname(d) === d) throw new Error(`cannot find the pulumi-datum repository above ${process.cwd()}; set PULUMI_DATUM_ROOT`);
   }
 }
