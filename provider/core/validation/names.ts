@@ -54,6 +54,40 @@ export function dns1123SubdomainErrors(value: string): string[] {
   return errs;
 }
 
+const QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+const QUALIFIED_NAME_RE = /^(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const QUALIFIED_NAME_MSG = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const LABEL_VALUE_FMT = `(${QUALIFIED_NAME_FMT})?`;
+const LABEL_VALUE_MSG =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+
+/** `IsQualifiedName`: label and annotation keys, `[prefix/]name` with a DNS-subdomain prefix. */
+export function qualifiedNameErrors(value: string): string[] {
+  const errs: string[] = [];
+  const parts = value.split("/");
+  if (parts.length > 2) {
+    return [`a qualified name ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+  }
+  const name = parts[parts.length - 1] as string;
+  if (parts.length === 2) {
+    const prefix = parts[0] as string;
+    if (prefix === "") errs.push("prefix part must be non-empty");
+    else errs.push(...dns1123SubdomainErrors(prefix).map((m) => `prefix part ${m}`));
+  }
+  if (name === "") errs.push("name part must be non-empty");
+  else if (longerThan(name, 63)) errs.push("name part must be no more than 63 characters");
+  if (!QUALIFIED_NAME_RE.test(name)) errs.push(`name part ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")}`);
+  return errs;
+}
+
+/** `IsValidLabelValue`: empty, or a qualified-name-like value of at most 63 characters. */
+export function labelValueErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (longerThan(value, 63)) errs.push("must be no more than 63 characters");
+  if (value !== "" && !QUALIFIED_NAME_RE.test(value)) errs.push(regexError(LABEL_VALUE_MSG, LABEL_VALUE_FMT, "MyValue", "my_value", "12345"));
+  return errs;
+}
+
 export function isDNS1123Label(value: string): boolean {
   return dns1123LabelErrors(value).length === 0;
 }

@@ -2,6 +2,7 @@ import { fieldError, publicError, type FieldError, type ScopedFieldError } from 
 import type { GuardrailConfig } from "../config";
 import { DEFAULT_GUARDRAIL_CONFIG } from "../config";
 import { isDeferred, unknownPaths } from "../unknown";
+import { objectMetaErrors, objectMetaTypeErrors } from "./metadata";
 import * as openapi from "./schema";
 import { suppressesCel, type Obj } from "./schema";
 
@@ -207,6 +208,10 @@ export function admit(input: AdmissionInput): AdmissionResult {
     return finish(decide(g.webhookOnDelete ? g.webhookOnDelete(object, ctx) : []));
   }
 
+  // Metadata of the wrong type never reaches admission: the API server fails to decode it.
+  const metaTypeErrs = decide(objectMetaTypeErrors(object));
+  if (metaTypeErrs.length) return finish(metaTypeErrs);
+
   // Mutating webhooks are registered for create and update (Gateway re-adds missing default listeners).
   if (g.mutate) {
     const m = g.mutate(object, ctx);
@@ -216,7 +221,7 @@ export function admit(input: AdmissionInput): AdmissionResult {
   }
   if (g.defaults) object = g.defaults(object);
 
-  const schemaErrs = decide(g.schema ? g.schema(object, ctx) : []);
+  const schemaErrs = decide([...objectMetaErrors(object), ...(g.schema ? g.schema(object, ctx) : [])]);
   const celErrs = schemaErrs.some(suppressesCel) ? [] : decide(g.cel ? g.cel(object, ctx) : []);
   const crdErrs = [...schemaErrs, ...celErrs];
   if (crdErrs.length) return finish(crdErrs);

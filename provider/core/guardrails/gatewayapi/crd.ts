@@ -1,7 +1,6 @@
 import type { ScopedFieldError } from "../../errors";
 import type { AdmissionContext, KindGuardrails } from "../../validation/pipeline";
 import { isObj, type Errors, type Obj } from "../../validation/schema";
-import { objectMetaErrors } from "./meta";
 import { applyDefaults, evaluateRules, hasTypeErrors, prune, validateValueFindingTypeErrors, type ObjectSchema } from "./structural";
 
 /**
@@ -42,7 +41,7 @@ export function crdLayer(
     },
     schema(obj, ctx) {
       const v = view(obj);
-      const errs: Errors = objectMetaErrors(obj);
+      const errs: Errors = [];
       const typeErrors = validateValueFindingTypeErrors(errs, "", v, s);
       if (extra) errs.push(...extra.schemaErrors(v));
       // Direct callers may pass no context; then nothing is remembered.
