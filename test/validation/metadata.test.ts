@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import type * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -102,12 +103,12 @@ describe("the plugin's Check over gRPC", () => {
   });
 
   it("a numeric namespace is a Check failure naming metadata.namespace", async () => {
-    const res = await rpc(client, client.check, checkRequest("datum:networking:HTTPProxy", { ...validProxy(), metadata: { name: "shop", namespace: 5 } }));
+    const res = await rpc<providerPb.CheckRequest, providerPb.CheckResponse>(client, client.check, checkRequest("datum:networking:HTTPProxy", { ...validProxy(), metadata: { name: "shop", namespace: 5 } }));
     expect(failuresOf(res)).toEqual([{ property: "metadata.namespace", reason: expect.stringContaining("metadata.namespace in body must be of type string") }]);
   });
 
   it("a label value that is an object is a Check failure at that label", async () => {
-    const res = await rpc(client, client.check, checkRequest("datum:networking:HTTPProxy", { ...validProxy(), metadata: { name: "shop", labels: { team: { a: 1 } } } }));
+    const res = await rpc<providerPb.CheckRequest, providerPb.CheckResponse>(client, client.check, checkRequest("datum:networking:HTTPProxy", { ...validProxy(), metadata: { name: "shop", labels: { team: { a: 1 } } } }));
     expect(failuresOf(res)).toEqual([{ property: "metadata.labels", reason: expect.stringContaining("metadata.labels[team] in body must be of type string") }]);
   });
 });
