@@ -24,7 +24,7 @@ export function annotationSizeErrors(objects: readonly RenderedObject[], sourceK
     const key = largest?.[0] ?? "";
     const hint =
       key === SOURCE_ANNOTATION
-        ? `the ${sourceKind}'s spec, kept there (compressed) for refresh and import, is too large: split it into several ${sourceKind}s or shorten its longest values`
+        ? `the ${sourceKind}'s spec, kept there (compressed) for refresh and import, is too large: split it into several resources or shorten its longest values`
         : `metadata.annotations[${JSON.stringify(key)}] of the ${sourceKind} (${bytes(largest?.[1] ?? "")} bytes) is copied to every downstream object: shorten it`;
     errors.push(`${o.kind} ${o.metadata.namespace}/${o.metadata.name}: metadata.annotations: Too long: ${total} bytes, the API server accepts at most ${MAX_ANNOTATIONS_BYTES}; ${hint}`);
   }
