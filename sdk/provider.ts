@@ -20,6 +20,7 @@ export class Provider extends pulumi.ProviderResource {
 
   constructor(name: string, args?: ProviderArgs, opts: pulumi.ResourceOptions = {}) {
     const resourceInputs: pulumi.Inputs = {};
+    resourceInputs["adoptExisting"] = pulumi.output(args?.adoptExisting).apply(JSON.stringify);
     resourceInputs["awaitDns"] = pulumi.output(args?.awaitDns).apply(JSON.stringify);
     resourceInputs["certificates"] = pulumi.output(args?.certificates).apply(JSON.stringify);
     resourceInputs["clusterIssuer"] = args?.clusterIssuer;
@@ -28,27 +29,30 @@ export class Provider extends pulumi.ProviderResource {
     resourceInputs["defaultListenerTLSSecretName"] = args?.defaultListenerTLSSecretName;
     resourceInputs["dnsIntegration"] = pulumi.output(args?.dnsIntegration).apply(JSON.stringify);
     resourceInputs["dnsServers"] = pulumi.output(args?.dnsServers).apply(JSON.stringify);
+    resourceInputs["domainSigningKey"] = args?.domainSigningKey ? pulumi.secret(args.domainSigningKey) : undefined;
     resourceInputs["domainVerification"] = pulumi.output(args?.domainVerification).apply(JSON.stringify);
     resourceInputs["fieldManager"] = args?.fieldManager;
-    resourceInputs["forceConflicts"] = pulumi.output(args?.forceConflicts).apply(JSON.stringify);
     resourceInputs["gatewayClassName"] = args?.gatewayClassName;
     resourceInputs["guardrails"] = pulumi.output(args?.guardrails).apply(JSON.stringify);
     resourceInputs["hostnameClaimNamespace"] = args?.hostnameClaimNamespace;
     resourceInputs["kubeconfig"] = args?.kubeconfig ? pulumi.secret(args.kubeconfig) : undefined;
     resourceInputs["namespace"] = args?.namespace;
+    resourceInputs["ownerId"] = args?.ownerId;
     resourceInputs["skipAwait"] = pulumi.output(args?.skipAwait).apply(JSON.stringify);
     resourceInputs["targetDomain"] = args?.targetDomain;
     resourceInputs["timeoutSeconds"] = pulumi.output(args?.timeoutSeconds).apply(JSON.stringify);
     resourceInputs["tlsProbe"] = pulumi.output(args?.tlsProbe).apply(JSON.stringify);
     resourceInputs["waf"] = pulumi.output(args?.waf).apply(JSON.stringify);
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-    opts = pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] });
+    opts = pulumi.mergeOptions(opts, { additionalSecretOutputs: ["domainSigningKey","kubeconfig"] });
     super(Provider.__pulumiType, name, resourceInputs, opts);
   }
 }
 
 /** The set of arguments for constructing a datum Provider. */
 export interface ProviderArgs {
+  /** take over objects that already exist under the rendered names but belong to another stack or writer (default: refuse, naming the owner). */
+  adoptExisting?: pulumi.Input<boolean>;
   /** after apply, wait until every custom hostname resolves to the Gateway (CNAME to the canonical hostname or A/AAAA of its addresses). Default: `false`. */
   awaitDns?: pulumi.Input<boolean>;
   /** where listener certificates come from: `{mode: "cert-manager"}` (default) or `{mode: "acme", directoryUrl, email, eab?, challenge: "http-01" | "dns-01", dns01?, …}` — the provider issues them itself. */
@@ -65,12 +69,12 @@ export interface ProviderArgs {
   dnsIntegration?: pulumi.Input<boolean>;
   /** DNS servers (ip[:port]) for hostname/verification checks; default: the system resolver. */
   dnsServers?: pulumi.Input<pulumi.Input<string>[]>;
+  /** HMAC key (secret) that signs the verified status the provider writes into Domain records; stacks sharing Domains must use the same key; default: a key the provider keeps in a Secret in hostnameClaimNamespace. */
+  domainSigningKey?: pulumi.Input<string>;
   /** how Domains are verified (NSO's domainVerificationConfig). */
   domainVerification?: pulumi.Input<inputs.index.ProviderDomainVerification>;
   /** server-side apply field manager. Default: `pulumi-datum`. */
   fieldManager?: pulumi.Input<string>;
-  /** take ownership of fields managed by other field managers. Default: `false`. */
-  forceConflicts?: pulumi.Input<boolean>;
   /** GatewayClass of every generated Gateway. Default: `envoy-gateway`. */
   gatewayClassName?: pulumi.Input<string>;
   /** admission limits applied before rendering (nested or dotted NSO operator keys). */
@@ -81,6 +85,8 @@ export interface ProviderArgs {
   kubeconfig?: pulumi.Input<string>;
   /** namespace of resources that do not set metadata.namespace; default `default`. */
   namespace?: pulumi.Input<string>;
+  /** this stack's identity on the cluster, written on every object (annotation pulumi-datum.io/owner) and into hostname claims; only objects carrying it are updated, forced back or deleted; default `<project>/<stack>`. */
+  ownerId?: pulumi.Input<string>;
   /** return after apply without waiting for readiness. Default: `false`. */
   skipAwait?: pulumi.Input<boolean>;
   /** suffix of canonical hostnames: <word>-<word>-<5 chars>.<targetDomain>. Default: `datum.local`. */

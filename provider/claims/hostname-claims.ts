@@ -12,6 +12,7 @@ import {
   type ClaimOwner,
 } from "../core/domain";
 import type { KubeObject, ObjectQuery, ObjectRef } from "../kube/types";
+import { isFieldManagerConflict, isNotFound } from "../kube/errors";
 
 /**
  * Taking and giving back hostname claims in the cluster. Exclusivity comes from the API server,
@@ -31,6 +32,11 @@ export interface ClaimApi {
 export interface ClaimOptions {
   readonly namespace?: string;
   readonly signal?: AbortSignal;
+  /**
+   * Identities the same owner held claims under before (the field manager, before stacks had an
+   * owner id): their claims are taken over, and released, as the owner's own.
+   */
+  readonly previous?: readonly ClaimOwner[];
 }
 
 export interface ClaimConflict {
@@ -51,15 +57,14 @@ export function claimFieldManager(owner: ClaimOwner): string {
   return `pulumi-datum-claim-${createHash("sha256").update(ownerString(owner)).digest("hex").slice(0, 16)}`;
 }
 
-function isConflict(e: unknown): boolean {
-  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === 409;
-}
+
 
 function ref(namespace: string, hostname: string): ObjectRef {
   return { apiVersion: "v1", kind: "ConfigMap", namespace, name: normalizeHostname(hostname) };
 }
 
-async function ensureNamespace(api: ClaimApi, namespace: string, signal: AbortSignal | undefined): Promise<void> {
+/** Creates the accounting namespace when missing (claims and the Domain signing key live there). */
+export async function ensureNamespace(api: ClaimApi, namespace: string, signal: AbortSignal | undefined): Promise<void> {
   const existing = await api.get({ apiVersion: "v1", kind: "Namespace", name: namespace }, signal ? { signal } : {});
   if (existing !== undefined) return;
   await api.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }, { fieldManager: "pulumi-datum-claims", ...(signal && { signal }) });
@@ -81,23 +86,26 @@ export async function syncHostnameClaims(api: ClaimApi, owner: ClaimOwner, hostn
   const wanted = [...new Set(hostnames.map(normalizeHostname))];
   const claimed: string[] = [];
   const conflicts: ClaimConflict[] = [];
+  const earlier = new Set((opts.previous ?? []).map(ownerString));
   if (wanted.length > 0) await ensureNamespace(api, namespace, signal);
   for (const hostname of wanted) {
     const existing = await api.get(ref(namespace, hostname), signal ? { signal } : {});
     const decision = decideClaim(existing as { data?: unknown } | undefined, owner);
-    if (decision.action === "conflict") {
+    // The owner's own claim under an earlier identity: rewritten (forced: its field manager differs).
+    const takeover = decision.action === "conflict" && earlier.has(decision.holder);
+    if (decision.action === "conflict" && !takeover) {
       conflicts.push({ hostname, holder: decision.holder, message: claimConflictMessage(hostname, decision.holder, namespace) });
       continue;
     }
     try {
       await api.apply(claimObject(hostname, owner, namespace) as unknown as KubeObject, {
         fieldManager: claimFieldManager(owner),
-        force: false,
+        force: takeover,
         ...(signal && { signal }),
       });
       claimed.push(hostname);
     } catch (e) {
-      if (!isConflict(e)) throw e;
+      if (!isFieldManagerConflict(e)) throw e;
       // Lost a race: someone claimed it between our read and our apply.
       const holder = await holderOf(api, namespace, hostname, signal);
       conflicts.push({ hostname, holder, message: claimConflictMessage(hostname, holder, namespace) });
@@ -111,17 +119,20 @@ export async function syncHostnameClaims(api: ClaimApi, owner: ClaimOwner, hostn
 export async function releaseHostnameClaims(api: ClaimApi, owner: ClaimOwner, opts: ClaimOptions & { keep?: readonly string[] } = {}): Promise<string[]> {
   const namespace = opts.namespace ?? DEFAULT_ACCOUNTING_NAMESPACE;
   const signal = opts.signal;
-  let items: KubeObject[];
-  try {
-    items = (await api.list({ apiVersion: "v1", kind: "ConfigMap", namespace, labelSelector: ownerSelector(owner) }, signal ? { signal } : {})).items;
-  } catch (e) {
-    if (typeof e === "object" && e !== null && (e as { code?: unknown }).code === 404) return [];
-    throw e;
+  const mine: string[] = [];
+  for (const identity of [owner, ...(opts.previous ?? [])]) {
+    let items: KubeObject[];
+    try {
+      items = (await api.list({ apiVersion: "v1", kind: "ConfigMap", namespace, labelSelector: ownerSelector(identity) }, signal ? { signal } : {})).items;
+    } catch (e) {
+      if (isNotFound(e)) return [];
+      throw e;
+    }
+    const me = ownerString(identity);
+    // Labels are a hint (they are truncated/hashed when long); data.owner is the authority.
+    mine.push(...items.filter((o) => claimHolder(o as { data?: unknown }) === me).map((o) => o.metadata.name));
   }
-  const me = ownerString(owner);
-  // Labels are a hint (they are truncated/hashed when long); data.owner is the authority.
-  const mine = items.filter((o) => claimHolder(o as { data?: unknown }) === me).map((o) => o.metadata.name);
-  const stale = staleClaims(mine, opts.keep ?? []);
+  const stale = staleClaims([...new Set(mine)], opts.keep ?? []);
   for (const name of stale) await api.delete(ref(namespace, name), signal ? { signal } : {});
   return stale;
 }

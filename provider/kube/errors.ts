@@ -129,6 +129,11 @@ export function isNotFound(e: unknown): e is KubeApiError {
   return e instanceof KubeApiError && e.code === 404;
 }
 
+/** 409 from server-side apply: fields this apply sets are owned by another field manager. */
+export function isFieldManagerConflict(e: unknown): e is KubeApiError {
+  return e instanceof KubeApiError && e.code === 409 && e.causes.some((c) => c.reason === "FieldManagerConflict");
+}
+
 /** 410: the requested resourceVersion is older than what the server keeps (watch must re-list). */
 export function isExpired(e: unknown): e is KubeApiError {
   return e instanceof KubeApiError && e.code === 410;

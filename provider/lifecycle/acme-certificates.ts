@@ -102,6 +102,8 @@ export interface EnsureCertificatesRequest {
   readonly previous: ResourceState | undefined;
   /** Labels of the Secrets: the proxy's owned labels, so prune and delete find them. */
   readonly labels: Record<string, string>;
+  /** Adds the stack's ownership mark (ownership.ts), so only this stack deletes the Secrets. */
+  readonly markOwned: (obj: KubeObject) => KubeObject;
   readonly nowMs: number;
   readonly deadlineMs: number;
   readonly signal?: AbortSignal;
@@ -207,7 +209,7 @@ export async function ensureCertificates(req: EnsureCertificatesRequest): Promis
     // Recorded first: a Secret whose write answer was lost may still exist, and state must keep the key.
     certificates.push(cert);
     try {
-      secrets.push(await req.client.apply(secret as unknown as KubeObject, callOpts));
+      secrets.push(await req.client.apply(req.markOwned(secret as unknown as KubeObject), callOpts));
     } catch (e) {
       throw new CertificateIssueError(`writing TLS Secret ${req.gateway.namespace}/${cert.secretName} failed: ${e instanceof Error ? e.message : String(e)}`, certificates, account, secrets);
     }

@@ -2,6 +2,7 @@ import { ownedLabels } from "../core/render";
 import { isVerificationToken, type Condition, type DomainStatus } from "../core/domain";
 import { SOURCE_ANNOTATION } from "./downstream";
 import type { KubeClient, KubeObject } from "../kube";
+import { signDomainStatus, verifyDomainStatus, type DomainSigningKey } from "./domain-signature";
 
 /**
  * Where a Domain lives in the cluster. NSO's Domain CRD is not installed in the clusters the
@@ -99,20 +100,32 @@ export function parseDomainStatus(text: unknown): DomainStatus | undefined {
   return status;
 }
 
-/** Reads a listed ConfigMap as a Domain record; undefined when it is not one. */
-export function readDomainRecord(obj: KubeObject): DomainRecord | undefined {
+/** Key of the status signature in the record (written with `data.status`, by the same field manager). */
+export const STATUS_SIGNATURE_KEY = "statusSignature";
+
+/**
+ * Reads a listed ConfigMap as a Domain record; undefined when it is not one. `data.status` counts
+ * only with a valid signature (domain-signature.ts): a hand-written "verified" is no status.
+ */
+export function readDomainRecord(obj: KubeObject, key: DomainSigningKey): DomainRecord | undefined {
   if (obj.metadata.labels?.[DOMAIN_RECORD_LABEL] !== "true" || !obj.metadata.name.startsWith(DOMAIN_RECORD_PREFIX)) return undefined;
   const data = isObj(obj["data"]) ? obj["data"] : {};
   const domainName = data["domainName"];
   if (typeof domainName !== "string" || domainName === "") return undefined;
   const source = parseJson(obj.metadata.annotations?.[SOURCE_ANNOTATION]);
+  const name = obj.metadata.name.slice(DOMAIN_RECORD_PREFIX.length);
+  const namespace = obj.metadata.namespace ?? "default";
+  const token = isVerificationToken(data["token"]) ? data["token"] : "";
+  const uid = obj.metadata.uid ?? "";
+  const statusText = data["status"];
+  const signed = typeof statusText === "string" && verifyDomainStatus(key, { namespace, name, uid, domainName, token, status: statusText }, data[STATUS_SIGNATURE_KEY]);
   return {
-    name: obj.metadata.name.slice(DOMAIN_RECORD_PREFIX.length),
-    namespace: obj.metadata.namespace ?? "default",
+    name,
+    namespace,
     domainName,
-    token: isVerificationToken(data["token"]) ? data["token"] : "",
-    uid: obj.metadata.uid ?? "",
-    status: parseDomainStatus(data["status"]),
+    token,
+    uid,
+    status: signed ? parseDomainStatus(statusText) : undefined,
     source: isObj(source) ? source : undefined,
     object: obj,
   };
@@ -161,16 +174,27 @@ export function domainRecordRef(namespace: string, name: string): { apiVersion: 
   return { apiVersion: "v1", kind: "ConfigMap", namespace, name: domainRecordName(name) };
 }
 
-/** Writes NSO-shaped status into the record (the `/status` subresource NSO would write). */
-export async function writeDomainStatus(client: KubeClient, namespace: string, name: string, status: DomainStatus, signal?: AbortSignal): Promise<void> {
+/** The record a status is written for: what its signature covers. */
+export interface StatusTarget {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly domainName: string;
+  readonly token: string;
+}
+
+/** Writes NSO-shaped status into the record (the `/status` subresource NSO would write), signed. */
+export async function writeDomainStatus(client: KubeClient, target: StatusTarget, key: DomainSigningKey, status: DomainStatus, signal?: AbortSignal): Promise<void> {
+  const text = JSON.stringify(status);
+  const signature = signDomainStatus(key, { ...target, status: text });
   await client.apply(
-    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: domainRecordName(name), namespace }, data: { status: JSON.stringify(status) } },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: domainRecordName(target.name), namespace: target.namespace }, data: { status: text, [STATUS_SIGNATURE_KEY]: signature } },
     { fieldManager: DOMAIN_STATUS_FIELD_MANAGER, force: true, ...(signal ? { signal } : {}) },
   );
 }
 
 /** Every Domain record in a namespace (any stack's). */
-export async function listDomainRecords(client: KubeClient, namespace: string, signal?: AbortSignal): Promise<DomainRecord[]> {
+export async function listDomainRecords(client: KubeClient, namespace: string, key: DomainSigningKey, signal?: AbortSignal): Promise<DomainRecord[]> {
   const list = await client.list({ apiVersion: "v1", kind: "ConfigMap", namespace, labelSelector: `${DOMAIN_RECORD_LABEL}=true` }, signal ? { signal } : {});
-  return list.items.map(readDomainRecord).filter((r): r is DomainRecord => r !== undefined);
+  return list.items.map((o) => readDomainRecord(o, key)).filter((r): r is DomainRecord => r !== undefined);
 }

@@ -2,6 +2,7 @@ import type { DomainVerificationOutcome } from "../await/dns";
 import { verificationRecords, type DomainStatus, type DomainVerificationSettings } from "../core/domain";
 import type { KubeClient } from "../kube";
 import { writeDomainStatus } from "./domain-record";
+import type { DomainSigningKey } from "./domain-signature";
 import { domainVerificationOf, type EngineSettings } from "./settings";
 
 /**
@@ -16,6 +17,8 @@ export interface VerifyRecordRequest {
   readonly token: string;
   readonly uid: string;
   readonly previousStatus: DomainStatus | undefined;
+  /** Signs the status written back (domain-signature.ts). */
+  readonly key: DomainSigningKey;
   /**
    * "none": publish the records, no attempt (`waitForVerification: false` on create);
    * "once": one attempt; "wait": attempts on NSO's schedule until verified or `timeoutMs`.
@@ -48,7 +51,7 @@ export async function verifyDomainRecord(client: KubeClient, settings: EngineSet
       ...(req.mode === "once" ? { timeoutMs: 0 } : req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-      writeStatus: (status) => writeDomainStatus(client, req.namespace, req.name, status, req.signal),
+      writeStatus: (status) => writeDomainStatus(client, req, req.key, status, req.signal),
     });
   } finally {
     resolver.cancel();

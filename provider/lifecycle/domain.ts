@@ -10,6 +10,7 @@ import { checkInputs } from "./check";
 import { DOMAIN_REPLACE_PATHS, diffInputs } from "./diff";
 import { domainRecordObject, domainRecordRef, listDomainRecords, MAX_DOMAIN_NAME_LENGTH, readDomainRecord, type DomainRecord } from "./domain-record";
 import { lastFindings, publishHint, verifyDomainRecord } from "./domain-verify";
+import { domainSigningKey, type DomainSigningKey } from "./domain-signature";
 import type { Engine } from "./engine";
 import { proxiesUsingDomain } from "./hostnames";
 import { parseResourceId, toInputs, toObject, type NormalizeContext } from "./inputs";
@@ -160,7 +161,7 @@ export class DomainLifecycle implements ResourceLifecycle {
     const client = await this.engine.client();
     const obj = await client.get(domainRecordRef(ref.namespace, ref.name), ctx.signal ? { signal: ctx.signal } : {});
     if (!obj) return undefined;
-    const record = readDomainRecord(obj);
+    const record = readDomainRecord(obj, await domainSigningKey(client, this.engine.settings, ctx.signal));
     if (!record) throw new Error(`ConfigMap ${ref.namespace}/${obj.metadata.name} is not a Domain record (it lacks the pulumi-datum.io/domain label or data.domainName)`);
     const annotated = record.source ? toInputs(record.source) : {};
     const meta = isObj(annotated["metadata"]) ? annotated["metadata"] : {};
@@ -194,7 +195,7 @@ export class DomainLifecycle implements ResourceLifecycle {
     const client = await this.engine.client();
     const opts = ctx.signal ? { signal: ctx.signal } : {};
     const obj = await client.get(domainRecordRef(ref.namespace, ref.name), opts);
-    const record = obj ? readDomainRecord(obj) : undefined;
+    const record = obj ? readDomainRecord(obj, await domainSigningKey(client, this.engine.settings, ctx.signal)) : undefined;
     if (!record) return;
     const stateName = isObj(state) ? domainNameOf(state) : undefined;
     if (stateName !== undefined && stateName !== record.domainName) return;
@@ -245,12 +246,13 @@ export class DomainLifecycle implements ResourceLifecycle {
     const name = String(meta["name"]);
     const domainName = domainNameOf(source) ?? "";
     const existingObj = await client.get(domainRecordRef(namespace, name), opts);
-    const existing = existingObj ? readDomainRecord(existingObj) : undefined;
+    const key = await domainSigningKey(client, settings, ctx.signal);
+    const existing = existingObj ? readDomainRecord(existingObj, key) : undefined;
     if (existingObj && !existing) {
       throw new Error(`ConfigMap ${namespace}/${existingObj.metadata.name} exists and is not a Domain record; rename the Domain or remove the ConfigMap`);
     }
     const sameDomain = existing?.domainName === domainName;
-    if (creating) await this.refuseDuplicate(client, source, domainName, ctx.signal);
+    if (creating) await this.refuseDuplicate(client, source, domainName, key, ctx.signal);
     const token =
       (sameDomain && existing.token !== "" ? existing.token : undefined) ?? knownTokens.find(isVerificationToken) ?? newVerificationToken();
     const inputsOut: ResourceInputs = { ...inputs, [TOKEN_KEY]: token };
@@ -263,6 +265,7 @@ export class DomainLifecycle implements ResourceLifecycle {
       token,
       uid,
       previousStatus: sameDomain ? existing.status : undefined,
+      key,
       mode,
       timeoutMs: ctx.timeoutMs ?? settings.timeoutSeconds * 1000,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -276,10 +279,10 @@ export class DomainLifecycle implements ResourceLifecycle {
   }
 
   /** Guardrail D7: one Domain per domain name per namespace, across every stack on the cluster. */
-  private async refuseDuplicate(client: KubeClient, source: Obj, domainName: string, signal: AbortSignal | undefined): Promise<void> {
+  private async refuseDuplicate(client: KubeClient, source: Obj, domainName: string, key: DomainSigningKey, signal: AbortSignal | undefined): Promise<void> {
     const meta = source["metadata"] as Obj;
     const namespace = String(meta["namespace"]);
-    const others = (await listDomainRecords(client, namespace, signal)).filter((r) => r.name !== meta["name"]);
+    const others = (await listDomainRecords(client, namespace, key, signal)).filter((r) => r.name !== meta["name"]);
     const existing = others.map((r) => ({ apiVersion: this.kind.apiVersion, kind: "Domain", metadata: { name: r.name, namespace }, spec: { domainName: r.domainName } }));
     const verdict = validate(source, { config: this.engine.settings.guardrails, existing });
     if (verdict.valid) return;

@@ -10,7 +10,8 @@ import { sourceIdentity, toInputs } from "./inputs";
 import { renderSettingsOf, type EngineSettings } from "./settings";
 import { PartialFailureError, type DownstreamRef, type OperationContext, type ResourceState } from "./types";
 import { UNKNOWN, containsUnknown } from "../core/unknown";
-import type { KubeClient, KubeObject, RequestCounter } from "../kube";
+import { isFieldManagerConflict, type KubeClient, type KubeObject, type RequestCounter } from "../kube";
+import { foreignObjectMessage, leftAloneMessage, markOwned, mayDelete, mayWrite, ownershipOf, OwnershipError, type WriteContext } from "./ownership";
 import type { AwaitResult } from "../await";
 import { admitHostnames, hostnameWarnings, releaseClaims, type AdmittedHostnames } from "./hostnames";
 import { awaitHostnameReadiness } from "./hostname-readiness";
@@ -76,7 +77,7 @@ export class Engine {
           const kube = await import("../kube/index.js");
           return kube.createKubeClient(
             { ...(s.kubeconfig !== undefined ? { kubeconfig: s.kubeconfig } : {}), ...(s.context !== undefined ? { context: s.context } : {}) },
-            { fieldManager: s.fieldManager, force: s.forceConflicts, ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}) },
+            { fieldManager: s.fieldManager, ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}) },
           );
         });
       this.clientPromise = make(this.settings);
@@ -102,10 +103,68 @@ export class Engine {
       const lines = result.errors.flatMap((e) => e.errors.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)));
       throw new Error(`${kind.kind} ${namespace}/${name} is invalid:\n  ${lines.join("\n  ")}`);
     }
-    const objects = annotateSource(result.objects, kind.kind, toInputs(source), credentialIdentity(kind.kind, namespace, name));
+    const objects = annotateSource(result.objects, kind.kind, toInputs(source), credentialIdentity(kind.kind, namespace, name)).map((o) => markOwned(o, this.settings));
     const tooLarge = annotationSizeErrors(objects, kind.kind);
     if (tooLarge.length) throw new Error(`${kind.kind} ${namespace}/${name} renders objects the API server would refuse:\n  ${tooLarge.join("\n  ")}`);
     return objects;
+  }
+
+  /**
+   * The live object under each rendered name (undefined: absent): one list per kind by the
+   * source's labels, then a GET for each name the lists miss (an object written by someone else,
+   * or whose labels were edited out of band).
+   */
+  private async liveOf(client: KubeClient, objects: readonly RenderedObject[], selector: string, signal?: AbortSignal): Promise<Map<string, KubeObject | undefined>> {
+    const listed = await this.listRendered(client, objects, selector, signal);
+    const live = new Map<string, KubeObject | undefined>();
+    for (const o of objects) live.set(refKey(refOf(o)), listed.get(refKey(refOf(o))) ?? (await client.get(refOf(o), signal ? { signal } : {})));
+    return live;
+  }
+
+  /** Before anything is written: every rendered object is absent, this stack's, in its state, or adopted on request. */
+  private async refuseForeign(client: KubeClient, kind: ResourceKind, source: Obj, objects: readonly RenderedObject[], writeContext: (key: string) => WriteContext, signal?: AbortSignal): Promise<void> {
+    const { namespace, name } = sourceIdentity(source);
+    const live = await this.liveOf(client, objects, sourceSelector({ kind: kind.kind, namespace, name }), signal);
+    const problems: string[] = [];
+    for (const o of objects) {
+      const key = refKey(refOf(o));
+      const ownership = ownershipOf(live.get(key), this.settings);
+      if (ownership.state === "foreign" && !mayWrite(ownership, writeContext(key))) {
+        problems.push(foreignObjectMessage(`${o.kind} ${o.metadata.namespace}/${o.metadata.name}`, ownership.owner, this.settings));
+      }
+    }
+    if (problems.length) throw new OwnershipError(`${kind.kind} ${namespace}/${name}: objects with these names are not this stack's:\n  ${problems.join("\n  ")}`, problems);
+  }
+
+  /**
+   * Server-side apply of an object this stack may write. A field another manager took (kubectl
+   * edit, a field-manager change) is a conflict; the object is this stack's to converge, so the
+   * apply is forced — after reading it again, so a force never lands on an object that changed
+   * hands in between.
+   */
+  private async write(client: KubeClient, o: RenderedObject, writeContext: WriteContext, opts: { signal?: AbortSignal; dryRun?: boolean }): Promise<KubeObject> {
+    const call = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.dryRun ? { dryRun: true } : {}) };
+    try {
+      return await client.apply(o as KubeObject, call);
+    } catch (e) {
+      if (!isFieldManagerConflict(e)) throw e;
+      const now = await client.get(refOf(o), opts.signal ? { signal: opts.signal } : {});
+      const ownership = ownershipOf(now, this.settings);
+      if (ownership.state === "foreign" && !mayWrite(ownership, writeContext)) {
+        const message = foreignObjectMessage(`${o.kind} ${o.metadata.namespace}/${o.metadata.name}`, ownership.owner, this.settings);
+        throw new OwnershipError(message, [message]);
+      }
+      // The resourceVersion just read makes the forced apply conditional on nobody writing since.
+      const rv = now?.metadata.resourceVersion;
+      const pinned = rv !== undefined ? { ...o, metadata: { ...o.metadata, resourceVersion: rv } } : o;
+      return client.apply(pinned as KubeObject, { ...call, force: true });
+    }
+  }
+
+  /** Objects named in state were created (or imported) by this stack: they are its to write. */
+  private writeContext(previous: readonly DownstreamRef[]): (key: string) => WriteContext {
+    const inState = new Set(previous.map(refKey));
+    return (key) => ({ adopt: this.settings.adoptExisting, inState: inState.has(key) });
   }
 
   /** Outputs: the inputs, what was created downstream, and a readiness summary. */
@@ -141,7 +200,7 @@ export class Engine {
    * zero writes. Without a reachable cluster, or with values not known yet, it works from the render
    * alone and says so.
    */
-  async preview(kind: ResourceKind, source: Obj, ctx: OperationContext, oldSource?: Obj): Promise<ResourceState> {
+  async preview(kind: ResourceKind, source: Obj, ctx: OperationContext, oldSource?: Obj, previous: readonly DownstreamRef[] = []): Promise<ResourceState> {
     if (containsUnknown(source)) {
       return { ...toInputs(source), downstream: UNKNOWN, ready: UNKNOWN, readiness: UNKNOWN, drift: [], ...(kind.kind === "HTTPProxy" ? { canonicalHostname: UNKNOWN, addresses: UNKNOWN, hostnames: UNKNOWN } : {}) };
     }
@@ -155,10 +214,12 @@ export class Engine {
       client = undefined;
     }
     if (client) {
+      const writeContext = this.writeContext(previous);
+      await this.refuseForeign(client, kind, source, objects, writeContext, ctx.signal);
       const failures: string[] = [];
       for (const o of objects) {
         try {
-          await client.dryRunApply(o as KubeObject, ctx.signal ? { signal: ctx.signal } : {});
+          await this.write(client, o, writeContext(refKey(refOf(o))), { ...(ctx.signal ? { signal: ctx.signal } : {}), dryRun: true });
         } catch (e) {
           failures.push(`${o.kind} ${o.metadata.namespace}/${o.metadata.name}: ${errorText(e)}`);
         }
@@ -201,6 +262,8 @@ export class Engine {
     const client = await this.client();
     const id = `${sourceIdentity(source).namespace}/${sourceIdentity(source).name}`;
     const deadlineMs = Date.now() + (ctx.timeoutMs ?? this.settings.timeoutSeconds * 1000);
+    const writeContext = this.writeContext(previous);
+    await this.refuseForeign(client, kind, source, objects, writeContext, ctx.signal);
     // Verified Domain + exclusive claim for every custom hostname, or nothing is written.
     const hostnames: AdmittedHostnames | undefined =
       kind.kind === "HTTPProxy"
@@ -224,7 +287,7 @@ export class Engine {
     for (const o of objects) {
       attempted++;
       try {
-        applied.push(await client.apply(o as KubeObject, callOpts));
+        applied.push(await this.write(client, o, writeContext(refKey(refOf(o))), callOpts));
       } catch (e) {
         const msg = `applying ${o.kind} ${o.metadata.namespace}/${o.metadata.name} failed: ${errorText(e)}`;
         throw partial(msg, [msg]);
@@ -245,6 +308,7 @@ export class Engine {
           wanted: this.listenerCertificates(source),
           previous: previousState,
           labels: ownedLabels({ kind: kind.kind, namespace, name }),
+          markOwned: (o) => markOwned(o, this.settings),
           nowMs: this.now(),
           deadlineMs,
           ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -332,18 +396,27 @@ export class Engine {
     for (const r of stale) if (!exists.has(refKey(r))) deleted.add(refKey(r));
     for (const o of [...owned].reverse()) {
       if (keepKeys.has(refKey(refOf(o)))) continue;
-      await client.deleteAndWait(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
+      // Another stack's object (adopted by it since) leaves this stack's state without being deleted.
+      if (this.deletable(o, ctx)) await client.deleteAndWait(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
       deleted.add(refKey(refOf(o)));
     }
   }
 
-  /** Deletes every downstream object of the source (found by its labels) and waits until gone. */
+  /** Labels and state find candidates; only this stack's mark (or an unmarked object of its field manager) lets one be deleted. */
+  private deletable(o: KubeObject, ctx: OperationContext): boolean {
+    const ownership = ownershipOf(o, this.settings);
+    if (mayDelete(ownership)) return true;
+    if (ownership.state === "foreign") ctx.onWarning?.(leftAloneMessage(`${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`, ownership.owner));
+    return false;
+  }
+
+  /** Deletes every downstream object of the source that is this stack's (found by its labels) and waits until gone. */
   async delete(kind: ResourceKind, source: Obj, ctx: OperationContext, known: readonly DownstreamRef[] = []): Promise<void> {
     const client = await this.client();
     const owned = await this.listOwned(client, kind, source, known, ctx.signal, true);
     const { applyOrder } = await import("../core/render/index.js");
     owned.sort((a, b) => applyOrder(b.kind) - applyOrder(a.kind));
-    for (const o of owned) await client.deleteAndWait(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
+    for (const o of owned) if (this.deletable(o, ctx)) await client.deleteAndWait(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
     // Only once the Gateway is gone may another proxy take its hostnames.
     if (kind.kind === "HTTPProxy") await releaseClaims(client, this.settings, source, [], ctx.signal);
   }

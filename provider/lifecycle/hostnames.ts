@@ -16,13 +16,15 @@ import {
 } from "../core/domain";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SOURCE_KIND_LABEL } from "../core/render";
 import type { DomainVerificationOutcome } from "../await/dns";
-import type { KubeClient } from "../kube";
+import { isNotFound, type KubeClient } from "../kube";
 import { listDomainRecords, type DomainRecord } from "./domain-record";
+import { domainSigningKey, type DomainSigningKey } from "./domain-signature";
 import { lastFindings, publishHint, verifyDomainRecord } from "./domain-verify";
 import { SOURCE_ANNOTATION } from "./downstream";
 import { decodeSourceAnnotation } from "./source-annotation";
 import { sourceIdentity } from "./inputs";
 import type { EngineSettings } from "./settings";
+import { ownerIdOf, previousOwnerIds } from "./ownership";
 
 /**
  * The two rules NSO applies to an HTTPProxy's custom hostnames before it programs them
@@ -51,12 +53,18 @@ export class HostnameRuleError extends Error {
 }
 
 /**
- * The claim owner: the provider instance (its field manager, which is what separates two stacks
- * on one cluster) and the HTTPProxy.
+ * The claim owner: the stack (its owner id, which is what separates two stacks on one cluster and
+ * does not change with the field manager) and the HTTPProxy.
  */
 export function claimOwner(settings: EngineSettings, source: Obj): ClaimOwner {
   const { namespace, name } = sourceIdentity(source);
-  return { instance: settings.fieldManager, namespace, name };
+  return { instance: ownerIdOf(settings), namespace, name };
+}
+
+/** The same proxy under the stack's earlier identities (claims written before owner ids): taken over. */
+function earlierOwners(settings: EngineSettings, source: Obj): ClaimOwner[] {
+  const { namespace, name } = sourceIdentity(source);
+  return previousOwnerIds(settings).map((instance) => ({ instance, namespace, name }));
 }
 
 export interface SpecHostname {
@@ -81,20 +89,20 @@ function describe(source: Obj): string {
   return `HTTPProxy ${namespace}/${name}`;
 }
 
-/** Hostnames this owner holds claims on (`data.owner` decides; labels only narrow the list). */
-export async function heldHostnames(client: KubeClient, owner: ClaimOwner, claimNamespace: string, signal?: AbortSignal): Promise<string[]> {
-  try {
-    const list = await client.list({ apiVersion: "v1", kind: "ConfigMap", namespace: claimNamespace, labelSelector: ownerSelector(owner) }, signal ? { signal } : {});
-    const me = ownerString(owner);
-    return list.items.filter((o) => claimHolder(o as { data?: unknown }) === me).map((o) => o.metadata.name);
-  } catch (e) {
-    if (isNotFound(e)) return [];
-    throw e;
+/** Hostnames these identities hold claims on (`data.owner` decides; labels only narrow the list). */
+export async function heldHostnames(client: KubeClient, owners: readonly ClaimOwner[], claimNamespace: string, signal?: AbortSignal): Promise<string[]> {
+  const held: string[] = [];
+  for (const owner of owners) {
+    try {
+      const list = await client.list({ apiVersion: "v1", kind: "ConfigMap", namespace: claimNamespace, labelSelector: ownerSelector(owner) }, signal ? { signal } : {});
+      const me = ownerString(owner);
+      held.push(...list.items.filter((o) => claimHolder(o as { data?: unknown }) === me).map((o) => o.metadata.name));
+    } catch (e) {
+      if (isNotFound(e)) return [];
+      throw e;
+    }
   }
-}
-
-function isNotFound(e: unknown): boolean {
-  return isObj(e) && e["code"] === 404;
+  return [...new Set(held)];
 }
 
 function suggestedDomain(hostname: string): string {
@@ -134,7 +142,8 @@ export async function requireVerifiedHostnames(client: KubeClient, settings: Eng
   const wanted = customHostnames(source).filter((h) => !heldSet.has(h.hostname));
   if (wanted.length === 0) return;
   const { namespace } = sourceIdentity(source);
-  const records = await listDomainRecords(client, namespace, ctx.signal);
+  const key = await domainSigningKey(client, settings, ctx.signal);
+  const records = await listDomainRecords(client, namespace, key, ctx.signal);
   const checked = new Map<string, DomainVerificationOutcome>();
   const problems: string[] = [];
   for (const h of wanted) {
@@ -150,7 +159,7 @@ export async function requireVerifiedHostnames(client: KubeClient, settings: Eng
     for (const r of covering) {
       let outcome = checked.get(r.name);
       if (outcome === undefined && r.token !== "" && r.uid !== "") {
-        outcome = await verifyPending(client, settings, r, ctx);
+        outcome = await verifyPending(client, settings, r, key, ctx);
         checked.set(r.name, outcome);
       }
       if (outcome?.state === "verified") {
@@ -168,7 +177,7 @@ export async function requireVerifiedHostnames(client: KubeClient, settings: Eng
   }
 }
 
-async function verifyPending(client: KubeClient, settings: EngineSettings, r: DomainRecord, ctx: VerifyContext): Promise<DomainVerificationOutcome> {
+async function verifyPending(client: KubeClient, settings: EngineSettings, r: DomainRecord, key: DomainSigningKey, ctx: VerifyContext): Promise<DomainVerificationOutcome> {
   const waitMs = Math.min(settings.domainVerification.proxyWaitSeconds * 1000, Math.max(0, ctx.deadlineMs - Date.now()));
   return verifyDomainRecord(client, settings, {
     namespace: r.namespace,
@@ -177,6 +186,7 @@ async function verifyPending(client: KubeClient, settings: EngineSettings, r: Do
     token: r.token,
     uid: r.uid,
     previousStatus: r.status,
+    key,
     mode: waitMs > 0 ? "wait" : "once",
     timeoutMs: waitMs,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -194,7 +204,7 @@ export async function claimHostnames(client: KubeClient, settings: EngineSetting
   const owner = claimOwner(settings, source);
   const wanted = customHostnames(source);
   if (wanted.length === 0) return;
-  const opts = { namespace: settings.hostnameClaimNamespace, ...(signal ? { signal } : {}) };
+  const opts = { namespace: settings.hostnameClaimNamespace, previous: earlierOwners(settings, source), ...(signal ? { signal } : {}) };
   const result = await claims.syncHostnameClaims(client, owner, [...held, ...wanted.map((h) => h.hostname)], opts);
   if (result.conflicts.length === 0) return;
   await claims.releaseHostnameClaims(client, owner, { ...opts, keep: held });
@@ -208,6 +218,7 @@ export async function releaseClaims(client: KubeClient, settings: EngineSettings
   const claims = await import("../claims/hostname-claims.js");
   return claims.releaseHostnameClaims(client, claimOwner(settings, source), {
     namespace: settings.hostnameClaimNamespace,
+    previous: earlierOwners(settings, source),
     keep,
     ...(signal ? { signal } : {}),
   });
@@ -218,11 +229,12 @@ export async function hostnameWarnings(client: KubeClient, settings: EngineSetti
   const wanted = customHostnames(source);
   if (wanted.length === 0) return [];
   const owner = claimOwner(settings, source);
-  const held = new Set(await heldHostnames(client, owner, settings.hostnameClaimNamespace, signal));
+  const earlier = earlierOwners(settings, source);
+  const held = new Set(await heldHostnames(client, [owner, ...earlier], settings.hostnameClaimNamespace, signal));
   const { namespace } = sourceIdentity(source);
   const out: string[] = [];
   if (!settings.guardrails.gateway.disableHostnameVerification) {
-    const facts = (await listDomainRecords(client, namespace, signal)).map(factOf);
+    const facts = (await listDomainRecords(client, namespace, await domainSigningKey(client, settings, signal), signal)).map(factOf);
     for (const h of wanted) {
       if (held.has(h.hostname)) continue;
       const coverage = hostnameCoverage(h.hostname, facts);
@@ -236,7 +248,7 @@ export async function hostnameWarnings(client: KubeClient, settings: EngineSetti
   for (const h of wanted) {
     const existing = await client.get({ apiVersion: "v1", kind: "ConfigMap", namespace: settings.hostnameClaimNamespace, name: h.hostname }, signal ? { signal } : {});
     const decision = decideClaim(existing as { data?: unknown } | undefined, owner);
-    if (decision.action === "conflict") out.push(`${h.field}: ${claimConflictMessage(h.hostname, decision.holder, settings.hostnameClaimNamespace)}`);
+    if (decision.action === "conflict" && !earlier.some((e) => ownerString(e) === decision.holder)) out.push(`${h.field}: ${claimConflictMessage(h.hostname, decision.holder, settings.hostnameClaimNamespace)}`);
   }
   return out.map((w) => `${describe(source)}: ${w}`);
 }
@@ -290,7 +302,7 @@ export interface AdmittedHostnames {
 
 /** Both rules, in order, before an HTTPProxy's objects are written (create and update). */
 export async function admitHostnames(client: KubeClient, settings: EngineSettings, source: Obj, ctx: VerifyContext): Promise<AdmittedHostnames> {
-  const held = await heldHostnames(client, claimOwner(settings, source), settings.hostnameClaimNamespace, ctx.signal);
+  const held = await heldHostnames(client, [claimOwner(settings, source), ...earlierOwners(settings, source)], settings.hostnameClaimNamespace, ctx.signal);
   await requireVerifiedHostnames(client, settings, source, held, ctx);
   await claimHostnames(client, settings, source, held, ctx.signal);
   const keep = customHostnames(source).map((h) => h.hostname);

@@ -11,6 +11,7 @@ export { Engine } from "./engine";
 export { RESOURCE_KINDS, kindByToken } from "./kinds";
 export { engineSettingsSchema, resolveEngineSettings, renderSettingsOf } from "./settings";
 export { HostnameRuleError } from "./hostnames";
+export { OwnershipError } from "./ownership";
 export { ACME_STATE_SECRET_PATHS } from "./acme-certificates";
 export type { StoredCertificate, StoredAcmeAccount } from "./acme-certificates";
 export type { EngineSettings, EngineSettingsInput } from "./settings";

@@ -92,7 +92,7 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
     const source = this.object(news);
     // Admitted as an UPDATE of the previous object, as check did.
     const old = this.object(olds);
-    if (ctx.preview) return { outputs: await this.engine.preview(this.kind, source, ctx, old) };
+    if (ctx.preview) return { outputs: await this.engine.preview(this.kind, source, ctx, old, refsOf(olds)) };
     return { outputs: await this.engine.apply(this.kind, source, refsOf(olds), ctx, { state: olds, source: old }) };
   }
 

@@ -118,7 +118,24 @@ export const engineSettingsSchema = renderSettingsSchema
       .optional()
       .describe("namespace of resources that do not set metadata.namespace; default `default`"),
     fieldManager: z.string().min(1).default("pulumi-datum").describe("server-side apply field manager"),
-    forceConflicts: z.boolean().default(false).describe("take ownership of fields managed by other field managers"),
+    ownerId: z
+      .string()
+      .regex(/^[A-Za-z0-9][-A-Za-z0-9_.:@/]{0,252}$/, "ownerId must be 1–253 characters of letters, digits and - _ . : @ / (e.g. shop/prod)")
+      .optional()
+      .describe(
+        "this stack's identity on the cluster, written on every object (annotation pulumi-datum.io/owner) and into hostname claims; only objects carrying it are updated, forced back or deleted; default `<project>/<stack>`",
+      ),
+    adoptExisting: z
+      .boolean()
+      .default(false)
+      .describe("take over objects that already exist under the rendered names but belong to another stack or writer (default: refuse, naming the owner)"),
+    domainSigningKey: z
+      .string()
+      .min(32, "domainSigningKey must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+      .optional()
+      .describe(
+        "HMAC key (secret) that signs the verified status the provider writes into Domain records; stacks sharing Domains must use the same key; default: a key the provider keeps in a Secret in hostnameClaimNamespace",
+      ),
     skipAwait: z.boolean().default(false).describe("return after apply without waiting for readiness"),
     timeoutSeconds: z.number().int().positive().default(600).describe("readiness timeout per operation (customTimeouts win)"),
     dnsServers: z
@@ -168,7 +185,9 @@ export function renderSettingsOf(s: EngineSettings): RenderSettings {
     context: _c,
     namespace: _n,
     fieldManager: _f,
-    forceConflicts: _fc,
+    ownerId: _o,
+    adoptExisting: _ae,
+    domainSigningKey: _dk,
     skipAwait: _s,
     timeoutSeconds: _t,
     dnsServers: _d,

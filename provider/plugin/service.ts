@@ -10,6 +10,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { UNKNOWN } from "../core/unknown";
 import type { EngineSettings } from "../lifecycle/settings";
+import { ownerIdFromUrn } from "../lifecycle/ownership";
 import { PartialFailureError, type OperationContext, type ResourceLifecycle } from "../lifecycle/types";
 import type * as ConfigModule from "./config";
 import { credentialPaths, stateSecretPaths } from "./credentials";
@@ -243,8 +244,11 @@ export class DatumProviderService {
         req.getUrn() || undefined,
       );
     }
+    // The stack's identity on the cluster: the user's datum:ownerId, else <project>/<stack> from the provider's URN.
+    const ownerId = outcome.settings.ownerId ?? ownerIdFromUrn(req.getUrn() ?? "");
+    const settings = ownerId !== undefined ? { ...outcome.settings, ownerId } : outcome.settings;
     try {
-      const set = await (await this.opts.loadEngine()).lifecycles(outcome.settings);
+      const set = await (await this.opts.loadEngine()).lifecycles(settings);
       await this.engine?.close();
       this.lifecycles = set.byToken;
       this.engine = set.engine;

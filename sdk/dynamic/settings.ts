@@ -4,6 +4,8 @@ import type * as outputs from "../types/output";
 
 /** Per-resource settings of the dynamic adapter: the native provider's configuration keys. */
 export interface DynamicSettings {
+  /** take over objects that already exist under the rendered names but belong to another stack or writer (default: refuse, naming the owner). */
+  adoptExisting?: boolean;
   /** after apply, wait until every custom hostname resolves to the Gateway (CNAME to the canonical hostname or A/AAAA of its addresses). Default: `false`. */
   awaitDns?: boolean;
   /** where listener certificates come from: `{mode: "cert-manager"}` (default) or `{mode: "acme", directoryUrl, email, eab?, challenge: "http-01" | "dns-01", dns01?, …}` — the provider issues them itself. */
@@ -20,12 +22,12 @@ export interface DynamicSettings {
   dnsIntegration?: boolean;
   /** DNS servers (ip[:port]) for hostname/verification checks; default: the system resolver. */
   dnsServers?: string[];
+  /** HMAC key (secret) that signs the verified status the provider writes into Domain records; stacks sharing Domains must use the same key; default: a key the provider keeps in a Secret in hostnameClaimNamespace. */
+  domainSigningKey?: string;
   /** how Domains are verified (NSO's domainVerificationConfig). */
   domainVerification?: outputs.index.ProviderDomainVerification;
   /** server-side apply field manager. Default: `pulumi-datum`. */
   fieldManager?: string;
-  /** take ownership of fields managed by other field managers. Default: `false`. */
-  forceConflicts?: boolean;
   /** GatewayClass of every generated Gateway. Default: `envoy-gateway`. */
   gatewayClassName?: string;
   /** admission limits applied before rendering (nested or dotted NSO operator keys). */
@@ -36,6 +38,8 @@ export interface DynamicSettings {
   kubeconfig?: string;
   /** namespace of resources that do not set metadata.namespace; default `default`. */
   namespace?: string;
+  /** this stack's identity on the cluster, written on every object (annotation pulumi-datum.io/owner) and into hostname claims; only objects carrying it are updated, forced back or deleted; default `<project>/<stack>`. */
+  ownerId?: string;
   /** return after apply without waiting for readiness. Default: `false`. */
   skipAwait?: boolean;
   /** suffix of canonical hostnames: <word>-<word>-<5 chars>.<targetDomain>. Default: `datum.local`. */

@@ -68,19 +68,15 @@ export function policiesSuite(ctx: () => E2eContext): void {
       expect(changesOf(changeSummary(r))).toEqual({});
     }, 240_000);
 
-    it("refresh shows a field edited out of band as drift; up takes it back with forceConflicts", async () => {
+    it("refresh shows a field edited out of band as drift; the next up takes it back", async () => {
       await editObject(kc(), EG, "BackendTrafficPolicy", ns, "api-traffic", { spec: { timeout: { http: { requestTimeout: "1s" } } } });
       const r = await ws.ok(["refresh", "--yes", "--skip-preview"]);
       expect(r.stdout).toMatch(/datum:policy:BackendTrafficPolicy\s+api-traffic\s+updated.*\[diff: ~drift/);
       const btp = (await ws.state()).resources.find((x) => x.urn === urn("datum:policy:BackendTrafficPolicy", "api-traffic"));
       expect(JSON.stringify(btp?.outputs?.["drift"])).toContain("spec.timeout.http.requestTimeout");
 
-      // The edit made `kubectl-edit` a co-owner of the field: server-side apply refuses to take it
-      // back unless the provider is told to force (as `kubectl apply --server-side` would).
-      const refused = failed(await ws.run(["up", "--yes", "--skip-preview"]));
-      expect(refused).toContain("kubectl-edit");
-      expect(refused).toContain("requestTimeout");
-      await ws.config("datum:forceConflicts", "true");
+      // The edit made `kubectl-edit` a co-owner of the field; the object carries this stack's owner
+      // id, so `up` forces it back.
       await ws.ok(["up", "--yes", "--skip-preview"]);
       const live = await getObject(kc(), EG, "BackendTrafficPolicy", ns, "api-traffic");
       expect((live as { spec?: { timeout?: { http?: { requestTimeout?: string } } } }).spec?.timeout?.http?.requestTimeout).toBe("30s");

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle } from "../../provider/lifecycle/index.ts";
 import { domainVerificationOf } from "../../provider/lifecycle/settings.ts";
 import { domainRecordObject, parseDomainStatus, readDomainRecord } from "../../provider/lifecycle/domain-record.ts";
+import { signDomainStatus } from "../../provider/lifecycle/domain-signature.ts";
 import { DEFAULT_DOMAIN_VERIFICATION } from "../../provider/core/domain/index.ts";
 import { UNKNOWN } from "../../provider/core/unknown.ts";
 import type { KubeObject } from "../../provider/kube/index.ts";
@@ -121,17 +122,40 @@ describe("the record in the cluster", () => {
     expect(o["data"]).toEqual({ domainName: "example.com", token: "t" });
   });
 
+  const KEY = Buffer.from("k".repeat(32));
+  const TOKEN = "6f1c2b9e-3d4a-4b8e-9c1f-2a3b4c5d6e7f";
+  const VERIFIED = '{"conditions":[{"type":"Verified","status":"True","reason":"Verified","message":"m","lastTransitionTime":"2026-01-01T00:00:00Z"}]}';
+  const signed = (f: { namespace?: string; uid?: string; status?: string } = {}) =>
+    signDomainStatus(KEY, { namespace: f.namespace ?? "ns", name: "d", uid: f.uid ?? "u-1", domainName: "example.com", token: TOKEN, status: f.status ?? VERIFIED });
+
   it("reads back what it wrote, and nothing from ConfigMaps that are not Domain records", () => {
-    const written = domainRecordObject({ namespace: "ns", name: "d", domainName: "example.com", token: "6f1c2b9e-3d4a-4b8e-9c1f-2a3b4c5d6e7f", source });
-    const live: KubeObject = { ...written, metadata: { ...written.metadata, uid: "u-1" }, data: { ...(written["data"] as object), status: '{"conditions":[{"type":"Verified","status":"True","reason":"Verified","message":"m","lastTransitionTime":"2026-01-01T00:00:00Z"}]}' } };
-    const r = readDomainRecord(live);
+    const written = domainRecordObject({ namespace: "ns", name: "d", domainName: "example.com", token: TOKEN, source });
+    const live: KubeObject = { ...written, metadata: { ...written.metadata, uid: "u-1" }, data: { ...(written["data"] as object), status: VERIFIED, statusSignature: signed() } };
+    const r = readDomainRecord(live, KEY);
     expect(r).toMatchObject({ name: "d", namespace: "ns", domainName: "example.com", uid: "u-1", token: "6f1c2b9e-3d4a-4b8e-9c1f-2a3b4c5d6e7f" });
     expect(r?.status?.conditions).toEqual([{ type: "Verified", status: "True", reason: "Verified", message: "m", lastTransitionTime: "2026-01-01T00:00:00Z" }]);
     expect(r?.source).toEqual(source);
-    expect(readDomainRecord({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "datum-domain-x", labels: {} }, data: { domainName: "a.b" } })).toBeUndefined();
-    expect(readDomainRecord({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "other", labels: { "pulumi-datum.io/domain": "true" } }, data: { domainName: "a.b" } })).toBeUndefined();
+    expect(readDomainRecord({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "datum-domain-x", labels: {} }, data: { domainName: "a.b" } }, KEY)).toBeUndefined();
+    expect(readDomainRecord({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "other", labels: { "pulumi-datum.io/domain": "true" } }, data: { domainName: "a.b" } }, KEY)).toBeUndefined();
     // A token that is not a UUIDv4 is not trusted.
-    expect(readDomainRecord({ ...live, data: { domainName: "example.com", token: "abc" } })?.token).toBe("");
+    expect(readDomainRecord({ ...live, data: { domainName: "example.com", token: "abc" } }, KEY)?.token).toBe("");
+  });
+
+  it("counts a status only with the provider's signature over this record", () => {
+    const written = domainRecordObject({ namespace: "ns", name: "d", domainName: "example.com", token: TOKEN, source });
+    const live = (data: Record<string, string>, meta: { namespace?: string; uid?: string } = {}): KubeObject => ({
+      ...written,
+      metadata: { ...written.metadata, namespace: meta.namespace ?? "ns", uid: meta.uid ?? "u-1" },
+      data: { ...(written["data"] as object), ...data },
+    });
+    expect(readDomainRecord(live({ status: VERIFIED, statusSignature: signed() }), KEY)?.status).toBeDefined();
+    // Written by hand, signed with another key, copied from another record, or edited after signing: no status.
+    expect(readDomainRecord(live({ status: VERIFIED }), KEY)?.status).toBeUndefined();
+    expect(readDomainRecord(live({ status: VERIFIED, statusSignature: signed() }), Buffer.from("x".repeat(32)))?.status).toBeUndefined();
+    expect(readDomainRecord(live({ status: VERIFIED, statusSignature: signed({ uid: "u-2" }) }), KEY)?.status).toBeUndefined();
+    expect(readDomainRecord(live({ status: VERIFIED, statusSignature: signed() }, { namespace: "other" }), KEY)?.status).toBeUndefined();
+    expect(readDomainRecord(live({ status: VERIFIED.replace("Verified", "Verified "), statusSignature: signed() }), KEY)?.status).toBeUndefined();
+    expect(readDomainRecord(live({ status: VERIFIED, statusSignature: "not base64 at all" }), KEY)?.status).toBeUndefined();
   });
 
   it("never throws on damaged status, and drops what it cannot trust", () => {

@@ -254,6 +254,52 @@ describe("hostname claims between two provider instances on one cluster", () => 
   });
 });
 
+describe("Domain verification cannot be forged", () => {
+  const VERIFIED = JSON.stringify({ conditions: [{ type: "Verified", status: "True", reason: "Verified", message: "", lastTransitionTime: "2026-01-01T00:00:00Z" }] });
+  const forged = (ns: string, domainName: string, data: Record<string, string>) =>
+    admin.apply(
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "datum-domain-forged", namespace: ns, labels: { "pulumi-datum.io/domain": "true" } }, data: { domainName, token: "6f1c2b9e-3d4a-4b8e-9c1f-2a3b4c5d6e7f", ...data } },
+      // The provider's own status field manager name: managedFields prove nothing, the signature does.
+      { fieldManager: "pulumi-datum-domain-status", force: true },
+    );
+
+  test("a hand-written verified record, or a signed status copied from another record, admits no hostname", async () => {
+    const ns = await cp.newNamespace("hf");
+    const elsewhere = await cp.newNamespace("hg");
+    const a = engineFor("stack-a");
+    const d = freshDomain();
+
+    // Written by hand by anyone who may write ConfigMaps in the namespace.
+    await forged(ns, d, { status: VERIFIED });
+    const err = await createProxy(a, ns, "shop", [`shop.${d}`]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "HostnameRuleError" });
+    expect(String((err as Error).message)).toContain(`Domain ${ns}/forged (${d}) is not verified yet`);
+    expect(await gateway(ns, "shop")).toBeUndefined();
+    expect(await claimOwner(`shop.${d}`)).toBeUndefined();
+    const read = await a.domain.read(`${ns}/forged`, undefined, undefined, { preview: false });
+    expect(read?.outputs["verified"]).toBe(false);
+
+    // A genuinely verified Domain elsewhere: its signed status, copied, does not verify the forged one.
+    const real = await pendingDomain(a, elsewhere, "real", d);
+    await pdns.setRecord(ZONE, real.record.name, "TXT", [`"${real.record.content}"`]);
+    const verified = await a.domain.update(real.created.id, real.created.outputs, real.inputs, { preview: false });
+    expect(verified.outputs["verified"]).toBe(true);
+    const cm = await admin.get({ apiVersion: "v1", kind: "ConfigMap", namespace: elsewhere, name: "datum-domain-real" });
+    const data = cm?.["data"] as Record<string, string>;
+    expect(data["statusSignature"]).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    await forged(ns, d, { status: data["status"]!, statusSignature: data["statusSignature"]! });
+    const copied = await createProxy(a, ns, "shop", [`shop.${d}`]).catch((e: unknown) => e);
+    expect(copied).toMatchObject({ name: "HostnameRuleError" });
+    expect(await gateway(ns, "shop")).toBeUndefined();
+    // The genuine record still admits hostnames in its own namespace.
+    const ok = await createProxy(a, elsewhere, "shop", [`shop.${d}`]);
+    expect(ok.outputs["ready"]).toBe(true);
+    await a.proxy.delete(ok.id, ok.outputs, { preview: false });
+    await a.domain.delete(real.created.id, verified.outputs, { preview: false });
+    await a.engine.close();
+  });
+});
+
 describe("optional DNS and TLS readiness", () => {
   test("awaitDns: ready once the hostname resolves to the Gateway; a timeout lists the records to create", async () => {
     const ns = await cp.newNamespace("rd");

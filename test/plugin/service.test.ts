@@ -14,6 +14,7 @@ import {
   failuresOf,
   isSecret,
   js,
+  plainStrings,
   ROOT,
   rpc,
   rpcError,
@@ -53,15 +54,6 @@ async function session(script: Script = {}, configure: Props | false = {}): Prom
   });
   if (configure !== false) await rpc(client, client.configure, configureRequest(configure));
   return { client, plugin, recorder, logs };
-}
-
-/** Strings that appear outside a secret envelope. */
-function plainStrings(v: unknown, out: string[] = []): string[] {
-  if (isSecret(v)) return out;
-  if (typeof v === "string") out.push(v);
-  else if (Array.isArray(v)) v.forEach((e) => plainStrings(e, out));
-  else if (v && typeof v === "object") Object.values(v).forEach((e) => plainStrings(e, out));
-  return out;
 }
 
 function proxyWithSecretHeader(token: string): Props {
@@ -169,6 +161,19 @@ describe("provider configuration", () => {
     expect(recorder.settings).toHaveLength(1);
     expect(recorder.settings[0]).toMatchObject({ gatewayClassName: "eg", dnsIntegration: true });
     expect(recorder.settings[0]?.guardrails.gateway.targetDomain).toBe("x.dev");
+  });
+
+  it("Configure gives the stack its owner id: datum:ownerId, else <project>/<stack> from the provider's URN", async () => {
+    const { client, recorder } = await session({}, false);
+    const fromUrn = configureRequest({ fieldManager: "team-a" });
+    fromUrn.setUrn("urn:pulumi:prod::shop::pulumi:providers:datum::default_0_1_0");
+    await rpc(client, client.configure, fromUrn);
+    const explicit = configureRequest({ ownerId: "shop/legacy-name" });
+    explicit.setUrn("urn:pulumi:prod::shop::pulumi:providers:datum::default_0_1_0");
+    await rpc(client, client.configure, explicit);
+    // No URN (an engine that sends none): the field manager, as earlier versions did.
+    await rpc(client, client.configure, configureRequest({ fieldManager: "team-a" }));
+    expect(recorder.settings.map((s) => s.ownerId)).toEqual(["shop/prod", "shop/legacy-name", undefined]);
   });
 
   it("Configure rejects invalid settings without printing secret values", async () => {
