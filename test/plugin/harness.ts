@@ -185,6 +185,15 @@ export function failuresOf(res: providerPb.CheckResponse): { property: string; r
   return res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() }));
 }
 
+/** Strings of a wire value that are not inside a secret envelope. */
+export function plainStrings(v: unknown, out: string[] = []): string[] {
+  if (isSecret(v)) return out;
+  if (typeof v === "string") out.push(v);
+  else if (Array.isArray(v)) v.forEach((e) => plainStrings(e, out));
+  else if (v && typeof v === "object") Object.values(v).forEach((e) => plainStrings(e, out));
+  return out;
+}
+
 /** Every string a response carries, for "never in plain text" assertions. */
 export function responseText(msg: { toObject(): unknown }): string {
   return JSON.stringify(msg.toObject());

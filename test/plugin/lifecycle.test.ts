@@ -12,8 +12,8 @@ import {
   checkRequest,
   configureRequest,
   failuresOf,
-  isSecret,
   js,
+  plainStrings,
   rpc,
   rpcError,
   secret,
@@ -102,15 +102,6 @@ async function ownedObjects(name: string): Promise<string[]> {
     out.push(...l.items.map((o) => `${o.kind}/${o.metadata.name}`));
   }
   return out.sort();
-}
-
-/** Strings of a wire value that are not inside a secret envelope. */
-function plainStrings(v: unknown, out: string[] = []): string[] {
-  if (isSecret(v)) return out;
-  if (typeof v === "string") out.push(v);
-  else if (Array.isArray(v)) v.forEach((e) => plainStrings(e, out));
-  else if (v && typeof v === "object") Object.values(v).forEach((e) => plainStrings(e, out));
-  return out;
 }
 
 describe("HTTPProxy over gRPC on a real API server", () => {

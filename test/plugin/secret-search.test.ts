@@ -17,7 +17,7 @@ import { DOWNSTREAM_KINDS } from "../../provider/lifecycle/downstream";
 import { loadEngineModule } from "../../provider/plugin/engine-module";
 import { startPlugin, type RunningPlugin } from "../../provider/plugin/server";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane";
-import { checkRequest, configureRequest, isSecret, js, ROOT, rpc, rpcError, secret, startEngineLog, struct, type Props } from "./harness";
+import { checkRequest, configureRequest, js, plainStrings, ROOT, rpc, rpcError, secret, startEngineLog, struct, type Props } from "./harness";
 
 const TYPE = "datum:networking:HTTPProxy";
 const schemaText = readFileSync(join(ROOT, "schema.json"), "utf8");
@@ -56,14 +56,6 @@ function loadedKubeconfig(base: string): string {
       "",
     ].join("\n"),
   );
-}
-
-function plainStrings(v: unknown, out: string[] = []): string[] {
-  if (isSecret(v)) return out;
-  if (typeof v === "string") out.push(v);
-  else if (Array.isArray(v)) v.forEach((e) => plainStrings(e, out));
-  else if (v && typeof v === "object") Object.values(v).forEach((e) => plainStrings(e, out));
-  return out;
 }
 
 interface Session {
