@@ -174,8 +174,8 @@ export function startReaper(parentPid: number, pids: readonly number[], maxSecon
 }
 
 /** Run a command synchronously, throwing with its stderr on failure. */
-export function run(cmd: string, args: readonly string[], opts: { cwd?: string; input?: string } = {}): string {
-  const r = spawnSync(cmd, [...args], { cwd: opts.cwd, input: opts.input, encoding: "utf8" });
+export function run(cmd: string, args: readonly string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  const r = spawnSync(cmd, [...args], { cwd: opts.cwd, input: opts.input, env: opts.env ?? process.env, encoding: "utf8" });
   if (r.error) throw r.error;
   if (r.status !== 0) {
     throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
