@@ -54,6 +54,12 @@ test: setup infra-tools typecheck
 bench: setup
 	$(WITH_NODE) npm run bench
 
+# The plugin tarballs of a release, dist/release/pulumi-resource-datum-v<version>-<os>-<arch>.tar.gz
+# (docs/install.md). Phony: dist/ is also the build directory.
+.PHONY: dist
+dist: setup
+	$(WITH_NODE) node dist/scripts/dist-plugin.js
+
 clean:
 	rm -rf dist node_modules/.installed
 

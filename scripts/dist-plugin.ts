@@ -42,8 +42,9 @@ export function currentPlatform(): Platform | undefined {
 
 const LAUNCHER = `#!/bin/sh
 # The datum resource provider plugin, as the Pulumi engine starts it: runs the bundled provider
-# with the \`node\` on PATH, which must be Node.js >= 22.18.
-exec node "$(dirname "$0")/${BUNDLE}" "$@"
+# with the \`node\` on PATH, which must be Node.js >= 22.18. V8's compiled code is cached across
+# starts from the first module on (Node's default cache directory unless NODE_COMPILE_CACHE is set).
+NODE_COMPILE_CACHE="\${NODE_COMPILE_CACHE:-\${TMPDIR:-/tmp}/node-compile-cache}" exec node "$(dirname "$0")/${BUNDLE}" "$@"
 `;
 
 /** What CommonJS code inside an ES-module bundle expects: \`require\` (for node: builtins) and \`__dirname\`. */
