@@ -26,7 +26,7 @@ ETCD_VERSION=v3.6.16
 PULUMI_VERSION=v3.274.1 # npm @pulumi/pulumi is 3.276.0; pkg/v3 v3.275.0 and v3.276.0 are not served by the proxy
 GATEWAY_API_VERSION=v1.5.1
 ENVOY_GATEWAY_VERSION=v1.8.1
-CERT_MANAGER_VERSION=v1.19.2
+CERT_MANAGER_VERSION=v1.21.2
 EXTERNAL_DNS_VERSION=v0.20.0
 PULUMI_K8S_VERSION=v4.0.0-20260115033456-f47bc2d6f199
 
@@ -90,6 +90,13 @@ target_external_dns() {
   # unpruned graph, never imported): the proxy refuses it (403).
   build_go external-dns "$EXTERNAL_DNS_VERSION" external-dns sigs.k8s.io/external-dns \
     "-X sigs.k8s.io/external-dns/pkg/apis/externaldns.Version=$EXTERNAL_DNS_VERSION"
+}
+
+target_cert_manager() {
+  # Our own main over the upstream controller registry (go/cert-manager/main.go): the module of
+  # upstream's controller binary is not served by the proxy.
+  build_go cert-manager-controller "$CERT_MANAGER_VERSION" cert-manager . \
+    "-X github.com/cert-manager/cert-manager/pkg/util.AppVersion=$CERT_MANAGER_VERSION"
 }
 
 target_pulumi_resource_kubernetes() {

@@ -10,7 +10,7 @@ export const VERSIONS = {
   pulumi: "v3.274.1",
   gatewayApi: "v1.5.1",
   envoyGateway: "v1.8.1",
-  certManager: "v1.19.2",
+  certManager: "v1.21.2",
   externalDns: "v0.20.0",
   pulumiKubernetes: "v4.0.0-20260115033456-f47bc2d6f199",
 } as const;
@@ -25,6 +25,8 @@ export interface ToolPaths {
   readonly pulumi: string;
   readonly pulumiLanguageNodejs: string;
   readonly pulumiResourceKubernetes: string;
+  /** Our main over cert-manager's controller registry (go/cert-manager). */
+  readonly certManagerController: string;
   readonly crdDirs: readonly string[];
 }
 
@@ -41,6 +43,7 @@ export function toolPaths(): ToolPaths {
       `pulumi-resource-kubernetes-${VERSIONS.pulumiKubernetes}`,
       "pulumi-resource-kubernetes",
     ),
+    certManagerController: join(bin, `cert-manager-controller-${VERSIONS.certManager}`, "cert-manager-controller"),
     crdDirs: [
       join(crds, `gateway-api-${VERSIONS.gatewayApi}`),
       join(crds, `envoy-gateway-${VERSIONS.envoyGateway}`),
@@ -50,7 +53,7 @@ export function toolPaths(): ToolPaths {
   };
 }
 
-export type ToolName = "etcd" | "kubeApiserver" | "pulumi" | "pulumiLanguageNodejs" | "pulumiResourceKubernetes" | "crds";
+export type ToolName = "etcd" | "kubeApiserver" | "pulumi" | "pulumiLanguageNodejs" | "pulumiResourceKubernetes" | "certManagerController" | "crds";
 
 /** Throws an Error naming the missing binaries and telling how to build them. Never skips. */
 export function requireTools(...names: ToolName[]): ToolPaths {

@@ -6,7 +6,7 @@ module datum.test/infra/crds
 go 1.25.0
 
 require (
-	github.com/cert-manager/cert-manager v1.19.2
+	github.com/cert-manager/cert-manager v1.21.2
 	github.com/envoyproxy/gateway v1.8.1
 	sigs.k8s.io/external-dns v0.20.0
 	sigs.k8s.io/gateway-api v1.5.1
