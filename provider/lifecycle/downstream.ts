@@ -45,11 +45,11 @@ export function refKey(r: DownstreamRef): string {
  * Marks the primary objects of a render with the source (metadata + spec) they came from, and
  * copies the source's own annotations to every downstream object, so that annotations such as
  * `pulumi.com/skipAwait` / `pulumi.com/timeoutSeconds` on an HTTPProxy govern all its objects.
- * `identity` (kind/namespace/name) keys the hashes that stand in for credential values.
+ * `identity` (kind/namespace/name) keys the hashes that stand in for credential and `secrets` values.
  */
-export function annotateSource(objects: readonly RenderedObject[], sourceKind: string, source: Record<string, unknown>, identity: string): RenderedObject[] {
+export function annotateSource(objects: readonly RenderedObject[], sourceKind: string, source: Record<string, unknown>, identity: string, secrets?: ReadonlySet<string>): RenderedObject[] {
   const primary = PRIMARY_KIND[sourceKind];
-  const text = encodeSourceAnnotation(source, identity);
+  const text = encodeSourceAnnotation(source, identity, secrets);
   const meta = source["metadata"];
   const raw = meta !== null && typeof meta === "object" && !Array.isArray(meta) ? (meta as Record<string, unknown>)["annotations"] : undefined;
   const inherited: Record<string, string> = {};

@@ -96,14 +96,14 @@ export class Engine {
    * The downstream objects of one source object, annotated with the source for refresh/import.
    * Objects the API server would refuse for their annotations' size fail here, before any write.
    */
-  renderSource(kind: ResourceKind, source: Obj, oldSource?: Obj): RenderedObject[] {
+  renderSource(kind: ResourceKind, source: Obj, oldSource?: Obj, secrets?: ReadonlySet<string>): RenderedObject[] {
     const result = render([source], renderSettingsOf(this.settings), {}, oldSource !== undefined ? { oldObjects: [oldSource] } : {});
     const { namespace, name } = sourceIdentity(source);
     if (result.errors.length) {
       const lines = result.errors.flatMap((e) => e.errors.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)));
       throw new Error(`${kind.kind} ${namespace}/${name} is invalid:\n  ${lines.join("\n  ")}`);
     }
-    const objects = annotateSource(result.objects, kind.kind, toInputs(source), credentialIdentity(kind.kind, namespace, name)).map((o) => markOwned(o, this.settings));
+    const objects = annotateSource(result.objects, kind.kind, toInputs(source), credentialIdentity(kind.kind, namespace, name), secrets).map((o) => markOwned(o, this.settings));
     const tooLarge = annotationSizeErrors(objects, kind.kind);
     if (tooLarge.length) throw new Error(`${kind.kind} ${namespace}/${name} renders objects the API server would refuse:\n  ${tooLarge.join("\n  ")}`);
     return objects;
@@ -204,7 +204,7 @@ export class Engine {
     if (containsUnknown(source)) {
       return { ...toInputs(source), downstream: UNKNOWN, ready: UNKNOWN, readiness: UNKNOWN, drift: [], ...(kind.kind === "HTTPProxy" ? { canonicalHostname: UNKNOWN, addresses: UNKNOWN, hostnames: UNKNOWN } : {}) };
     }
-    const objects = this.renderSource(kind, source, oldSource);
+    const objects = this.renderSource(kind, source, oldSource, ctx.secretValues);
     let client: KubeClient | undefined;
     try {
       client = await this.client();
@@ -258,7 +258,7 @@ export class Engine {
     prior: { state?: ResourceState; source?: Obj } = {},
   ): Promise<ResourceState> {
     const previousState = prior.state;
-    const objects = this.renderSource(kind, source, prior.source);
+    const objects = this.renderSource(kind, source, prior.source, ctx.secretValues);
     const client = await this.client();
     const id = `${sourceIdentity(source).namespace}/${sourceIdentity(source).name}`;
     const deadlineMs = Date.now() + (ctx.timeoutMs ?? this.settings.timeoutSeconds * 1000);
@@ -493,7 +493,7 @@ export class Engine {
     const { source: inputs, missing } = restoreCredentials(decoded, known, identity);
     if (missing.length) ctx.onWarning?.(missingCredentialsMessage(`${kind.kind} ${namespace}/${name}`, missing));
     const source: Obj = { apiVersion: kind.apiVersion, kind: kind.kind, ...inputs };
-    const objects = this.renderSource(kind, source);
+    const objects = this.renderSource(kind, source, undefined, ctx.secretValues);
     const live: KubeObject[] = [];
     const drift: string[] = [];
     const listed = await this.listRendered(client, objects, selector, ctx.signal);

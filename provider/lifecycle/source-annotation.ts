@@ -3,10 +3,11 @@
  * rendered from, so that refresh and import can rebuild inputs from the cluster alone.
  *
  * Two rules shape it:
- * - Credentials never reach the cluster in an annotation: a credential header value (see
- *   core/credentials) is replaced by a marker holding a keyed hash of it. Refresh puts the value
- *   back from the inputs it already has (the hash says which one); import, which has none, keeps
- *   the marker and names the values the program must supply.
+ * - Secrets never reach the cluster in an annotation: a credential header value (see
+ *   core/credentials), and any value the program marked secret, is replaced by a marker holding a
+ *   keyed hash of it. Refresh puts the value back from the inputs it already has (the hash says
+ *   which one); import, which has none, keeps the marker and names the values the program must
+ *   supply.
  * - The API server refuses an object whose annotations total more than 256 KiB: a large source is
  *   stored gzip-compressed and base64-encoded behind a version prefix. Plain JSON (what earlier
  *   versions wrote, and what small sources still get, readable with kubectl) is read as before.
@@ -57,17 +58,40 @@ function setAt(root: unknown, path: readonly CredentialPathSegment[], value: str
   node[path[path.length - 1] as string | number] = value;
 }
 
-/** The source with every credential value replaced by its marker. */
-export function withCredentialMarkers<T>(source: T, identity: string): T {
-  const found = credentialValues(source);
+interface Leaf {
+  readonly path: readonly CredentialPathSegment[];
+  readonly value: string;
+  /** The header a `{name, value}` entry's value belongs to. */
+  readonly header?: string;
+}
+
+/** Every string of `v` with its path (and its header, for the `value` of a `{name, value}` entry). */
+function stringLeaves(v: unknown, path: CredentialPathSegment[] = [], out: Leaf[] = [], header?: string): Leaf[] {
+  if (typeof v === "string") out.push({ path, value: v, ...(header !== undefined && { header }) });
+  else if (Array.isArray(v)) v.forEach((e, i) => stringLeaves(e, [...path, i], out));
+  else if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    const name = typeof o["name"] === "string" && typeof o["value"] === "string" ? o["name"] : undefined;
+    for (const [k, e] of Object.entries(o)) stringLeaves(e, [...path, k], out, k === "value" ? name : undefined);
+  }
+  return out;
+}
+
+/**
+ * The source with every credential value, and every string in `secrets` (the plain values of what
+ * the program marked secret), replaced by its marker.
+ */
+export function withCredentialMarkers<T>(source: T, identity: string, secrets: ReadonlySet<string> = new Set()): T {
+  const credentials = new Set(credentialValues(source).map((c) => c.path.join("\u0000")));
+  const found = stringLeaves(source).filter((l) => !isCredentialMarker(l.value) && (secrets.has(l.value) || credentials.has(l.path.join("\u0000"))));
   if (found.length === 0) return source;
   const copy = structuredClone(source);
-  for (const c of found) if (!isCredentialMarker(c.value)) setAt(copy, c.path, credentialMarker(c.value, identity));
+  for (const l of found) setAt(copy, l.path, credentialMarker(l.value, identity));
   return copy;
 }
 
-export function encodeSourceAnnotation(source: Obj, identity: string): string {
-  const json = JSON.stringify(withCredentialMarkers(source, identity));
+export function encodeSourceAnnotation(source: Obj, identity: string, secrets?: ReadonlySet<string>): string {
+  const json = JSON.stringify(withCredentialMarkers(source, identity, secrets));
   if (Buffer.byteLength(json, "utf8") <= COMPRESS_ABOVE_BYTES) return json;
   return GZIP_PREFIX + gzipSync(json, { level: 9 }).toString("base64");
 }
@@ -92,8 +116,8 @@ export function decodeSourceAnnotation(text: string | undefined): Obj | undefine
 export interface MissingCredential {
   /** Dotted property path (`spec.rules[0].filters[0].requestHeaderModifier.set[0].value`). */
   readonly property: string;
-  /** The header it belongs to. */
-  readonly header: string;
+  /** The header it belongs to, for a header value. */
+  readonly header?: string;
 }
 
 /**
@@ -102,16 +126,16 @@ export interface MissingCredential {
  * import, or a value changed since) stays a marker and is listed.
  */
 export function restoreCredentials(source: Obj, known: unknown, identity: string): { source: Obj; missing: MissingCredential[] } {
-  const markers = credentialValues(source).filter((c) => isCredentialMarker(c.value));
+  const markers = stringLeaves(source).filter((l) => isCredentialMarker(l.value));
   if (markers.length === 0) return { source, missing: [] };
   const byMarker = new Map<string, string>();
-  for (const c of credentialValues(known)) byMarker.set(credentialMarker(c.value, identity), c.value);
+  for (const l of stringLeaves(known)) byMarker.set(credentialMarker(l.value, identity), l.value);
   const copy = structuredClone(source);
   const missing: MissingCredential[] = [];
   for (const m of markers) {
     const value = byMarker.get(m.value);
     if (value !== undefined) setAt(copy, m.path, value);
-    else missing.push({ property: formatSegments(m.path), header: m.name });
+    else missing.push({ property: formatSegments(m.path), ...(m.header !== undefined && { header: m.header }) });
   }
   return { source: copy, missing };
 }
@@ -126,6 +150,6 @@ function formatSegments(path: readonly CredentialPathSegment[]): string {
  * program (until then, state holds the marker and the next `up` writes the program's value).
  */
 export function missingCredentialsMessage(what: string, missing: readonly MissingCredential[]): string {
-  const list = missing.map((m) => `${m.property} (header ${m.header})`).join(", ");
-  return `${what}: the cluster keeps no copy of credential header values; supply them in your program: ${list}`;
+  const list = missing.map((m) => (m.header !== undefined ? `${m.property} (header ${m.header})` : m.property)).join(", ");
+  return `${what}: the cluster keeps no copy of credentials and secret values; supply them in your program: ${list}`;
 }

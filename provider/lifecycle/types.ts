@@ -51,6 +51,8 @@ export interface OperationContext {
   onProgress?: (message: string) => void;
   /** Warnings for the engine's log (e.g. cluster unreachable at preview). */
   onWarning?: (message: string) => void;
+  /** Plain values of what the program marked secret: kept out of annotations (see source-annotation). */
+  secretValues?: ReadonlySet<string>;
 }
 
 export interface CreateResult {

@@ -288,13 +288,15 @@ export class DatumProviderService {
     return redactor(this.configSecrets, credentials, ...decoded.map((d) => d?.secrets));
   }
 
-  private context(urn: string, redact: Redact, signal: AbortSignal, preview: boolean, timeoutSeconds: number): OperationContext {
+  /** `secrets`: what the request marked secret, which the engine keeps out of annotations. */
+  private context(urn: string, redact: Redact, signal: AbortSignal, preview: boolean, timeoutSeconds: number, secrets?: SecretSet): OperationContext {
     return {
       preview,
       signal,
       ...(timeoutSeconds > 0 && { timeoutMs: Math.round(timeoutSeconds * 1000) }),
       onProgress: (m) => this.log.log("info", redact(m), urn, true),
       onWarning: (m) => this.log.log("warning", redact(m), urn),
+      ...(secrets !== undefined && { secretValues: new Set(secrets.plainValues()) }),
     };
   }
 
@@ -407,7 +409,7 @@ export class DatumProviderService {
     }
     this.requireKnownCluster(preview);
     try {
-      const r = await this.ops.run((signal) => lc.create(inputs.value, this.context(req.getUrn(), redact, signal, preview, req.getTimeout())));
+      const r = await this.ops.run((signal) => lc.create(inputs.value, this.context(req.getUrn(), redact, signal, preview, req.getTimeout(), inputs.secrets)));
       const outputs = preview ? this.withUnknownOutputs(token, r.outputs) : r.outputs;
       res.setId(preview ? "" : r.id);
       res.setProperties(toStruct(this.encode(outputs, inputs.secrets)));
@@ -430,7 +432,7 @@ export class DatumProviderService {
           req.getId(),
           isEmpty(state.value) ? undefined : state.value,
           isEmpty(inputs.value) ? undefined : inputs.value,
-          this.context(req.getUrn(), redact, signal, false, req.getTimeout()),
+          this.context(req.getUrn(), redact, signal, false, req.getTimeout(), secrets),
         ),
       );
       const res = new providerPb.ReadResponse();
@@ -461,7 +463,7 @@ export class DatumProviderService {
     this.requireKnownCluster(preview);
     try {
       const r = await this.ops.run((signal) =>
-        lc.update(req.getId(), olds.value, news.value, this.context(req.getUrn(), redact, signal, preview, req.getTimeout())),
+        lc.update(req.getId(), olds.value, news.value, this.context(req.getUrn(), redact, signal, preview, req.getTimeout(), secrets)),
       );
       const outputs = preview ? this.withUnknownOutputs(token, r.outputs) : r.outputs;
       res.setProperties(toStruct(this.encode(outputs, news.secrets)));

@@ -111,7 +111,7 @@ describe("a proxy with a credential header", () => {
       const warnings: string[] = [];
       const imported = await proxy.read(created.id, undefined, undefined, { preview: false, onWarning: (w) => warnings.push(w) });
       expect(warnings).toEqual([
-        `HTTPProxy ${ns}/cred: the cluster keeps no copy of credential header values; supply them in your program: spec.rules[0].filters[0].requestHeaderModifier.set[0].value (header Authorization)`,
+        `HTTPProxy ${ns}/cred: the cluster keeps no copy of credentials and secret values; supply them in your program: spec.rules[0].filters[0].requestHeaderModifier.set[0].value (header Authorization)`,
       ]);
       expect(imported?.outputs["drift"]).toEqual([]);
       expect(JSON.stringify(imported)).not.toContain(BEARER);

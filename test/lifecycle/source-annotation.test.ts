@@ -13,6 +13,7 @@ import {
   decodeSourceAnnotation,
   encodeSourceAnnotation,
   isCredentialMarker,
+  missingCredentialsMessage,
   restoreCredentials,
   sameCredential,
 } from "../../provider/lifecycle/source-annotation.ts";
@@ -96,6 +97,29 @@ describe("the source annotation", () => {
     expect(decodeSourceAnnotation("[1,2]")).toBeUndefined();
     const bomb = "gz1:" + gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20)).toString("base64");
     expect(decodeSourceAnnotation(bomb)).toBeUndefined();
+  });
+});
+
+describe("values the program marked secret", () => {
+  const SIGNATURE = "sig-3e9a7c1f5b2d";
+  const marked = proxy([{ name: "X-Signature", value: SIGNATURE }, { name: "X-Env", value: "prod" }]);
+
+  it("are kept out of the annotation like credentials, restored by refresh, named by import", () => {
+    const text = encodeSourceAnnotation(marked, ID, new Set([SIGNATURE]));
+    expect(text).not.toContain(SIGNATURE);
+    expect(text).toContain('"prod"');
+    const annotated = decodeSourceAnnotation(text)!;
+    expect(restoreCredentials(annotated, { inputs: marked }, ID)).toEqual({ source: marked, missing: [] });
+    expect(restoreCredentials(annotated, undefined, ID).missing).toEqual([{ property: "spec.rules[0].filters[0].requestHeaderModifier.set[0].value", header: "X-Signature" }]);
+  });
+
+  it("in a metadata label as well (any string of the source)", () => {
+    const labelled = { ...marked, metadata: { ...marked.metadata, labels: { team: SIGNATURE } } };
+    const annotated = decodeSourceAnnotation(encodeSourceAnnotation(labelled, ID, new Set([SIGNATURE])))!;
+    expect(JSON.stringify(annotated)).not.toContain(SIGNATURE);
+    expect(missingCredentialsMessage("HTTPProxy team/shop", restoreCredentials(annotated, undefined, ID).missing)).toBe(
+      "HTTPProxy team/shop: the cluster keeps no copy of credentials and secret values; supply them in your program: metadata.labels.team, spec.rules[0].filters[0].requestHeaderModifier.set[0].value (header X-Signature)",
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 // Secrets are searched for everywhere the provider speaks: credential-bearing kubeconfigs (client
 // keys, tokens, passwords, exec arguments and environment, auth-provider secrets; inline, as a file,
-// malformed, with a failing exec plugin) and credential headers that the program did NOT mark
-// secret go through CheckConfig, Configure, Check, Diff, Create (preview and up), Read (refresh and
+// malformed, with a failing exec plugin), credential headers that the program did NOT mark
+// secret and a header value it did mark secret go through CheckConfig, Configure, Check, Diff, Create (preview and up), Read (refresh and
 // import), Update and Delete of the plugin's gRPC service on a real kube-apiserver. Every message,
 // warning, error, non-secret output and every object on the cluster is then searched for each
 // secret string; none may be found (the HTTPRoute's header filters excepted: Envoy needs them).
@@ -32,6 +32,8 @@ const K_CLIENT_SECRET = "kccs-71e3b5d9a2f8";
 const H_AUTH = "Bearer hdr-2c7e9a4f1b8d6053";
 const H_KEY = "apikey-9d3b7f1e5a2c";
 const H_EDITED = "Bearer edited-4f8a2d6c1e9b";
+// A header value that is secret only because the program said so.
+const P_SIGNATURE = "progsig-6b1d9f3a7e2c";
 
 let cp: ControlPlane;
 let admin: KubeClient;
@@ -95,7 +97,7 @@ function proxy(name: string, auth = H_AUTH): Props {
       rules: [
         {
           name: "api",
-          filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "Authorization", value: auth }, { name: "X-Api-Key", value: H_KEY }, { name: "X-Env", value: "prod" }] } }],
+          filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "Authorization", value: auth }, { name: "X-Api-Key", value: H_KEY }, { name: "X-Env", value: "prod" }, { name: "X-Signature", value: secret(P_SIGNATURE) }] } }],
           backends: [{ endpoint: "https://api.example.com" }],
         },
       ],
@@ -303,7 +305,7 @@ describe("credentials never leave the provider", () => {
   it("none of the secrets appears in anything the provider said or wrote to the cluster", async () => {
     const text = said.join("\n") + "\n" + (await clusterText());
     expect(text.length).toBeGreaterThan(1000);
-    for (const secretText of [clientKey, K_TOKEN, K_PASSWORD, K_ARG, K_ENV, K_CLIENT_SECRET, H_AUTH, H_KEY, H_EDITED, "hdr-2c7e9a4f1b8d6053", "edited-4f8a2d6c1e9b"]) {
+    for (const secretText of [clientKey, K_TOKEN, K_PASSWORD, K_ARG, K_ENV, K_CLIENT_SECRET, H_AUTH, H_KEY, H_EDITED, "hdr-2c7e9a4f1b8d6053", "edited-4f8a2d6c1e9b", P_SIGNATURE]) {
       expect(text.includes(secretText), `${secretText.slice(0, 12)}… was found`).toBe(false);
     }
   });
