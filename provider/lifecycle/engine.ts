@@ -4,7 +4,7 @@ import type { AcmeCertificatesSettings } from "../acme/settings";
 import type { ResourceKind } from "./kinds";
 import { annotateSource, DOWNSTREAM_KINDS, PRIMARY_KIND, refKey, refOf, SOURCE_ANNOTATION } from "./downstream";
 import { annotationSizeErrors } from "./annotation-size";
-import { decodeSourceAnnotation, missingCredentialsMessage, restoreCredentials, sameCredential } from "./source-annotation";
+import { decodeSourceAnnotation, isCredentialMarker, missingCredentialsMessage, restoreCredentials, sameCredential } from "./source-annotation";
 import { isCredentialEntry } from "../core/credentials";
 import { sourceIdentity, toInputs } from "./inputs";
 import { renderSettingsOf, type EngineSettings } from "./settings";
@@ -547,8 +547,8 @@ function credentialIdentity(kind: string, namespace: string, name: string): stri
 
 /**
  * Paths where the live object differs from what was rendered (fields we set; server defaults
- * ignored). Credential header values are compared (by hash when the render holds a marker) but
- * never quoted: drift is a plain output.
+ * ignored). Credential header values, and values an import only knows by their marker, are
+ * compared (by hash for a marker) but never quoted: drift is a plain output.
  */
 export function driftOf(want: unknown, got: unknown, path = "", identity = ""): string[] {
   if (path === "metadata.annotations" || path === "status") return [];
@@ -567,6 +567,8 @@ export function driftOf(want: unknown, got: unknown, path = "", identity = ""): 
     if (want.length !== got.length) return [`${path}: want ${want.length} items, found ${got.length}`];
     return want.flatMap((w, i) => driftOf(w, got[i], `${path}[${i}]`, identity));
   }
+  // A marker (an import's stand-in for a secret): the live value is the secret, compared by hash.
+  if (isCredentialMarker(want)) return sameCredential(want, got, identity) ? [] : [`${path}: differs (a secret value, not shown)`];
   if (want !== got) return [`${path}: want ${JSON.stringify(want)}, found ${JSON.stringify(got)}`];
   return [];
 }
