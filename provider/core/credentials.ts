@@ -1,9 +1,9 @@
 /**
  * Which values are credentials, decided in one place for every layer: the plugin marks them
  * secret in state, the lifecycle keeps them out of the source annotation and out of drift.
- * Header values (`{name, value}` entries of header modifiers, direct responses, matches) are
- * credentials when the header's name says so; nothing else in a source carries a credential
- * inline (Secrets are referenced by name).
+ * Header values (`{name, value}` entries of header modifiers, direct responses, matches, and
+ * `{name, values}` entries of SecurityPolicy principals) are credentials when the header's name
+ * says so; nothing else in a source carries a credential inline (Secrets are referenced by name).
  */
 
 /** Names that are credentials as a whole. */
@@ -26,18 +26,24 @@ export interface CredentialValue {
   readonly value: string;
 }
 
-/** True for a `{name, value}` entry whose name is a credential's. */
+/** True for a `{name, value}` or `{name, values}` entry whose name is a credential's. */
 export function isCredentialEntry(v: Record<string, unknown>): boolean {
-  return typeof v["name"] === "string" && typeof v["value"] === "string" && isCredentialName(v["name"]);
+  return typeof v["name"] === "string" && (typeof v["value"] === "string" || Array.isArray(v["values"])) && isCredentialName(v["name"]);
 }
 
-/** Every credential value in `v`: the `value` of each `{name, value}` entry naming a credential. */
+/** Every credential value in `v`: the `value` (or each of the `values`) of each entry naming a credential. */
 export function credentialValues(v: unknown, path: CredentialPathSegment[] = [], out: CredentialValue[] = []): CredentialValue[] {
   if (Array.isArray(v)) {
     v.forEach((e, i) => credentialValues(e, [...path, i], out));
   } else if (v !== null && typeof v === "object") {
     const o = v as Record<string, unknown>;
-    if (isCredentialEntry(o)) out.push({ path: [...path, "value"], name: o["name"] as string, value: o["value"] as string });
+    if (isCredentialEntry(o)) {
+      const name = o["name"] as string;
+      const value = o["value"];
+      if (typeof value === "string") out.push({ path: [...path, "value"], name, value });
+      const values = o["values"];
+      if (Array.isArray(values)) values.forEach((e, i) => typeof e === "string" && out.push({ path: [...path, "values", i], name, value: e }));
+    }
     for (const [k, e] of Object.entries(o)) if (e !== null && typeof e === "object") credentialValues(e, [...path, k], out);
   }
   return out;

@@ -558,7 +558,10 @@ export function driftOf(want: unknown, got: unknown, path = "", identity = ""): 
     return Object.keys(want).flatMap((k) => {
       const at = path ? `${path}.${k}` : k;
       if (k === "status") return [];
-      if (credential && k === "value") return sameCredential(String(want[k]), got[k], identity) ? [] : [`${at}: differs (the value of credential header ${String(want["name"])} is not shown)`];
+      if (credential && (k === "value" || k === "values")) {
+        const same = Array.isArray(want[k]) ? Array.isArray(got[k]) && want[k].length === got[k].length && want[k].every((w, i) => sameCredential(String(w), (got[k] as unknown[])[i], identity)) : sameCredential(String(want[k]), got[k], identity);
+        return same ? [] : [`${at}: differs (the value of credential header ${String(want["name"])} is not shown)`];
+      }
       return driftOf(want[k], got[k], at, identity);
     });
   }

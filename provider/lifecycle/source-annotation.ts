@@ -61,18 +61,18 @@ function setAt(root: unknown, path: readonly CredentialPathSegment[], value: str
 interface Leaf {
   readonly path: readonly CredentialPathSegment[];
   readonly value: string;
-  /** The header a `{name, value}` entry's value belongs to. */
+  /** The header a `{name, value}` entry's value (or a `{name, values}` entry's item) belongs to. */
   readonly header?: string;
 }
 
-/** Every string of `v` with its path (and its header, for the `value` of a `{name, value}` entry). */
+/** Every string of `v` with its path (and its header, for the values of a `{name, value(s)}` entry). */
 function stringLeaves(v: unknown, path: CredentialPathSegment[] = [], out: Leaf[] = [], header?: string): Leaf[] {
   if (typeof v === "string") out.push({ path, value: v, ...(header !== undefined && { header }) });
-  else if (Array.isArray(v)) v.forEach((e, i) => stringLeaves(e, [...path, i], out));
+  else if (Array.isArray(v)) v.forEach((e, i) => stringLeaves(e, [...path, i], out, header));
   else if (v !== null && typeof v === "object") {
     const o = v as Record<string, unknown>;
-    const name = typeof o["name"] === "string" && typeof o["value"] === "string" ? o["name"] : undefined;
-    for (const [k, e] of Object.entries(o)) stringLeaves(e, [...path, k], out, k === "value" ? name : undefined);
+    const name = typeof o["name"] === "string" ? o["name"] : undefined;
+    for (const [k, e] of Object.entries(o)) stringLeaves(e, [...path, k], out, k === "value" || k === "values" ? name : undefined);
   }
   return out;
 }

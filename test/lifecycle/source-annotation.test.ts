@@ -51,6 +51,29 @@ describe("credential names", () => {
   });
 });
 
+describe("a SecurityPolicy principal's credential header values", () => {
+  const policy = { metadata: { name: "p", namespace: "team" }, spec: { authorization: { rules: [{ action: "Allow", principal: { headers: [{ name: "X-API-Key", values: ["key-one-5c2e", "key-two-9a7d"] }, { name: "X-Tenant", values: ["acme"] }] } }] } } };
+
+  it("are credentials, kept out of the annotation and restored from known inputs", () => {
+    expect(credentialValues(policy).map((c) => c.value)).toEqual(["key-one-5c2e", "key-two-9a7d"]);
+    const text = encodeSourceAnnotation(policy, "SecurityPolicy/team/p");
+    expect(text).not.toMatch(/key-one|key-two/);
+    expect(text).toContain('"acme"');
+    expect(restoreCredentials(decodeSourceAnnotation(text)!, { inputs: policy }, "SecurityPolicy/team/p")).toEqual({ source: policy, missing: [] });
+    expect(restoreCredentials(decodeSourceAnnotation(text)!, undefined, "SecurityPolicy/team/p").missing).toEqual([
+      { property: "spec.authorization.rules[0].principal.headers[0].values[0]", header: "X-API-Key" },
+      { property: "spec.authorization.rules[0].principal.headers[0].values[1]", header: "X-API-Key" },
+    ]);
+  });
+
+  it("are compared by drift without being quoted", () => {
+    const live = structuredClone(policy);
+    live.spec.authorization.rules[0]!.principal.headers[0]!.values[1] = "key-live-0b3f";
+    expect(driftOf(policy, live, "", ID)).toEqual(["spec.authorization.rules[0].principal.headers[0].values: differs (the value of credential header X-API-Key is not shown)"]);
+    expect(driftOf(policy, structuredClone(policy), "", ID)).toEqual([]);
+  });
+});
+
 describe("the source annotation", () => {
   it("holds a marker, not the value, of a credential header, and keeps the other headers", () => {
     const text = encodeSourceAnnotation(proxy([{ name: "X-Env", value: "prod" }, { name: "Authorization", value: BEARER }, { name: "Cookie", value: COOKIE }]), ID);
