@@ -72,10 +72,13 @@ export function parseKubeconfig(text: string): ParsedKubeconfig {
   }
 }
 
-function strings(v: unknown, out: string[]): void {
+/** The strings in `v`; a node shared through YAML aliases is walked once (an alias bomb stays linear). */
+function strings(v: unknown, out: string[], seen = new Set<object>()): void {
   if (typeof v === "string") out.push(v);
-  else if (Array.isArray(v)) v.forEach((e) => strings(e, out));
-  else if (isObj(v)) Object.values(v).forEach((e) => strings(e, out));
+  else if (v !== null && typeof v === "object" && !seen.has(v)) {
+    seen.add(v);
+    for (const e of Array.isArray(v) ? v : Object.values(v)) strings(e, out, seen);
+  }
 }
 
 /** Credentials shorter than this are not searched for in messages (they would match ordinary words). */

@@ -133,6 +133,15 @@ describe("what a kubeconfig holds", () => {
     expect(kubeconfigCredentials(doc)).not.toContain("admin");
   });
 
+  it("an alias bomb in an exec plugin's arguments is walked once per node, not expanded", () => {
+    const levels = "abcdefghi".split("");
+    let bomb = `l0: &l0 ["arg-0001", "arg-0002", "arg-0003", "arg-0004", "arg-0005", "arg-0006", "arg-0007", "arg-0008", "arg-0009"]\n`;
+    for (let i = 1; i < levels.length; i++) bomb += `l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(", ")}]\n`;
+    const parsed = parseKubeconfig(`${bomb}users:\n- {name: u, user: {exec: {command: x, args: *l8}}}\n`);
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(kubeconfigCredentials(parsed.doc).sort()).toEqual(["arg-0001", "arg-0002", "arg-0003", "arg-0004", "arg-0005", "arg-0006", "arg-0007", "arg-0008", "arg-0009"]);
+  });
+
   it("insecure-skip-tls-verify on the cluster of the selected context", () => {
     const parsed = parseKubeconfig(
       [
