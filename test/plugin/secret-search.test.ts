@@ -180,8 +180,8 @@ describe("credentials never leave the provider", () => {
     try {
       const { inputs, failures } = await check(c, proxy("shop"));
       expect(failures).toEqual([]);
-      // A rejected credential: the guardrail's message would quote it.
-      const bad = await check(c, proxy("bad", `${H_AUTH}\u0001`));
+      // A rejected credential (too long): its failure must not quote it.
+      const bad = await check(c, proxy("bad", `${H_AUTH}${"x".repeat(5000)}`));
       expect(bad.failures.length).toBeGreaterThan(0);
 
       await attempt(c, c.create, createReq("shop", inputs, true));
