@@ -33,11 +33,13 @@ export async function runRender(args: string[], io: CliIO): Promise<number> {
   const settings = resolveRenderSettings({ ...loaded.rest, guardrails: loaded.guardrails });
   if (!settings.ok) throw new UsageError(`${opts.config ?? "settings"}: ${settings.errors.join("; ")}`);
   const inputs = await readInputs(opts.files, io);
-  const invalid = inputs.map((i) => checkInput(i, settings.settings.guardrails)).filter((r) => !r.valid);
+  const reports = inputs.map((i) => checkInput(i, settings.settings.guardrails));
+  const invalid = reports.filter((r) => !r.valid);
   if (invalid.length) {
     printErrors(invalid, inputs.length, io);
     return 1;
   }
+  for (const r of reports) if (r.warnings.length) io.stderr(`${describeReport(r)}: valid, with warnings\n${describeErrors(r)}`);
   const renderable: InputObject[] = [];
   for (const input of inputs) {
     const report = reportFor(input, true, []);

@@ -1,7 +1,7 @@
 import { fieldError, formatFieldError, publicError, type FieldError } from "../core/errors";
 import type { GuardrailConfig } from "../core/config";
 import { UNKNOWN, unknownPaths } from "../core/unknown";
-import { validate } from "../core/validate";
+import { validate, type FieldWarning } from "../core/validate";
 import { parseArgs } from "./args";
 import { readInputs, readSettings, type InputObject } from "./inputs";
 import type { CliIO } from "./io";
@@ -9,6 +9,10 @@ import { lineOfField } from "./source";
 
 /** A field error with the line of the field in the input file. */
 export interface LocatedFieldError extends FieldError {
+  line: number;
+}
+
+export interface LocatedWarning extends FieldWarning {
   line: number;
 }
 
@@ -22,13 +26,15 @@ export interface ValidationReport {
   namespace: string;
   valid: boolean;
   errors: LocatedFieldError[];
+  /** Admitted, but worth knowing (hosts that may reach internal addresses). */
+  warnings: LocatedWarning[];
 }
 
 function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
 
-export function reportFor(input: InputObject, valid: boolean, errors: readonly FieldError[]): ValidationReport {
+export function reportFor(input: InputObject, valid: boolean, errors: readonly FieldError[], warnings: readonly FieldWarning[] = []): ValidationReport {
   const { object } = input;
   const o = object !== null && typeof object === "object" && !Array.isArray(object) ? (object as Record<string, unknown>) : {};
   const meta = o["metadata"] !== null && typeof o["metadata"] === "object" ? (o["metadata"] as Record<string, unknown>) : {};
@@ -41,6 +47,7 @@ export function reportFor(input: InputObject, valid: boolean, errors: readonly F
     namespace: str(meta["namespace"]) || "default",
     valid,
     errors: errors.map((e) => ({ ...e, line: lineOfField(input.pos, e.field) })),
+    warnings: warnings.map((w) => ({ ...w, line: lineOfField(input.pos, w.field) })),
   };
 }
 
@@ -48,9 +55,11 @@ export function describeReport(r: ValidationReport): string {
   return `${r.file}:${r.line}: ${r.kind || "<no kind>"} ${r.namespace}/${r.name || "<no name>"}`;
 }
 
-/** `  file:line: field: message` — one line per error, under its object's line. */
+/** `  file:line: field: message` — one line per error (then per warning), under its object's line. */
 export function describeErrors(r: ValidationReport): string {
-  return r.errors.map((e) => `  ${r.file}:${e.line}: ${formatFieldError(e)}\n`).join("");
+  const errors = r.errors.map((e) => `  ${r.file}:${e.line}: ${formatFieldError(e)}\n`);
+  const warnings = r.warnings.map((w) => `  ${r.file}:${w.line}: warning: ${w.field}: ${w.message}\n`);
+  return [...errors, ...warnings].join("");
 }
 
 /**
@@ -68,7 +77,7 @@ export function checkInput(input: InputObject, config: GuardrailConfig): Validat
   const marker = markerErrors(input.object);
   if (marker.length) return reportFor(input, false, marker);
   const r = validate(input.object, { config });
-  return reportFor(input, r.valid, r.errors);
+  return reportFor(input, r.valid, r.errors, r.warnings);
 }
 
 /** `pulumi-datum validate [--output text|json] [--config FILE] FILE...` → exit 0 valid, 1 invalid. */

@@ -121,6 +121,12 @@ export const guardrailConfigSchema = z
       })
       .passthrough()
       .prefault({}),
+    suspiciousHosts: z
+      .enum(["warn", "reject"])
+      .default("warn")
+      .describe(
+        "hosts NSO admits that may reach internal addresses (127.1, 0x7f.0.0.1, [::127.0.0.1], *.svc.cluster.local, metadata.google.internal, 169.254.169.254.nip.io) on backend, JWKS, OIDC and Backend endpoints: warn (NSO's decision) or reject",
+      ),
   })
   .passthrough();
 

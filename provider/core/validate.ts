@@ -2,7 +2,7 @@ import type { GuardrailConfig } from "./config";
 import "./guardrails";
 import { admit, type AdmissionResult, type Operation } from "./validation/pipeline";
 
-export type { AdmissionResult, Operation } from "./validation/pipeline";
+export type { AdmissionResult, FieldWarning, Operation } from "./validation/pipeline";
 export { supportedKinds } from "./validation/pipeline";
 
 export interface ValidateOptions {

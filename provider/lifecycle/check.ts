@@ -50,5 +50,6 @@ export function checkInputs(kind: ResourceKind, olds: ResourceInputs | undefined
     ...(oldObject ? { operation: "UPDATE" as const, oldObject } : {}),
   });
   const admitted = result.object !== null && typeof result.object === "object" ? (result.object as Obj) : object;
-  return { inputs: toInputs(admitted), failures: toFailures(result.errors, object) };
+  const warnings = result.warnings.map((w) => `${w.field}: ${w.message}`);
+  return { inputs: toInputs(admitted), failures: toFailures(result.errors, object), ...(warnings.length && { warnings }) };
 }

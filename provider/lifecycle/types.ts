@@ -19,6 +19,8 @@ export interface CheckFailure {
 export interface CheckResult {
   inputs: ResourceInputs;
   failures: CheckFailure[];
+  /** `<field>: <message>` lines the engine shows as warnings (admitted, but worth knowing). */
+  warnings?: string[];
 }
 
 export type PropertyDiffKind = "ADD" | "ADD_REPLACE" | "DELETE" | "DELETE_REPLACE" | "UPDATE" | "UPDATE_REPLACE";

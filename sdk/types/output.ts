@@ -369,6 +369,8 @@ export namespace index {
   export interface GuardrailConfig {
     httpProxy?: index.GuardrailConfigHTTPProxy;
     gateway?: index.GuardrailConfigGateway;
+    /** hosts NSO admits that may reach internal addresses (127.1, 0x7f.0.0.1, [::127.0.0.1], *.svc.cluster.local, metadata.google.internal, 169.254.169.254.nip.io) on backend, JWKS, OIDC and Backend endpoints: warn (NSO's decision) or reject. One of: `warn`, `reject`. Default: `warn`. */
+    suspiciousHosts?: string;
   }
   export interface GuardrailConfigGateway {
     /** GatewayClass controllerName that marks a class as managed. Default: `gateway.networking.datumapis.com/external-global-proxy-controller`. */

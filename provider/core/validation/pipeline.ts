@@ -2,6 +2,7 @@ import { fieldError, publicError, type FieldError, type ScopedFieldError } from 
 import type { GuardrailConfig } from "../config";
 import { DEFAULT_GUARDRAIL_CONFIG } from "../config";
 import { isDeferred, unknownPaths } from "../unknown";
+import { suspiciousHostError, suspiciousHosts, suspiciousHostWarning, type FieldWarning } from "./internal-hosts";
 import { objectMetaErrors, objectMetaTypeErrors } from "./metadata";
 import * as openapi from "./schema";
 import { suppressesCel, type Obj } from "./schema";
@@ -11,6 +12,7 @@ import { suppressesCel, type Obj } from "./schema";
 const { isObj } = openapi;
 
 export type Operation = "CREATE" | "UPDATE" | "DELETE";
+export type { FieldWarning } from "./internal-hosts";
 
 export interface AdmissionContext {
   config: GuardrailConfig;
@@ -45,6 +47,8 @@ export interface KindGuardrails {
 export interface AdmissionResult {
   valid: boolean;
   errors: FieldError[];
+  /** Admitted, but worth telling the user (hosts that may reach internal addresses). */
+  warnings: FieldWarning[];
   /** Errors that depend on values not known yet (preview); reported later, never now. */
   deferred: FieldError[];
   /** The object after mutation and defaulting (what the server would store). */
@@ -164,19 +168,19 @@ export function admit(input: AdmissionInput): AdmissionResult {
   const config = input.config ?? DEFAULT_GUARDRAIL_CONFIG;
   const operation = input.operation ?? "CREATE";
   if (!isObj(input.object)) {
-    return { valid: false, errors: [publicError(fieldError.invalid("", input.object ?? null, "object must be a JSON/YAML mapping"))], deferred: [], object: input.object };
+    return { valid: false, errors: [publicError(fieldError.invalid("", input.object ?? null, "object must be a JSON/YAML mapping"))], warnings: [], deferred: [], object: input.object };
   }
   let object: Obj = input.object;
   const kind = typeof object["kind"] === "string" ? object["kind"] : "";
   const g = registry.get(kind);
   if (!g) {
     const err = fieldError.notSupported("kind", kind, supportedKinds());
-    return { valid: false, errors: [publicError(err)], deferred: [], object };
+    return { valid: false, errors: [publicError(err)], warnings: [], deferred: [], object };
   }
   const apiVersion = object["apiVersion"];
   if (apiVersion !== undefined && !g.apiVersions.includes(String(apiVersion))) {
     const err = fieldError.notSupported("apiVersion", apiVersion, g.apiVersions);
-    return { valid: false, errors: [publicError(err)], deferred: [], object };
+    return { valid: false, errors: [publicError(err)], warnings: [], deferred: [], object };
   }
   const meta = isObj(object["metadata"]) ? object["metadata"] : {};
   const ctx: AdmissionContext = {
@@ -197,9 +201,10 @@ export function admit(input: AdmissionInput): AdmissionResult {
     for (const e of errs) (isDeferred(e, unknowns ?? []) ? deferred : now).push(e);
     return now;
   };
-  const finish = (errs: ScopedFieldError[]): AdmissionResult => ({
+  const finish = (errs: ScopedFieldError[], warnings: FieldWarning[] = []): AdmissionResult => ({
     valid: errs.length === 0,
     errors: errs.map(publicError),
+    warnings,
     deferred: deferred.map(publicError),
     object,
   });
@@ -231,6 +236,15 @@ export function admit(input: AdmissionInput): AdmissionResult {
   const storedOld = (): Obj | undefined => (ctx.oldObject && g.defaults ? g.defaults(ctx.oldObject) : ctx.oldObject);
   const skipWebhook =
     operation === "UPDATE" && (!g.webhookOnUpdate || deleting || specEqual(object, storedOld()));
-  if (g.webhook && !skipWebhook) return finish(decide(g.webhook(object, ctx)));
-  return finish([]);
+  if (g.webhook && !skipWebhook) {
+    const errs = decide(g.webhook(object, ctx));
+    if (errs.length) return finish(errs);
+  }
+  // Beyond NSO: hosts it admits that may still reach internal addresses. Refused only by choice,
+  // and not for an unchanged stored spec (it stays admitted, as NSO admits it).
+  const suspicious = suspiciousHosts(object);
+  if (suspicious.length && config.suspiciousHosts === "reject" && !(operation === "UPDATE" && specEqual(object, storedOld()))) {
+    return finish(decide(suspicious.map(suspiciousHostError)));
+  }
+  return finish([], suspicious.map(suspiciousHostWarning));
 }
