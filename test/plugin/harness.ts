@@ -173,6 +173,18 @@ export function checkRequest(type: string, news: Props, olds?: Props, name = "ap
   return r;
 }
 
+/** Create of resource `name` of `type` (urn `urn:pulumi:test::proj::<type>::<name>`); `timeout` in seconds, 0 = none. */
+export function createRequest(type: string, name: string, inputs: Props, preview: boolean, timeout = 0): providerPb.CreateRequest {
+  const r = new providerPb.CreateRequest();
+  r.setUrn(`urn:pulumi:test::proj::${type}::${name}`);
+  r.setType(type);
+  r.setName(name);
+  r.setProperties(struct(inputs));
+  r.setPreview(preview);
+  if (timeout) r.setTimeout(timeout);
+  return r;
+}
+
 export function configureRequest(args: Props): providerPb.ConfigureRequest {
   const r = new providerPb.ConfigureRequest();
   r.setArgs(struct(args));

@@ -11,6 +11,7 @@ import { getControlPlane, type ControlPlane } from "../infra/controlplane";
 import {
   checkRequest,
   configureRequest,
+  createRequest,
   failuresOf,
   js,
   plainStrings,
@@ -82,14 +83,7 @@ async function check(news: Props, olds?: Props, name = "shop"): Promise<Props> {
 }
 
 function createReq(name: string, inputs: Props, preview: boolean, timeout = 0): providerPb.CreateRequest {
-  const r = new providerPb.CreateRequest();
-  r.setUrn(urn(name));
-  r.setType(TYPE);
-  r.setName(name);
-  r.setProperties(struct(inputs));
-  r.setPreview(preview);
-  if (timeout) r.setTimeout(timeout);
-  return r;
+  return createRequest(TYPE, name, inputs, preview, timeout);
 }
 
 async function ownedObjects(name: string): Promise<string[]> {

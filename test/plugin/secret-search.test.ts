@@ -17,7 +17,7 @@ import { DOWNSTREAM_KINDS } from "../../provider/lifecycle/downstream";
 import { loadEngineModule } from "../../provider/plugin/engine-module";
 import { startPlugin, type RunningPlugin } from "../../provider/plugin/server";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane";
-import { checkRequest, configureRequest, js, plainStrings, ROOT, rpc, rpcError, secret, startEngineLog, struct, type Props } from "./harness";
+import { checkRequest, configureRequest, createRequest, js, plainStrings, ROOT, rpc, rpcError, secret, startEngineLog, struct, type Props } from "./harness";
 
 const TYPE = "datum:networking:HTTPProxy";
 const schemaText = readFileSync(join(ROOT, "schema.json"), "utf8");
@@ -114,14 +114,7 @@ async function check(c: ResourceProviderClient, news: Props, olds?: Props): Prom
 }
 
 function createReq(name: string, inputs: Props, preview: boolean): providerPb.CreateRequest {
-  const r = new providerPb.CreateRequest();
-  r.setUrn(urn(name));
-  r.setType(TYPE);
-  r.setName(name);
-  r.setProperties(struct(inputs));
-  r.setPreview(preview);
-  r.setTimeout(60);
-  return r;
+  return createRequest(TYPE, name, inputs, preview, 60);
 }
 
 function readReq(id: string, name: string, state?: Props, inputs?: Props): providerPb.ReadRequest {
