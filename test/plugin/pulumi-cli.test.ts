@@ -110,6 +110,10 @@ describe("pulumi CLI with the datum plugin", () => {
     expect(state).not.toContain(HEADER_SECRET);
     expect(state).not.toContain(cp.kubeconfig.slice(-60, -20));
     expect(state).toContain("1b47061264138c4ac30d75fd1eb44270");
+    // Nor in the cluster's copy of the source (the Gateway's annotation); the HTTPRoute carries it for Envoy.
+    const gateway = await admin.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: "shop" });
+    expect(gateway?.metadata.annotations?.["pulumi-datum.io/source"]).toMatch(/datum-redacted:sha256:/);
+    expect(JSON.stringify(gateway)).not.toContain(HEADER_SECRET);
   }, 180_000);
 
   it("a changed endpoint is an in-place update; refresh then finds nothing to change", async () => {
@@ -132,6 +136,8 @@ describe("pulumi CLI with the datum plugin", () => {
     // No code generation: the test language host does not implement it.
     const r = ok(await ws.run(["import", "datum:networking:HTTPProxy", "adopted", `${ns}/shop`, "--yes", "--generate-code=false", "--protect=false"]));
     expect(r.stdout).toMatch(/1 imported/);
+    expect(r.stdout + r.stderr).toContain("supply them in your program: spec.rules[0].filters[0].requestHeaderModifier.set[0].value (header Authorization)");
+    expect(r.stdout + r.stderr).not.toContain(HEADER_SECRET);
     const state = JSON.parse(ok(await ws.run(["stack", "export"])).stdout) as { deployment: { resources: { urn: string; inputs?: Record<string, unknown> }[] } };
     const adopted = state.deployment.resources.find((x) => x.urn.endsWith("::adopted"));
     expect(JSON.stringify(adopted?.inputs)).toContain("https://other.example.com");
