@@ -1,4 +1,4 @@
-import { resolveGuardrailConfig, deepMerge, expandDottedKeys, type GuardrailConfig } from "../core/config";
+import { resolveGuardrailConfig, deepMerge, expandDottedKeys, settingsKeyErrors, type GuardrailConfig } from "../core/config";
 
 /**
  * One settings file serves every command. Operator keys (`gateway.*`, `httpProxy.*`, nested or
@@ -13,6 +13,9 @@ interface SplitSettings {
 const OPERATOR_ROOTS = new Set(["gateway", "httpProxy"]);
 
 function splitSettings(raw: Record<string, unknown>): { ok: true; settings: SplitSettings } | { ok: false; errors: string[] } {
+  // Checked over the whole file: render/provider keys are written into objects too.
+  const keyErrors = settingsKeyErrors(raw);
+  if (keyErrors.length) return { ok: false, errors: keyErrors };
   const operator: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
   let guardrails: Record<string, unknown> = {};

@@ -154,13 +154,19 @@ function prototypeKeyErrors(v: unknown, path: string, out: string[]): void {
   }
 }
 
+/** Prototype keys anywhere in a settings mapping (see PROTOTYPE_KEYS), as messages naming them. */
+export function settingsKeyErrors(input: Record<string, unknown>): string[] {
+  const errors: string[] = [];
+  prototypeKeyErrors(input, "config", errors);
+  return errors;
+}
+
 /**
  * `{"gateway.permittedTLSOptions": X}` → `{gateway: {permittedTLSOptions: X}}`; only top-level keys are
  * split. Refuses prototype keys (see PROTOTYPE_KEYS) before writing anything.
  */
 export function expandDottedKeys(input: Record<string, unknown>): ExpandResult {
-  const errors: string[] = [];
-  prototypeKeyErrors(input, "config", errors);
+  const errors = settingsKeyErrors(input);
   if (errors.length) return { ok: false, errors };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input)) {
