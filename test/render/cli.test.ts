@@ -2,29 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import type { CliIO } from "../../provider/cli/io";
 import { main } from "../../provider/cli/main";
 import { runRender } from "../../provider/cli/render";
-
-function memoryIO(files: Record<string, string>, stdin = ""): CliIO & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-    readFile: async (p: string) => {
-      const f = files[p];
-      if (f === undefined) throw new Error(`ENOENT: no such file or directory, open '${p}'`);
-      return f;
-    },
-    readStdin: async () => stdin,
-  };
-  return io;
-}
+import { memoryIO } from "../cli/memory-io";
 
 const golden = (name: string) => readFileSync(join(__dirname, "golden", name), "utf8");
 const hostnamesInput = golden("inputs/hostnames.yaml");
@@ -68,7 +48,7 @@ describe("pulumi-datum render", () => {
     const io = memoryIO({ "good.yaml": hostnamesInput, "bad.yaml": invalid });
     expect(await main(["render", "good.yaml", "bad.yaml"], io)).toBe(1);
     expect(io.out).toBe("");
-    expect(io.err).toContain("bad.yaml: HTTPProxy team/shop: invalid\n  spec.rules[0].backends[0].endpoint");
+    expect(io.err).toContain("bad.yaml:1: HTTPProxy team/shop: invalid\n  bad.yaml:6: spec.rules[0].backends[0].endpoint");
     expect(io.err).toContain("1 of 2 objects invalid; nothing rendered");
     const v = memoryIO({ "bad.yaml": invalid });
     await main(["validate", "bad.yaml"], v);
