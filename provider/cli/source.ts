@@ -87,6 +87,8 @@ function locate(text: string, events: readonly yaml.Event[]): SourcePos[] {
   const stack: Frame[] = [];
   const documents: SourcePos[] = [];
   let total = 0;
+  /** The text of the last scalar read: a mapping key when the next node is its value. */
+  let keyText = "";
 
   const count = (n: number, line: number): void => {
     total += n;
@@ -115,7 +117,6 @@ function locate(text: string, events: readonly yaml.Event[]): SourcePos[] {
       parent.key = undefined;
     }
   };
-  let keyText = "";
 
   for (const e of events) {
     const line = lineOf(startOf(e));
