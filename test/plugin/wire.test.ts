@@ -142,6 +142,15 @@ describe("provider configuration decoding", () => {
 });
 
 describe("kubeconfig credentials", () => {
+  it("of a kubeconfig file (the setting holds its path) are secret values of their own", () => {
+    const dir = mkdtempSync(join(tmpdir(), "datum-kc-"));
+    const path = join(dir, "config");
+    writeFileSync(path, "users:\n- name: u\n  user: {token: tok-file-4a7c9e}\n");
+    const c = decodeConfig({ kubeconfig: path });
+    expect(c.secrets.hasPath(["kubeconfig"])).toBe(true);
+    expect(redactor(c.secrets)("Unauthorized: tok-file-4a7c9e")).toBe(`Unauthorized: ${REDACTED}`);
+  });
+
   it("are secret values of their own, in YAML and JSON kubeconfigs", async () => {
     const { kubeconfigCredentials, parseKubeconfig } = await import("../../provider/kube/kubeconfig-document");
     const creds = (text: string) => {
