@@ -160,6 +160,34 @@ export async function waitFor<T>(
 }
 
 /**
+ * A long-running child: spawned with its output in logFile, killed by PID when this process exits
+ * (unless detached), and returned once `ready` answers true. If it exits first or is not ready
+ * within timeoutMs, it is killed and the error carries its log tail.
+ */
+export async function startUntilReady(
+  name: string,
+  cmd: string,
+  args: readonly string[],
+  logFile: string,
+  opts: SpawnOptions & { ready: () => Promise<boolean>; timeoutMs: number; intervalMs?: number },
+): Promise<Spawned> {
+  const p = spawnLogged(name, cmd, args, logFile, opts);
+  if (opts.detached !== true) process.once("exit", () => killPidSync(p.pid));
+  try {
+    await waitFor(`${name} ready`, async () => ((await opts.ready()) ? true : undefined), {
+      timeoutMs: opts.timeoutMs,
+      intervalMs: opts.intervalMs ?? 100,
+      onFail: () => p.tail(),
+      abortIf: () => (p.isRunning() ? undefined : `${name} exited`),
+    });
+  } catch (e) {
+    await killPid(p.pid, 1_000);
+    throw e;
+  }
+  return p;
+}
+
+/**
  * A detached watchdog that kills `pids` if `parentPid` disappears (e.g. the test runner was
  * SIGKILLed and could not run its exit hooks). Bounded: it gives up after maxSeconds.
  */

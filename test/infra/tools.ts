@@ -27,6 +27,8 @@ export interface ToolPaths {
   readonly pulumiResourceKubernetes: string;
   /** Our main over cert-manager's controller registry (go/cert-manager). */
   readonly certManagerController: string;
+  /** external-dns (go/external-dns): CRD source + PowerDNS provider, see external-dns.ts. */
+  readonly externalDns: string;
   readonly crdDirs: readonly string[];
 }
 
@@ -44,6 +46,7 @@ export function toolPaths(): ToolPaths {
       "pulumi-resource-kubernetes",
     ),
     certManagerController: join(bin, `cert-manager-controller-${VERSIONS.certManager}`, "cert-manager-controller"),
+    externalDns: join(bin, `external-dns-${VERSIONS.externalDns}`, "external-dns"),
     crdDirs: [
       join(crds, `gateway-api-${VERSIONS.gatewayApi}`),
       join(crds, `envoy-gateway-${VERSIONS.envoyGateway}`),
@@ -53,7 +56,7 @@ export function toolPaths(): ToolPaths {
   };
 }
 
-export type ToolName = "etcd" | "kubeApiserver" | "pulumi" | "pulumiLanguageNodejs" | "pulumiResourceKubernetes" | "certManagerController" | "crds";
+export type ToolName = "etcd" | "kubeApiserver" | "pulumi" | "pulumiLanguageNodejs" | "pulumiResourceKubernetes" | "certManagerController" | "externalDns" | "crds";
 
 /** Throws an Error naming the missing binaries and telling how to build them. Never skips. */
 export function requireTools(...names: ToolName[]): ToolPaths {
