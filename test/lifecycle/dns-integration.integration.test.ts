@@ -1,0 +1,88 @@
+// `dnsIntegration` end to end on the local cluster: the engine renders and applies an HTTPProxy's
+// DNSEndpoint, the real external-dns (CRD source, PowerDNS provider) publishes it into the local
+// PowerDNS, the DNSEndpoint's readiness comes from the status external-dns writes, and `awaitDns`
+// resolves the custom hostname through PowerDNS. Envoy Gateway and cert-manager are still played by
+// the status actors here (Gateway address GATEWAY_ADDRESS); nothing plays external-dns.
+import type { promises as dnsPromises } from "node:dns";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { lifecycles, resolveEngineSettings, type ResourceLifecycle } from "../../provider/lifecycle/index.ts";
+import { createKubeClient, type KubeClient } from "../../provider/kube/index.ts";
+import { certManagerActors, envoyGatewayActors, GATEWAY_ADDRESS, startActors, type ActorGroup } from "../infra/actors/index.ts";
+import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
+import { dnsAnswer, startExternalDns, waitForDnsAnswer, type ExternalDns } from "../infra/external-dns.ts";
+import { startPowerDns, type PowerDns } from "../infra/powerdns.ts";
+
+const ZONE = "dnsint.test";
+const TARGET_DOMAIN = `edge.${ZONE}`;
+
+let cp: ControlPlane;
+let pdns: PowerDns;
+let edns: ExternalDns;
+let admin: KubeClient;
+let resolver: dnsPromises.Resolver;
+const actorGroups: ActorGroup[] = [];
+
+beforeAll(async () => {
+  cp = await getControlPlane();
+  pdns = await startPowerDns();
+  await pdns.createZone(ZONE);
+  edns = await startExternalDns({ kubeconfigPath: cp.kubeconfigPath, powerDns: pdns, domainFilter: [ZONE] });
+  admin = createKubeClient({ kubeconfig: cp.kubeconfig });
+  resolver = pdns.resolver();
+}, 120_000);
+
+afterAll(async () => {
+  for (const a of actorGroups) a.stop();
+  resolver?.cancel();
+  await admin?.close();
+  await edns?.stop();
+  await pdns?.stop();
+});
+
+describe("dnsIntegration with the real external-dns and PowerDNS", () => {
+  test("up publishes the DNSEndpoint, readiness waits for external-dns and DNS; delete removes the records", async () => {
+    const ns = await cp.newNamespace("dnsint");
+    // Envoy Gateway and cert-manager only: the DNSEndpoint status comes from the real external-dns.
+    actorGroups.push(startActors(cp.kc, { namespace: ns, only: [...envoyGatewayActors, ...certManagerActors] }));
+    const s = resolveEngineSettings({
+      kubeconfig: cp.kubeconfig,
+      timeoutSeconds: 60,
+      dnsIntegration: true,
+      targetDomain: TARGET_DOMAIN,
+      awaitDns: true,
+      dnsServers: [pdns.dnsAddress],
+      guardrails: { gateway: { disableHostnameVerification: true } },
+    });
+    if (!s.ok) throw new Error(JSON.stringify(s.errors));
+    const { engine, byToken } = lifecycles(s.settings);
+    const proxy = byToken.get("datum:networking:HTTPProxy") as ResourceLifecycle;
+    const shop = `shop.${ZONE}`;
+    const inputs = { metadata: { name: "shop", namespace: ns }, spec: { hostnames: [shop], rules: [{ name: "web", backends: [{ endpoint: "https://api.example.com" }] }] } };
+    const checked = await proxy.check(undefined, inputs, { urnName: "shop" });
+    expect(checked.failures).toEqual([]);
+
+    const progress: string[] = [];
+    const created = await proxy.create(checked.inputs, { preview: false, onProgress: (m) => progress.push(m) });
+    expect(created.outputs["ready"]).toBe(true);
+    const canonical = String(created.outputs["canonicalHostname"]);
+    expect(canonical.endsWith(`.${TARGET_DOMAIN}`)).toBe(true);
+
+    // The DNSEndpoint the engine wrote, and the status the real external-dns gave it.
+    const de = await admin.get({ apiVersion: "externaldns.k8s.io/v1alpha1", kind: "DNSEndpoint", namespace: ns, name: "shop" });
+    expect(de?.["status"]).toEqual({ observedGeneration: de?.metadata.generation });
+    expect((de?.["spec"] as { endpoints: unknown[] }).endpoints).toEqual([{ dnsName: shop, recordType: "CNAME", recordTTL: 300, targets: [canonical] }]);
+
+    // awaitDns saw the CNAME that external-dns published, resolved through PowerDNS.
+    expect(progress).toContain(`DNS ${shop} → CNAME ${canonical} (points at the Gateway)`);
+    expect(await dnsAnswer(() => resolver.resolveCname(shop))).toBe(JSON.stringify([canonical]));
+    // The canonical name has no address record: the engine never passes the Gateway's
+    // status.addresses into the render, so the DNSEndpoint has no A/AAAA and the CNAME dangles.
+    expect(await dnsAnswer(() => resolver.resolve4(canonical))).toBe("ENOTFOUND");
+    const gw = await admin.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: "shop" });
+    expect((gw?.["status"] as { addresses?: unknown }).addresses).toEqual([{ type: "IPAddress", value: GATEWAY_ADDRESS }]);
+
+    await proxy.delete(created.id, created.outputs, { preview: false });
+    await waitForDnsAnswer(edns, "the CNAME removed by external-dns", () => resolver.resolveCname(shop), "ENOTFOUND");
+    await engine.close();
+  }, 180_000);
+});
