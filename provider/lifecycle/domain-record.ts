@@ -107,7 +107,7 @@ export const STATUS_SIGNATURE_KEY = "statusSignature";
  * Reads a listed ConfigMap as a Domain record; undefined when it is not one. `data.status` counts
  * only with a valid signature (domain-signature.ts): a hand-written "verified" is no status.
  */
-export function readDomainRecord(obj: KubeObject, key: DomainSigningKey): DomainRecord | undefined {
+export function readDomainRecord(obj: KubeObject, key: DomainSigningKey | undefined): DomainRecord | undefined {
   if (obj.metadata.labels?.[DOMAIN_RECORD_LABEL] !== "true" || !obj.metadata.name.startsWith(DOMAIN_RECORD_PREFIX)) return undefined;
   const data = isObj(obj["data"]) ? obj["data"] : {};
   const domainName = data["domainName"];
@@ -118,7 +118,7 @@ export function readDomainRecord(obj: KubeObject, key: DomainSigningKey): Domain
   const token = isVerificationToken(data["token"]) ? data["token"] : "";
   const uid = obj.metadata.uid ?? "";
   const statusText = data["status"];
-  const signed = typeof statusText === "string" && verifyDomainStatus(key, { namespace, name, uid, domainName, token, status: statusText }, data[STATUS_SIGNATURE_KEY]);
+  const signed = key !== undefined && typeof statusText === "string" && verifyDomainStatus(key, { namespace, name, uid, domainName, token, status: statusText }, data[STATUS_SIGNATURE_KEY]);
   return {
     name,
     namespace,
@@ -194,7 +194,7 @@ export async function writeDomainStatus(client: KubeClient, target: StatusTarget
 }
 
 /** Every Domain record in a namespace (any stack's). */
-export async function listDomainRecords(client: KubeClient, namespace: string, key: DomainSigningKey, signal?: AbortSignal): Promise<DomainRecord[]> {
+export async function listDomainRecords(client: KubeClient, namespace: string, key: DomainSigningKey | undefined, signal?: AbortSignal): Promise<DomainRecord[]> {
   const list = await client.list({ apiVersion: "v1", kind: "ConfigMap", namespace, labelSelector: `${DOMAIN_RECORD_LABEL}=true` }, signal ? { signal } : {});
   return list.items.map((o) => readDomainRecord(o, key)).filter((r): r is DomainRecord => r !== undefined);
 }

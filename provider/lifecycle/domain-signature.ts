@@ -46,18 +46,31 @@ export function verifyDomainStatus(key: DomainSigningKey, f: SignedStatusFields,
   return got.length === want.length && timingSafeEqual(got, want);
 }
 
-const cached = new WeakMap<KubeClient, Promise<DomainSigningKey>>();
+const cached = new WeakMap<KubeClient, DomainSigningKey>();
 
-/** The key (read or created once per client). */
-export function domainSigningKey(client: KubeClient, settings: EngineSettings, signal?: AbortSignal): Promise<DomainSigningKey> {
-  if (settings.domainSigningKey !== undefined) return Promise.resolve(Buffer.from(settings.domainSigningKey, "utf8"));
-  let key = cached.get(client);
-  if (key === undefined) {
-    key = clusterKey(client, settings.hostnameClaimNamespace, signal);
-    key.catch(() => cached.delete(client));
-    cached.set(client, key);
-  }
+function configured(settings: EngineSettings): DomainSigningKey | undefined {
+  return settings.domainSigningKey !== undefined ? Buffer.from(settings.domainSigningKey, "utf8") : undefined;
+}
+
+/**
+ * The key to check signatures with; undefined while the cluster has none yet (then no status is
+ * signed, and reading creates nothing: a refused operation writes nothing).
+ */
+export async function readingKey(client: KubeClient, settings: EngineSettings, signal?: AbortSignal): Promise<DomainSigningKey | undefined> {
+  const key = configured(settings) ?? cached.get(client) ?? keyOf(await client.get(keyRef(settings.hostnameClaimNamespace), signal ? { signal } : {}));
+  if (key !== undefined && settings.domainSigningKey === undefined) cached.set(client, key);
   return key;
+}
+
+/** The key to sign a status with: created in the cluster on first use when none is configured. */
+export async function writingKey(client: KubeClient, settings: EngineSettings, signal?: AbortSignal): Promise<DomainSigningKey> {
+  const key = (await readingKey(client, settings, signal)) ?? (await createClusterKey(client, settings.hostnameClaimNamespace, signal));
+  if (settings.domainSigningKey === undefined) cached.set(client, key);
+  return key;
+}
+
+function keyRef(namespace: string) {
+  return { apiVersion: "v1", kind: "Secret", namespace, name: DOMAIN_KEY_SECRET };
 }
 
 function keyOf(secret: KubeObject | undefined): DomainSigningKey | undefined {
@@ -66,11 +79,8 @@ function keyOf(secret: KubeObject | undefined): DomainSigningKey | undefined {
   return typeof v === "string" && v !== "" ? Buffer.from(v, "base64") : undefined;
 }
 
-async function clusterKey(client: KubeClient, namespace: string, signal?: AbortSignal): Promise<DomainSigningKey> {
-  const ref = { apiVersion: "v1", kind: "Secret", namespace, name: DOMAIN_KEY_SECRET };
+async function createClusterKey(client: KubeClient, namespace: string, signal?: AbortSignal): Promise<DomainSigningKey> {
   const opts = signal ? { signal } : {};
-  const existing = keyOf(await client.get(ref, opts));
-  if (existing !== undefined) return existing;
   await ensureNamespace(client, namespace, signal);
   const fresh = randomBytes(32);
   try {
@@ -82,7 +92,7 @@ async function clusterKey(client: KubeClient, namespace: string, signal?: AbortS
     return fresh;
   } catch (e) {
     if (!isFieldManagerConflict(e)) throw e;
-    const won = keyOf(await client.get(ref, opts));
+    const won = keyOf(await client.get(keyRef(namespace), opts));
     if (won === undefined) throw e;
     return won;
   }

@@ -2,7 +2,7 @@ import type { DomainVerificationOutcome } from "../await/dns";
 import { verificationRecords, type DomainStatus, type DomainVerificationSettings } from "../core/domain";
 import type { KubeClient } from "../kube";
 import { writeDomainStatus } from "./domain-record";
-import type { DomainSigningKey } from "./domain-signature";
+import { writingKey } from "./domain-signature";
 import { domainVerificationOf, type EngineSettings } from "./settings";
 
 /**
@@ -17,8 +17,6 @@ export interface VerifyRecordRequest {
   readonly token: string;
   readonly uid: string;
   readonly previousStatus: DomainStatus | undefined;
-  /** Signs the status written back (domain-signature.ts). */
-  readonly key: DomainSigningKey;
   /**
    * "none": publish the records, no attempt (`waitForVerification: false` on create);
    * "once": one attempt; "wait": attempts on NSO's schedule until verified or `timeoutMs`.
@@ -51,7 +49,7 @@ export async function verifyDomainRecord(client: KubeClient, settings: EngineSet
       ...(req.mode === "once" ? { timeoutMs: 0 } : req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-      writeStatus: (status) => writeDomainStatus(client, req, req.key, status, req.signal),
+      writeStatus: async (status) => writeDomainStatus(client, req, await writingKey(client, settings, req.signal), status, req.signal),
     });
   } finally {
     resolver.cancel();

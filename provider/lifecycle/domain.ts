@@ -10,7 +10,8 @@ import { checkInputs } from "./check";
 import { DOMAIN_REPLACE_PATHS, diffInputs } from "./diff";
 import { domainRecordObject, domainRecordRef, listDomainRecords, MAX_DOMAIN_NAME_LENGTH, readDomainRecord, type DomainRecord } from "./domain-record";
 import { lastFindings, publishHint, verifyDomainRecord } from "./domain-verify";
-import { domainSigningKey, type DomainSigningKey } from "./domain-signature";
+import { readingKey, type DomainSigningKey } from "./domain-signature";
+import { foreignObjectMessage, leftAloneMessage, markOwned, mayDelete, mayWrite, ownershipOf, OwnershipError } from "./ownership";
 import type { Engine } from "./engine";
 import { proxiesUsingDomain } from "./hostnames";
 import { parseResourceId, toInputs, toObject, type NormalizeContext } from "./inputs";
@@ -161,7 +162,7 @@ export class DomainLifecycle implements ResourceLifecycle {
     const client = await this.engine.client();
     const obj = await client.get(domainRecordRef(ref.namespace, ref.name), ctx.signal ? { signal: ctx.signal } : {});
     if (!obj) return undefined;
-    const record = readDomainRecord(obj, await domainSigningKey(client, this.engine.settings, ctx.signal));
+    const record = readDomainRecord(obj, await readingKey(client, this.engine.settings, ctx.signal));
     if (!record) throw new Error(`ConfigMap ${ref.namespace}/${obj.metadata.name} is not a Domain record (it lacks the pulumi-datum.io/domain label or data.domainName)`);
     const annotated = record.source ? toInputs(record.source) : {};
     const meta = isObj(annotated["metadata"]) ? annotated["metadata"] : {};
@@ -195,10 +196,15 @@ export class DomainLifecycle implements ResourceLifecycle {
     const client = await this.engine.client();
     const opts = ctx.signal ? { signal: ctx.signal } : {};
     const obj = await client.get(domainRecordRef(ref.namespace, ref.name), opts);
-    const record = obj ? readDomainRecord(obj, await domainSigningKey(client, this.engine.settings, ctx.signal)) : undefined;
+    const record = obj ? readDomainRecord(obj, await readingKey(client, this.engine.settings, ctx.signal)) : undefined;
     if (!record) return;
     const stateName = isObj(state) ? domainNameOf(state) : undefined;
     if (stateName !== undefined && stateName !== record.domainName) return;
+    const ownership = ownershipOf(obj, this.engine.settings);
+    if (!mayDelete(ownership)) {
+      if (ownership.state === "foreign") ctx.onWarning?.(leftAloneMessage(`ConfigMap ${ref.namespace}/${obj?.metadata.name ?? ""}`, ownership.owner));
+      return;
+    }
     const users = await proxiesUsingDomain(client, ref.namespace, record.domainName, ctx.signal);
     if (users.length > 0) {
       const domain = { apiVersion: this.kind.apiVersion, kind: "Domain", metadata: { name: ref.name, namespace: ref.namespace }, spec: { domainName: record.domainName } };
@@ -246,17 +252,23 @@ export class DomainLifecycle implements ResourceLifecycle {
     const name = String(meta["name"]);
     const domainName = domainNameOf(source) ?? "";
     const existingObj = await client.get(domainRecordRef(namespace, name), opts);
-    const key = await domainSigningKey(client, settings, ctx.signal);
+    const key = await readingKey(client, settings, ctx.signal);
     const existing = existingObj ? readDomainRecord(existingObj, key) : undefined;
     if (existingObj && !existing) {
       throw new Error(`ConfigMap ${namespace}/${existingObj.metadata.name} exists and is not a Domain record; rename the Domain or remove the ConfigMap`);
     }
     const sameDomain = existing?.domainName === domainName;
+    // Another stack's record under this name is not taken over by a create (an update's record is in state).
+    const ownership = ownershipOf(existingObj, settings);
+    if (creating && ownership.state === "foreign" && !mayWrite(ownership, { adopt: settings.adoptExisting, inState: false })) {
+      const message = foreignObjectMessage(`Domain record ConfigMap ${namespace}/${existingObj?.metadata.name ?? ""}`, ownership.owner, settings);
+      throw new OwnershipError(message, [message]);
+    }
     if (creating) await this.refuseDuplicate(client, source, domainName, key, ctx.signal);
     const token =
       (sameDomain && existing.token !== "" ? existing.token : undefined) ?? knownTokens.find(isVerificationToken) ?? newVerificationToken();
     const inputsOut: ResourceInputs = { ...inputs, [TOKEN_KEY]: token };
-    const applied = await client.apply(domainRecordObject({ namespace, name, domainName, token, source: toInputs(source) }), opts);
+    const applied = await client.apply(markOwned(domainRecordObject({ namespace, name, domainName, token, source: toInputs(source) }), settings), opts);
     const uid = applied.metadata.uid ?? "";
     const outcome = await verifyDomainRecord(client, settings, {
       namespace,
@@ -265,7 +277,6 @@ export class DomainLifecycle implements ResourceLifecycle {
       token,
       uid,
       previousStatus: sameDomain ? existing.status : undefined,
-      key,
       mode,
       timeoutMs: ctx.timeoutMs ?? settings.timeoutSeconds * 1000,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -279,7 +290,7 @@ export class DomainLifecycle implements ResourceLifecycle {
   }
 
   /** Guardrail D7: one Domain per domain name per namespace, across every stack on the cluster. */
-  private async refuseDuplicate(client: KubeClient, source: Obj, domainName: string, key: DomainSigningKey, signal: AbortSignal | undefined): Promise<void> {
+  private async refuseDuplicate(client: KubeClient, source: Obj, domainName: string, key: DomainSigningKey | undefined, signal: AbortSignal | undefined): Promise<void> {
     const meta = source["metadata"] as Obj;
     const namespace = String(meta["namespace"]);
     const others = (await listDomainRecords(client, namespace, key, signal)).filter((r) => r.name !== meta["name"]);

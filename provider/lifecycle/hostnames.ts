@@ -18,7 +18,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SOURCE_KIND_LABEL } from "../core/r
 import type { DomainVerificationOutcome } from "../await/dns";
 import { isNotFound, type KubeClient } from "../kube";
 import { listDomainRecords, type DomainRecord } from "./domain-record";
-import { domainSigningKey, type DomainSigningKey } from "./domain-signature";
+import { readingKey } from "./domain-signature";
 import { lastFindings, publishHint, verifyDomainRecord } from "./domain-verify";
 import { SOURCE_ANNOTATION } from "./downstream";
 import { decodeSourceAnnotation } from "./source-annotation";
@@ -142,8 +142,7 @@ export async function requireVerifiedHostnames(client: KubeClient, settings: Eng
   const wanted = customHostnames(source).filter((h) => !heldSet.has(h.hostname));
   if (wanted.length === 0) return;
   const { namespace } = sourceIdentity(source);
-  const key = await domainSigningKey(client, settings, ctx.signal);
-  const records = await listDomainRecords(client, namespace, key, ctx.signal);
+  const records = await listDomainRecords(client, namespace, await readingKey(client, settings, ctx.signal), ctx.signal);
   const checked = new Map<string, DomainVerificationOutcome>();
   const problems: string[] = [];
   for (const h of wanted) {
@@ -159,7 +158,7 @@ export async function requireVerifiedHostnames(client: KubeClient, settings: Eng
     for (const r of covering) {
       let outcome = checked.get(r.name);
       if (outcome === undefined && r.token !== "" && r.uid !== "") {
-        outcome = await verifyPending(client, settings, r, key, ctx);
+        outcome = await verifyPending(client, settings, r, ctx);
         checked.set(r.name, outcome);
       }
       if (outcome?.state === "verified") {
@@ -177,7 +176,7 @@ export async function requireVerifiedHostnames(client: KubeClient, settings: Eng
   }
 }
 
-async function verifyPending(client: KubeClient, settings: EngineSettings, r: DomainRecord, key: DomainSigningKey, ctx: VerifyContext): Promise<DomainVerificationOutcome> {
+async function verifyPending(client: KubeClient, settings: EngineSettings, r: DomainRecord, ctx: VerifyContext): Promise<DomainVerificationOutcome> {
   const waitMs = Math.min(settings.domainVerification.proxyWaitSeconds * 1000, Math.max(0, ctx.deadlineMs - Date.now()));
   return verifyDomainRecord(client, settings, {
     namespace: r.namespace,
@@ -186,7 +185,6 @@ async function verifyPending(client: KubeClient, settings: EngineSettings, r: Do
     token: r.token,
     uid: r.uid,
     previousStatus: r.status,
-    key,
     mode: waitMs > 0 ? "wait" : "once",
     timeoutMs: waitMs,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -234,7 +232,7 @@ export async function hostnameWarnings(client: KubeClient, settings: EngineSetti
   const { namespace } = sourceIdentity(source);
   const out: string[] = [];
   if (!settings.guardrails.gateway.disableHostnameVerification) {
-    const facts = (await listDomainRecords(client, namespace, await domainSigningKey(client, settings, signal), signal)).map(factOf);
+    const facts = (await listDomainRecords(client, namespace, await readingKey(client, settings, signal), signal)).map(factOf);
     for (const h of wanted) {
       if (held.has(h.hostname)) continue;
       const coverage = hostnameCoverage(h.hostname, facts);

@@ -33,7 +33,7 @@ function stack(ownerId: string | undefined, fieldManager: string, extra: Record<
   });
   if (!s.ok) throw new Error(JSON.stringify(s.errors));
   const { engine, byToken } = lifecycles(s.settings);
-  return { engine, proxy: byToken.get(TOKEN) as ResourceLifecycle };
+  return { engine, proxy: byToken.get(TOKEN) as ResourceLifecycle, domain: byToken.get("datum:networking:Domain") as ResourceLifecycle };
 }
 
 function inputs(ns: string, name: string, host: string, path = "/api") {
@@ -161,6 +161,32 @@ describe("two stacks on one cluster, same names", () => {
     expect(await get(GATEWAY, ns, "hand")).toBeUndefined();
     await a.engine.close();
     await adopting.engine.close();
+  });
+});
+
+describe("Domain records of two stacks", () => {
+  test("a second stack's Domain with the same name fails naming the first; its destroy leaves the record", async () => {
+    const ns = await cp.newNamespace("ownr");
+    const a = stack("dom/prod", "pulumi-datum");
+    const b = stack("dom/staging", "pulumi-datum");
+    const domain = async (s: ReturnType<typeof stack>) => {
+      const checked = await s.domain.check(undefined, { metadata: { name: "shop", namespace: ns }, spec: { domainName: `${ns}.example.com` }, waitForVerification: false }, { urnName: "shop" });
+      return s.domain.create(checked.inputs, { preview: false });
+    };
+    const created = await domain(a);
+    const record = { apiVersion: "v1", kind: "ConfigMap" } as const;
+    const before = (await get(record, ns, "datum-domain-shop"))?.metadata.resourceVersion;
+    const err = await domain(b).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "OwnershipError" });
+    expect(String((err as Error).message)).toContain(`Domain record ConfigMap ${ns}/datum-domain-shop already exists and belongs to stack "dom/prod"`);
+    const warnings: string[] = [];
+    await b.domain.delete(`${ns}/shop`, {}, { preview: false, onWarning: (w) => warnings.push(w) });
+    expect((await get(record, ns, "datum-domain-shop"))?.metadata.resourceVersion).toBe(before);
+    expect(warnings).toEqual([`ConfigMap ${ns}/datum-domain-shop was left in place: it belongs to stack "dom/prod", not to this stack`]);
+    await a.domain.delete(created.id, created.outputs, { preview: false });
+    expect(await get(record, ns, "datum-domain-shop")).toBeUndefined();
+    await a.engine.close();
+    await b.engine.close();
   });
 });
 
