@@ -66,6 +66,8 @@ export function decodeConfig(raw: Record<string, unknown> | undefined): DecodedC
     // ("acme", "http-01", the directory URL) must stay readable in outputs and messages.
     for (const leaf of nestedSecretLeaves(k, input[k])) wire.secrets.addValue(leaf);
   }
+  // Without datum:kubeconfig the default chain ($KUBECONFIG, ~/.kube/config) holds the credentials.
+  if (!("kubeconfig" in input) && !unknownKeys.includes("kubeconfig")) for (const c of credentialsIn(undefined)) wire.secrets.addValue(c);
   return { input, unknownKeys, secrets: wire.secrets, problems: wire.problems };
 }
 
@@ -100,10 +102,11 @@ function kubeconfigDocs(kubeconfig: unknown): unknown[] {
 }
 
 /**
- * The credentials inside the kubeconfig (contents or file): an API error or an exec plugin's
- * message may quote a token or an argument on its own, and it must be redacted there too.
+ * The credentials inside the kubeconfig (contents, file, or the default chain when undefined): an
+ * API error or an exec plugin's message may quote a token or an argument on its own, and it must
+ * be redacted there too.
  */
-function credentialsIn(kubeconfig: string): string[] {
+function credentialsIn(kubeconfig: string | undefined): string[] {
   return kubeconfigDocs(kubeconfig).flatMap(kubeconfigCredentials);
 }
 

@@ -142,6 +142,20 @@ describe("provider configuration decoding", () => {
 });
 
 describe("kubeconfig credentials", () => {
+  it("of the default kubeconfig ($KUBECONFIG) are secret values too when datum:kubeconfig is not set", () => {
+    const dir = mkdtempSync(join(tmpdir(), "datum-kc-"));
+    const path = join(dir, "config");
+    writeFileSync(path, "users:\n- name: u\n  user: {token: tok-default-8d2b1f}\n");
+    const before = process.env["KUBECONFIG"];
+    process.env["KUBECONFIG"] = path;
+    try {
+      expect(redactor(decodeConfig({}).secrets)("Unauthorized: tok-default-8d2b1f")).toBe(`Unauthorized: ${REDACTED}`);
+    } finally {
+      if (before === undefined) delete process.env["KUBECONFIG"];
+      else process.env["KUBECONFIG"] = before;
+    }
+  });
+
   it("of a kubeconfig file (the setting holds its path) are secret values of their own", () => {
     const dir = mkdtempSync(join(tmpdir(), "datum-kc-"));
     const path = join(dir, "config");
