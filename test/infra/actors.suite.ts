@@ -212,18 +212,4 @@ describe("status actors", () => {
     expect(cond(never, "Ready")).toMatchObject({ status: "False", reason: "DoesNotExist" });
     expect(cond(never, "Issuing")?.status).toBe("True");
   });
-
-  it("marks a DNSEndpoint observed like external-dns", async () => {
-    await k.create({
-      apiVersion: "externaldns.k8s.io/v1alpha1",
-      kind: "DNSEndpoint",
-      metadata: { name: "ep", namespace: ns },
-      spec: { endpoints: [{ dnsName: "a.example.test", recordType: "A", targets: ["192.0.2.1"] }] },
-    });
-    const o = await until("DNSEndpoint observed", async () => {
-      const x = await k.get("externaldns.k8s.io/v1alpha1", "DNSEndpoint", ns, "ep");
-      return x?.status?.["observedGeneration"] === 1 ? x : undefined;
-    });
-    expect(o.metadata.generation).toBe(1);
-  });
 });

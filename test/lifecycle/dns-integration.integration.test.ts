@@ -7,7 +7,7 @@ import type { promises as dnsPromises } from "node:dns";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle } from "../../provider/lifecycle/index.ts";
 import { createKubeClient, type KubeClient } from "../../provider/kube/index.ts";
-import { certManagerActors, envoyGatewayActors, GATEWAY_ADDRESS, startActors, type ActorGroup } from "../infra/actors/index.ts";
+import { GATEWAY_ADDRESS, startActors, type ActorGroup } from "../infra/actors/index.ts";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
 import { dnsAnswer, startExternalDns, waitForDnsAnswer, type ExternalDns } from "../infra/external-dns.ts";
 import { startPowerDns, type PowerDns } from "../infra/powerdns.ts";
@@ -42,8 +42,8 @@ afterAll(async () => {
 describe("dnsIntegration with the real external-dns and PowerDNS", () => {
   test("up publishes the DNSEndpoint, readiness waits for external-dns and DNS; delete removes the records", async () => {
     const ns = await cp.newNamespace("dnsint");
-    // Envoy Gateway and cert-manager only: the DNSEndpoint status comes from the real external-dns.
-    actorGroups.push(startActors(cp.kc, { namespace: ns, only: [...envoyGatewayActors, ...certManagerActors] }));
+    // The actors play Envoy Gateway and cert-manager only: the DNSEndpoint status comes from the real external-dns.
+    actorGroups.push(startActors(cp.kc, { namespace: ns }));
     const s = resolveEngineSettings({
       kubeconfig: cp.kubeconfig,
       timeoutSeconds: 60,

@@ -1,4 +1,5 @@
-// Start every status actor (Envoy Gateway, cert-manager, external-dns) against a control plane.
+// Start every status actor (Envoy Gateway, cert-manager) against a control plane. external-dns is
+// not played: the real one runs (test/infra/external-dns.ts).
 //
 //   const actors = startActors(cp.kc, { namespace: ns });
 //   ...
@@ -7,14 +8,12 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { certManagerActors } from "./cert-manager.ts";
 import { startActor, type ActorDefinition, type ActorOptions, type RunningActor } from "./common.ts";
 import { envoyGatewayActors } from "./envoy-gateway.ts";
-import { externalDnsActors } from "./external-dns.ts";
 
 export * from "./common.ts";
 export * from "./envoy-gateway.ts";
 export * from "./cert-manager.ts";
-export * from "./external-dns.ts";
 
-export const allActors: readonly ActorDefinition[] = [...envoyGatewayActors, ...certManagerActors, ...externalDnsActors];
+export const allActors: readonly ActorDefinition[] = [...envoyGatewayActors, ...certManagerActors];
 
 export interface ActorGroup {
   readonly actors: readonly RunningActor[];
