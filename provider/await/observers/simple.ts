@@ -15,8 +15,10 @@ export const backendObserver: Observer = (o) => {
 };
 
 /**
- * external-dns DNSEndpoint: no conditions; external-dns records status.observedGeneration once
- * it has pushed the endpoints to the DNS provider.
+ * external-dns DNSEndpoint: no conditions. external-dns (v0.20.0, seen live) writes only
+ * status.observedGeneration, when its source lists the object: in the sync that then pushes the
+ * records, so before they reach the DNS server, and also for endpoints it skips (no matching zone,
+ * a target ending in a dot). Ready means "taken up by external-dns"; `awaitDns` checks resolution.
  */
 export const dnsEndpointObserver: Observer = (o) => {
   const generation = metaGeneration(o);
