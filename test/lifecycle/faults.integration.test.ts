@@ -134,11 +134,27 @@ function refsIn(state: ResourceState): string[] {
   return (d as DownstreamRef[]).map(refKey).sort();
 }
 
-/** No orphans: whatever exists is known to the state that Pulumi keeps. */
+/** Hostnames claimed for HTTPProxy ns/name (data.owner is `<owner id>/<namespace>/<name>`). */
+async function claimsOf(ns: string, name: string): Promise<string[]> {
+  const list = await admin.list({ apiVersion: "v1", kind: "ConfigMap", namespace: CLAIMS_NAMESPACE });
+  return list.items.filter((o) => String((o["data"] as Record<string, unknown> | undefined)?.["owner"] ?? "").endsWith(`/${ns}/${name}`)).map((o) => o.metadata.name).sort();
+}
+
+function hostnamesIn(state: ResourceState): string[] {
+  const spec = state["spec"] as { hostnames?: string[] } | undefined;
+  return [...(spec?.hostnames ?? [])].sort();
+}
+
+/**
+ * No orphans: whatever exists is known to the state that Pulumi keeps, and every hostname claim
+ * is for a hostname of that state (its delete, or the next update, releases it).
+ */
 async function expectNoOrphans(ns: string, name: string, state: ResourceState): Promise<string[]> {
   const inCluster = await labelled(ns, name);
   const known = new Set(refsIn(state));
   expect(inCluster.filter((k) => !known.has(k)), "objects in the cluster that the state does not name").toEqual([]);
+  const hostnames = new Set(hostnamesIn(state));
+  expect((await claimsOf(ns, name)).filter((h) => !hostnames.has(h)), "claims the state does not name").toEqual([]);
   return inCluster;
 }
 
@@ -156,6 +172,7 @@ async function expectConverges(lc: ResourceLifecycle, ns: string, name: string, 
   const { outputs } = await lc.update(`${ns}/${name}`, state, inputs, { preview: false });
   expect(outputs["ready"]).toBe(true);
   expect(await labelled(ns, name)).toEqual(refsIn(outputs));
+  expect(await claimsOf(ns, name)).toEqual(hostnamesIn(outputs));
   return outputs;
 }
 
@@ -330,6 +347,46 @@ describe("faults that outlast the operation: partial state, no orphans, the next
     expect(existing.filter((k) => k.includes("|Service|"))).toHaveLength(2);
     const after = await expectConverges(lc, ns, "prune", err.outputs, smaller);
     expect(refsIn(after).filter((k) => k.includes("|Service|"))).toHaveLength(1);
+    await engine.close();
+  });
+});
+
+describe("hostname claims under faults", () => {
+  test("a delete that fails part-way keeps the claim (the Gateway may still serve it); the next delete releases it", async () => {
+    const ns = await cp.newNamespace("flt");
+    const { engine, lc } = engineThrough(proxy.kubeconfig);
+    const created = await lc.create(await checked(lc, ns, "gone"), { preview: false });
+    expect(await claimsOf(ns, "gone")).toEqual([`gone.example.com`]);
+    const rule = proxy.inject({ match: { method: "DELETE", path: new RegExp(`/namespaces/${ns}/gateways/gone$`) }, action: { kind: "status", status: 500 } });
+    try {
+      await expect(lc.delete(`${ns}/gone`, created.outputs, { preview: false, signal: AbortSignal.timeout(2_500) })).rejects.toThrow();
+    } finally {
+      rule.remove();
+    }
+    expect((await labelled(ns, "gone")).some((k) => k.includes("|Gateway|"))).toBe(true);
+    expect(await claimsOf(ns, "gone")).toEqual([`gone.example.com`]);
+    await lc.delete(`${ns}/gone`, created.outputs, { preview: false });
+    expect(await labelled(ns, "gone")).toEqual([]);
+    expect(await claimsOf(ns, "gone")).toEqual([]);
+    await engine.close();
+  });
+
+  test("a claim write that fails: nothing is written, and the next create claims and converges", async () => {
+    const ns = await cp.newNamespace("flt");
+    const { engine, lc } = engineThrough(proxy.kubeconfig);
+    const inputs = await checked(lc, ns, "claim");
+    const rule = proxy.inject({ match: { method: "PATCH", path: new RegExp(`/namespaces/${CLAIMS_NAMESPACE}/configmaps/claim\\.example\\.com$`) }, action: { kind: "status", status: 500 } });
+    try {
+      await expect(lc.create(inputs, { preview: false, signal: AbortSignal.timeout(2_500) })).rejects.toThrow();
+    } finally {
+      rule.remove();
+    }
+    expect(await labelled(ns, "claim")).toEqual([]);
+    expect(await claimsOf(ns, "claim")).toEqual([]);
+    const created = await lc.create(inputs, { preview: false });
+    expect(await claimsOf(ns, "claim")).toEqual(["claim.example.com"]);
+    await lc.delete(created.id, created.outputs, { preview: false });
+    expect(await claimsOf(ns, "claim")).toEqual([]);
     await engine.close();
   });
 });
