@@ -137,6 +137,18 @@ async function attempt<Req, Res>(c: ResourceProviderClient, method: (req: Req, c
   }
 }
 
+/** Check, preview and create of proxy `name` with a provider configured with `kubeconfig` (both may fail). */
+async function previewAndCreate(kubeconfig: string, name: string): Promise<void> {
+  const s = await session({ kubeconfig, namespace: ns });
+  try {
+    const { inputs } = await check(s.client, proxy(name));
+    await attempt(s.client, s.client.create, createReq(name, inputs, true));
+    await attempt(s.client, s.client.create, createReq(name, inputs, false));
+  } finally {
+    await s.stop();
+  }
+}
+
 /** Every object of a rendered kind, ConfigMaps and Secrets in the namespace, as JSON (HTTPRoute filters cut out). */
 async function clusterText(): Promise<string> {
   const parts: string[] = [];
@@ -239,14 +251,7 @@ describe("credentials never leave the provider", () => {
   it("a kubeconfig file (given by path, not secret) that is malformed around a token", async () => {
     const path = join(dir, "malformed.yaml");
     writeFileSync(path, ["apiVersion: v1", "users:", "- name: u", "  user:", `    token: ${K_TOKEN}`, `    password: ${K_PASSWORD}`, "   bad: [", ""].join("\n"));
-    const s = await session({ kubeconfig: path, namespace: ns });
-    try {
-      const { inputs } = await check(s.client, proxy("broken"));
-      await attempt(s.client, s.client.create, createReq("broken", inputs, true));
-      await attempt(s.client, s.client.create, createReq("broken", inputs, false));
-    } finally {
-      await s.stop();
-    }
+    await previewAndCreate(path, "broken");
     // The setting (here the path) is a secret setting, so the plugin redacts it too; line and column remain.
     expect(said.join("\n")).toContain("cannot load kubeconfig file [secret]: line 7, column 4: bad indentation of a mapping entry (the text is not shown: it may hold credentials)");
   });
@@ -265,14 +270,7 @@ describe("credentials never leave the provider", () => {
     });
     const path = join(dir, "exec.json");
     writeFileSync(path, kubeconfig);
-    const s = await session({ kubeconfig: path, namespace: ns });
-    try {
-      const { inputs } = await check(s.client, proxy("exec"));
-      await attempt(s.client, s.client.create, createReq("exec", inputs, true));
-      await attempt(s.client, s.client.create, createReq("exec", inputs, false));
-    } finally {
-      await s.stop();
-    }
+    await previewAndCreate(path, "exec");
     const text = said.join("\n");
     expect(text).toContain("cannot obtain cluster credentials: the exec credential plugin cred-plugin.sh failed; its output is not shown: it may hold credentials");
     expect(text).toContain(`the kubeconfig's cluster "c" sets insecure-skip-tls-verify`);
