@@ -67,6 +67,18 @@ function certsOf(state: ResourceState): StoredCertificate[] {
   return state["certificates"] as StoredCertificate[];
 }
 
+/** The proxy's TLS Secrets in the cluster (found by its source labels). */
+async function acmeSecrets(ns: string, name: string): Promise<string[]> {
+  const list = await admin.list({ apiVersion: "v1", kind: "Secret", namespace: ns, labelSelector: `pulumi-datum.io/source-name=${name},pulumi-datum.io/source-kind=HTTPProxy` });
+  return list.items.map((o) => o.metadata.name).sort();
+}
+
+/** Secrets of the proxy that its state does not name: nothing would ever delete them. */
+async function orphanSecrets(ns: string, name: string, state: ResourceState): Promise<string[]> {
+  const known = new Set((state["downstream"] as { kind: string; name: string }[]).filter((r) => r.kind === "Secret").map((r) => r.name));
+  return (await acmeSecrets(ns, name)).filter((n) => !known.has(n));
+}
+
 async function secret(ns: string, name: string): Promise<KubeObject | undefined> {
   return admin.get({ apiVersion: "v1", kind: "Secret", namespace: ns, name });
 }
@@ -226,13 +238,18 @@ describe("ACME mode, dns-01", () => {
     const kept = certsOf(failure.outputs);
     expect(kept.map((c) => c.listener)).toEqual(["default-https"]);
     expect(failure.outputs["downstream"]).toContainEqual({ apiVersion: "v1", kind: "Secret", namespace: ns, name: "shop-default-https-acme" });
+    expect(await orphanSecrets(ns, "shop", failure.outputs)).toEqual([]);
 
     await pdns.createZone(zone);
     const done = await e.proxy.update(failure.id, failure.outputs, checked.inputs, { preview: false });
     const certs = certsOf(done.outputs);
     expect(certs.map((c) => c.listener)).toEqual(["default-https", "https-hostname-0"]);
     expect(certs[0]).toEqual(kept[0]);
+    expect(await orphanSecrets(ns, "shop", done.outputs)).toEqual([]);
+    // The Secrets carry the stack's owner mark: delete may remove them, and removes all of them.
+    expect((await secret(ns, certs[0]!.secretName))?.metadata.annotations?.["pulumi-datum.io/owner"]).toBe("acme-test"); // the engine's field manager: no owner id given
     await e.proxy.delete(failure.id, done.outputs, { preview: false });
+    expect(await acmeSecrets(ns, "shop")).toEqual([]);
     await pdns.deleteZone(zone);
     await e.engine.close();
   });
