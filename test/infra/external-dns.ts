@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PowerDns } from "./powerdns.ts";
-import { freePort, killPid, startUntilReady, waitFor, type Spawned } from "./procs.ts";
+import { childHandle, freePort, startUntilReady, waitFor, type ChildHandle, type Spawned } from "./procs.ts";
 import { requireTools, VERSIONS } from "./tools.ts";
 
 export interface ExternalDnsOptions {
@@ -33,16 +33,12 @@ export interface ExternalDnsOptions {
   readonly timeoutMs?: number;
 }
 
-export interface ExternalDns {
-  readonly pid: number;
-  readonly logFile: string;
+export interface ExternalDns extends ChildHandle {
   readonly version: string;
   /** http://127.0.0.1:<port> serving /healthz and /metrics. */
   readonly metricsUrl: string;
   /** When the last successful sync (source → plan → PowerDNS) finished, in ms since the epoch; 0 before the first. */
   lastSyncMs(): Promise<number>;
-  tail(lines?: number): string;
-  stop(): Promise<void>;
 }
 
 /**
@@ -114,18 +110,7 @@ export async function startExternalDns(opts: ExternalDnsOptions): Promise<Extern
     if (ownDir) rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  return {
-    pid: p.pid,
-    logFile: p.logFile,
-    version,
-    metricsUrl,
-    lastSyncMs,
-    tail: (lines) => p.tail(lines),
-    async stop() {
-      await killPid(p.pid);
-      if (ownDir) rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { ...childHandle(p, ownDir ? dir : undefined), version, metricsUrl, lastSyncMs };
 }
 
 /** What a resolver answers, sorted, as JSON; or the error code (ENOTFOUND = NXDOMAIN, ENODATA = no record of that type). */

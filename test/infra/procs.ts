@@ -1,7 +1,7 @@
 // Small process helpers shared by the control plane, pebble and PowerDNS harnesses.
 // Every child is tracked by PID and killed by PID (never by name).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -185,6 +185,26 @@ export async function startUntilReady(
     throw e;
   }
   return p;
+}
+
+export interface ChildHandle {
+  readonly pid: number;
+  readonly logFile: string;
+  tail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+/** PID, log and stop() (by PID, then removes `ownedDir` if given) of a started child, for harness return values. */
+export function childHandle(p: Spawned, ownedDir?: string): ChildHandle {
+  return {
+    pid: p.pid,
+    logFile: p.logFile,
+    tail: (lines) => p.tail(lines),
+    async stop() {
+      await killPid(p.pid);
+      if (ownedDir !== undefined) rmSync(ownedDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
