@@ -1,4 +1,5 @@
-// Readiness observers driven by the hand-written status recordings in ./recordings (see its README).
+// Readiness observers driven by the status recordings in ./recordings: captured from live
+// controllers where one runs here, hand-written (and marked with why) where none can (see its README).
 import fc from "fast-check";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +14,10 @@ interface Step {
 }
 interface Recording {
   description: string;
+  /** The live controller and version that wrote the statuses. */
+  source?: { controller: string; version: string; recordedBy: string };
+  /** Why no live controller produced this sequence. */
+  handWritten?: string;
   object: { apiVersion: string; kind: string; metadata: Record<string, unknown> } & Record<string, unknown>;
   context?: Partial<ObserveContext>;
   steps: Step[];
@@ -27,6 +32,20 @@ describe("recordings", () => {
     for (const g of ["gateway.networking.k8s.io", "gateway.envoyproxy.io", "cert-manager.io", "discovery.k8s.io", "networking.datumapis.com", "externaldns.k8s.io"]) {
       expect(groups).toContain(g);
     }
+  });
+
+  test("every recording names the live controller and version it came from, or says why it is hand-written", () => {
+    for (const f of files) {
+      const rec = JSON.parse(readFileSync(join(dir, f), "utf8")) as Recording;
+      const live = rec.source !== undefined && /^v\d+\.\d+\.\d+/.test(rec.source.version) && rec.source.controller !== "" && rec.source.recordedBy !== "";
+      const handWritten = typeof rec.handWritten === "string" && rec.handWritten.length > 20;
+      expect({ file: f, provenance: live !== handWritten }).toEqual({ file: f, provenance: true });
+    }
+    const liveGroups = files
+      .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Recording)
+      .filter((r) => r.source !== undefined)
+      .map((r) => r.object.apiVersion.split("/")[0]);
+    expect(liveGroups).toContain("cert-manager.io");
   });
 
   for (const file of files) {

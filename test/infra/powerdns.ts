@@ -30,6 +30,12 @@ export interface PowerDns {
   deleteRecord(zone: string, name: string, type: string): Promise<void>;
   /** A resolver bound to this server only. */
   resolver(): dnsPromises.Resolver;
+  /**
+   * Create a TSIG key (hmac-sha256) and allow RFC2136 updates of `zone` signed with it (or with a
+   * key allowed before; unsigned updates are refused).
+   * Needs `startPowerDns({ dnsUpdate: true })`. Returns the key name and its base64 secret.
+   */
+  allowTsigUpdates(zone: string, keyName: string): Promise<TsigKey>;
   stop(): Promise<void>;
 }
 
@@ -39,9 +45,22 @@ export function requirePowerDns(): void {
   }
 }
 
+export interface TsigKey {
+  readonly name: string;
+  readonly algorithm: "hmac-sha256";
+  /** base64 */
+  readonly secret: string;
+}
+
+export interface PowerDnsOptions {
+  readonly timeoutMs?: number;
+  /** Accept RFC2136 dynamic updates from loopback (per zone only with a TSIG key: allowTsigUpdates). */
+  readonly dnsUpdate?: boolean;
+}
+
 const dot = (n: string): string => (n.endsWith(".") ? n : `${n}.`);
 
-export async function startPowerDns(opts: { timeoutMs?: number } = {}): Promise<PowerDns> {
+export async function startPowerDns(opts: PowerDnsOptions = {}): Promise<PowerDns> {
   requirePowerDns();
   const dir = mkdtempSync(join(tmpdir(), "pulumi-datum-pdns-"));
   const db = join(dir, "pdns.sqlite3");
@@ -78,6 +97,7 @@ export async function startPowerDns(opts: { timeoutMs?: number } = {}): Promise<
         "default-soa-content=ns1.invalid. hostmaster.@ 0 10800 3600 604800 3600",
         "expand-alias=yes",
         `resolver=127.0.0.1:${dnsPort}`,
+        ...(opts.dnsUpdate === true ? ["dnsupdate=yes", "allow-dnsupdate-from=127.0.0.0/8"] : []),
         "",
       ].join("\n"),
     );
@@ -106,14 +126,16 @@ export async function startPowerDns(opts: { timeoutMs?: number } = {}): Promise<
   if (proc === undefined) throw new Error("PowerDNS did not start");
   const started = proc;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const api = async (method: string, path: string, body?: unknown): Promise<void> => {
+  const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const r = await fetch(`${apiUrl}/api/v1/servers/localhost${path}`, {
       method,
       headers: { "X-API-Key": apiKey, "Content-Type": "application/json" },
       body: body === undefined ? null : JSON.stringify(body),
       signal: AbortSignal.timeout(5_000),
     });
-    if (!r.ok) throw new Error(`PowerDNS ${method} ${path}: ${r.status} ${await r.text()}`);
+    const text = await r.text();
+    if (!r.ok) throw new Error(`PowerDNS ${method} ${path}: ${r.status} ${text}`);
+    return text === "" ? undefined : (JSON.parse(text) as unknown);
   };
   const dnsAddress = `127.0.0.1:${dnsPort}`;
   return {
@@ -145,6 +167,16 @@ export async function startPowerDns(opts: { timeoutMs?: number } = {}): Promise<
       const r = new dnsPromises.Resolver({ timeout: 1_000, tries: 2 });
       r.setServers([dnsAddress]);
       return r;
+    },
+    async allowTsigUpdates(zone, keyName) {
+      if (opts.dnsUpdate !== true) throw new Error("allowTsigUpdates needs startPowerDns({ dnsUpdate: true })");
+      const created = await api("POST", "/tsigkeys", { name: keyName, algorithm: "hmac-sha256" });
+      const secret = (created as { key?: unknown } | undefined)?.key;
+      if (typeof secret !== "string" || secret === "") throw new Error(`PowerDNS created TSIG key ${keyName} without a secret`);
+      const meta = `/zones/${dot(zone)}/metadata/TSIG-ALLOW-DNSUPDATE`;
+      const allowed = (await api("GET", meta)) as { metadata?: string[] } | undefined;
+      await api("PUT", meta, { kind: "TSIG-ALLOW-DNSUPDATE", metadata: [...(allowed?.metadata ?? []), keyName] });
+      return { name: keyName, algorithm: "hmac-sha256", secret };
     },
     async stop() {
       await killPid(started.pid);

@@ -1,0 +1,219 @@
+// Real cert-manager (v1.21 controllers from the upstream registry) issues a Certificate from the
+// local pebble through DNS-01, the TXT record written by RFC2136 (TSIG) into the local PowerDNS.
+// Nothing in this file writes a status. The Certificate's status sequence, as the controllers
+// wrote it, is compared with the readiness observer step by step and, with
+// PULUMI_DATUM_RECORD=1, saved to test/await/recordings/certificate-issuance.json.
+// Each issuance through the self-check takes ≥ 60 s: cert-manager's DNS-01 check sleeps 60 s
+// after the record is visible (hard-coded upstream); the HTTPProxy test uses an issuer without it.
+import { X509Certificate } from "node:crypto";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_OBSERVE_CONTEXT, observerFor } from "../../provider/await/index.ts";
+import { lifecycles, resolveEngineSettings, type ResourceLifecycle } from "../../provider/lifecycle/index.ts";
+import { envoyGatewayActors, startActors } from "./actors/index.ts";
+import { certManagerArgs, createAcmeClusterIssuer, startCertManager, type CertManager } from "./cert-manager.ts";
+import { getControlPlane, type ControlPlane } from "./controlplane.ts";
+import { conditionsOf, findCondition, kube, type KObject } from "./kube.ts";
+import { startPebble, type Pebble } from "./pebble.ts";
+import { startPowerDns, type PowerDns } from "./powerdns.ts";
+import { waitFor } from "./procs.ts";
+import { recordStatuses, writeRecording, type RecordedStep, type RecordingStep } from "./status-recorder.ts";
+import { repoRoot, VERSIONS } from "./tools.ts";
+
+const ZONE = "certs.test";
+const ISSUER = "pebble-dns01";
+/** Same, but accepting challenges 1 s after presenting them instead of the 60 s self-check. */
+const FAST_ISSUER = "pebble-dns01-no-self-check";
+
+/** Splits a PEM bundle into certificates, leaf first. */
+function pemChain(pem: string): X509Certificate[] {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((c) => new X509Certificate(c));
+}
+
+/** Each certificate is signed by the next; the last one by `root` (self-signed). */
+function chainsTo(chain: readonly X509Certificate[], root: X509Certificate): boolean {
+  if (chain.length === 0 || !root.verify(root.publicKey)) return false;
+  const all = [...chain, root];
+  return all.slice(0, -1).every((c, i) => c.checkIssued(all[i + 1]!) && c.verify(all[i + 1]!.publicKey));
+}
+
+/**
+ * What a reader of cert-manager's status concludes, independently of the observer under test:
+ * ready only on Ready=True for the object's generation; otherwise pending, with the condition
+ * the observer's message must name.
+ */
+function expected(step: RecordedStep): RecordingStep["expect"] {
+  const conds = conditionsOf({ status: step.status });
+  const ready = findCondition(conds, "Ready");
+  const issuing = findCondition(conds, "Issuing");
+  const current = (c: { observedGeneration?: number } | undefined): boolean => c?.observedGeneration === step.generation;
+  if (ready?.status === "True" && current(ready)) return { state: "ready" };
+  // An issuance in progress for this generation is the most useful thing to report.
+  if (issuing?.status === "True" && current(issuing)) return { state: "pending", messageContains: `Issuing=True (${issuing.reason})` };
+  if (ready === undefined) return { state: "pending", messageContains: "no status" };
+  if (!current(ready)) return { state: "pending", messageContains: `status is for generation ${ready.observedGeneration}` };
+  return { state: "pending", messageContains: `Ready=${ready.status} (${ready.reason})` };
+}
+
+describe("cert-manager (real controllers) + pebble + PowerDNS", () => {
+  let cp: ControlPlane;
+  let pdns: PowerDns;
+  let pebble: Pebble;
+  let cm: CertManager;
+
+  beforeAll(async () => {
+    cp = await getControlPlane();
+    pdns = await startPowerDns({ dnsUpdate: true });
+    await pdns.createZone(ZONE);
+    pebble = await startPebble({ dnsServer: pdns.dnsAddress });
+    cm = await startCertManager({ kubeconfigPath: cp.kubeconfigPath, dns01Nameservers: [pdns.dnsAddress] });
+    await createAcmeClusterIssuer(cp.kc, { name: ISSUER, pebble, pdns, zone: ZONE, secretNamespace: cm.clusterResourceNamespace });
+    await createAcmeClusterIssuer(cp.kc, { name: FAST_ISSUER, pebble, pdns, zone: ZONE, secretNamespace: cm.clusterResourceNamespace, waitInsteadOfSelfCheck: "1s" });
+  }, 180_000);
+
+  afterAll(async () => {
+    await cm?.stop();
+    await pebble?.stop();
+    await pdns?.stop();
+  });
+
+  it("runs the version whose CRDs are installed, with the DNS-01 self-check on the local PowerDNS only", () => {
+    expect(cm.version).toBe(VERSIONS.certManager);
+    expect(certManagerArgs({ kubeconfigPath: "k", dns01Nameservers: [pdns.dnsAddress] })).toEqual(
+      expect.arrayContaining([`--dns01-recursive-nameservers=${pdns.dnsAddress}`, "--dns01-recursive-nameservers-only"]),
+    );
+  });
+
+  it("issues a Certificate chained to pebble's root, re-issues after a spec change, and the observer agrees at every step", async () => {
+    const k = kube(cp.kc);
+    const ns = await cp.newNamespace("cm");
+    const name = "app-https";
+    const host = `app.${ZONE}`;
+    const rec = await recordStatuses(k, "cert-manager.io/v1", "Certificate", ns, name);
+    const certificate = {
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: { name, namespace: ns },
+      spec: { secretName: "app-tls", dnsNames: [host], issuerRef: { name: ISSUER, kind: "ClusterIssuer", group: "cert-manager.io" } },
+    };
+    const t0 = Date.now();
+    await k.create(certificate as KObject);
+
+    const readyFor = async (generation: number): Promise<KObject> =>
+      await waitFor(
+        `Certificate ${ns}/${name} Ready=True for generation ${generation}`,
+        async () => {
+          const c = await k.get("cert-manager.io/v1", "Certificate", ns, name);
+          const ready = findCondition(conditionsOf(c), "Ready");
+          return ready?.status === "True" && ready.observedGeneration === generation ? c : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 250, onFail: () => cm.tail(40) },
+      );
+    const root = new X509Certificate(await pebble.rootCert());
+    const secretChain = async (): Promise<X509Certificate[]> => {
+      const s = await k.get<KObject & { data?: Record<string, string> }>("v1", "Secret", ns, "app-tls");
+      return pemChain(Buffer.from(s?.data?.["tls.crt"] ?? "", "base64").toString("utf8"));
+    };
+
+    await readyFor(1);
+    console.log(`[cert-manager] first issuance: Ready after ${Date.now() - t0} ms`);
+    const first = await secretChain();
+    expect(first[0]?.subjectAltName).toBe(`DNS:${host}`);
+    expect(chainsTo(first, root)).toBe(true);
+
+    // A spec change: the watch delivers generation 2 with generation 1's status first.
+    await k.patch("cert-manager.io/v1", "Certificate", ns, name, { spec: { dnsNames: [host, `www.${ZONE}`] } });
+    const t1 = Date.now();
+    await readyFor(2);
+    console.log(`[cert-manager] re-issuance after a spec change: Ready after ${Date.now() - t1} ms`);
+    const second = await secretChain();
+    expect(second[0]?.subjectAltName).toBe(`DNS:${host}, DNS:www.${ZONE}`);
+    expect(chainsTo(second, root)).toBe(true);
+    expect(second[0]?.serialNumber).not.toBe(first[0]?.serialNumber);
+
+    // The last status may arrive on the watch just after the GET above saw it.
+    await waitFor("the recorded Ready for generation 2", async () => (expected(rec.steps().at(-1)!).state === "ready" && rec.steps().at(-1)!.generation === 2 ? true : undefined), {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      onFail: () => `watch error: ${String(rec.error())}; steps: ${JSON.stringify(rec.steps().map((x) => [x.generation, conditionsOf({ status: x.status }).map((c) => `${c.type}=${c.status}/${c.reason}@${c.observedGeneration}`)]))}`,
+    });
+    rec.stop();
+    expect(rec.error()).toBeUndefined();
+    const steps = rec.steps();
+    const observe = observerFor("cert-manager.io/v1", "Certificate")!;
+    const recorded: RecordingStep[] = steps.map((s, i) => {
+      const exp = expected(s);
+      const got = observe({ ...certificate, metadata: { ...certificate.metadata, generation: s.generation }, status: s.status }, DEFAULT_OBSERVE_CONTEXT);
+      expect({ step: i, state: got.state }).toEqual({ step: i, state: exp.state });
+      if (exp.messageContains !== undefined) expect(got.state === "ready" ? "" : got.message).toContain(exp.messageContains);
+      return { ...(i === 0 || steps[i - 1]!.generation === s.generation ? {} : { generation: s.generation! }), status: s.status, expect: exp };
+    });
+    // Both generations went through a not-ready phase and ended ready: the sequence is complete.
+    expect(recorded.filter((s) => s.expect.state === "ready").length).toBeGreaterThanOrEqual(2);
+    expect(recorded[0]!.expect.state).toBe("pending");
+
+    if (process.env["PULUMI_DATUM_RECORD"] === "1") {
+      const stable = JSON.parse(JSON.stringify(recorded).replaceAll(ns, "default")) as RecordingStep[];
+      writeRecording(join(repoRoot(), "test/await/recordings/certificate-issuance.json"), {
+        description:
+          "A Certificate issued by an ACME ClusterIssuer (pebble, DNS-01 via RFC2136 on PowerDNS), then its dnsNames changed (generation 2) and re-issued.",
+        source: {
+          controller: "cert-manager (controllers from github.com/cert-manager/cert-manager/pkg/controller)",
+          version: cm.version,
+          recordedBy: "test/infra/cert-manager.test.ts (PULUMI_DATUM_RECORD=1)",
+          setup: "kube-apiserver " + VERSIONS.kube + ", pebble (Debian), PowerDNS 4.7 (Debian) with TSIG dnsupdate",
+        },
+        object: { ...certificate, metadata: { name, namespace: "default", generation: 1 } },
+        steps: stable,
+      });
+    }
+  }, 300_000);
+
+  it("an HTTPProxy with an HTTPS listener: the provider's Certificate is issued by the real cert-manager and `create` returns ready", async () => {
+    // Envoy Gateway's status still comes from the status actor here; cert-manager is real.
+    const actors = startActors(cp.kc, { only: envoyGatewayActors });
+    try {
+      const ns = await cp.newNamespace("cmproxy");
+      const s = resolveEngineSettings({
+        kubeconfig: cp.kubeconfig,
+        clusterIssuer: FAST_ISSUER,
+        // Canonical hostnames in the zone cert-manager may update, so their listeners get real certificates too.
+        targetDomain: ZONE,
+        timeoutSeconds: 180,
+        guardrails: { gateway: { disableHostnameVerification: true } },
+      });
+      if (!s.ok) throw new Error(JSON.stringify(s.errors));
+      const proxy = lifecycles(s.settings).byToken.get("datum:networking:HTTPProxy") as ResourceLifecycle;
+      const host = `shop.${ZONE}`;
+      const inputs = {
+        metadata: { name: "shop", namespace: ns },
+        spec: { hostnames: [host], rules: [{ name: "web", backends: [{ endpoint: "http://203.0.113.7:8080" }] }] },
+      };
+      const checked = await proxy.check(undefined, inputs, { urnName: "shop" });
+      expect(checked.failures).toEqual([]);
+      const t0 = Date.now();
+      const created = await proxy.create(checked.inputs, { preview: false });
+      expect(created.outputs["ready"]).toBe(true);
+      console.log(`[cert-manager] HTTPProxy create → ready (Certificates issued without the self-check) in ${Date.now() - t0} ms`);
+
+      const k = kube(cp.kc);
+      const certs = (await k.list<KObject & { spec: { dnsNames: string[]; secretName: string; issuerRef: { name: string } } }>("cert-manager.io/v1", "Certificate", ns))
+        .filter((c) => c.metadata.labels?.["pulumi-datum.io/source-name"] === "shop");
+      expect(certs.map((c) => c.spec.dnsNames).flat()).toContain(host);
+      const observe = observerFor("cert-manager.io/v1", "Certificate")!;
+      const root = new X509Certificate(await pebble.rootCert());
+      for (const c of certs) {
+        expect(c.spec.issuerRef.name).toBe(FAST_ISSUER);
+        expect(findCondition(conditionsOf(c), "Ready")).toMatchObject({ status: "True", observedGeneration: c.metadata.generation });
+        expect(observe(c, DEFAULT_OBSERVE_CONTEXT)).toEqual({ state: "ready" });
+        const secret = await k.get<KObject & { data?: Record<string, string> }>("v1", "Secret", ns, c.spec.secretName);
+        const chain = pemChain(Buffer.from(secret?.data?.["tls.crt"] ?? "", "base64").toString("utf8"));
+        expect(chain[0]?.subjectAltName).toBe(`DNS:${c.spec.dnsNames[0]}`);
+        expect(chainsTo(chain, root)).toBe(true);
+      }
+      await proxy.delete(created.id, created.outputs, { preview: false });
+    } finally {
+      actors.stop();
+    }
+  }, 300_000);
+});
