@@ -66,8 +66,11 @@ describe("cert-manager (real controllers) + pebble + PowerDNS", () => {
     pdns = await startPowerDns({ dnsUpdate: true });
     await pdns.createZone(ZONE);
     pebble = await startPebble({ dnsServer: pdns.dnsAddress });
+    const t0 = Date.now();
     cm = await startCertManager({ kubeconfigPath: cp.kubeconfigPath, dns01Nameservers: [pdns.dnsAddress] });
+    const t1 = Date.now();
     await createAcmeClusterIssuer(cp.kc, { name: ISSUER, pebble, pdns, zone: ZONE, secretNamespace: cm.clusterResourceNamespace });
+    console.log(`[cert-manager] controllers running after ${t1 - t0} ms; ClusterIssuer Ready (ACME account registered) after ${Date.now() - t1} ms`);
     await createAcmeClusterIssuer(cp.kc, { name: FAST_ISSUER, pebble, pdns, zone: ZONE, secretNamespace: cm.clusterResourceNamespace, waitInsteadOfSelfCheck: "1s" });
   }, 180_000);
 
