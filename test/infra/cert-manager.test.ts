@@ -6,6 +6,7 @@
 // Each issuance through the self-check takes ≥ 60 s: cert-manager's DNS-01 check sleeps 60 s
 // after the record is visible (hard-coded upstream); the HTTPProxy test uses an issuer without it.
 import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_OBSERVE_CONTEXT, observerFor } from "../../provider/await/index.ts";
@@ -17,13 +18,15 @@ import { conditionsOf, findCondition, kube, type KObject } from "./kube.ts";
 import { startPebble, type Pebble } from "./pebble.ts";
 import { startPowerDns, type PowerDns } from "./powerdns.ts";
 import { waitFor } from "./procs.ts";
-import { recordStatuses, writeRecording, type RecordedStep, type RecordingStep } from "./status-recorder.ts";
+import { recordStatuses, writeRecording, type RecordedStep, type RecordingStep, type StatusRecorder } from "./status-recorder.ts";
 import { repoRoot, VERSIONS } from "./tools.ts";
 
 const ZONE = "certs.test";
 const ISSUER = "pebble-dns01";
 /** Same, but accepting challenges 1 s after presenting them instead of the 60 s self-check. */
 const FAST_ISSUER = "pebble-dns01-no-self-check";
+/** pebble refuses to order this name. */
+const BLOCKED = `refused.${ZONE}`;
 
 /** Splits a PEM bundle into certificates, leaf first. */
 function pemChain(pem: string): X509Certificate[] {
@@ -48,11 +51,62 @@ function expected(step: RecordedStep): RecordingStep["expect"] {
   const issuing = findCondition(conds, "Issuing");
   const current = (c: { observedGeneration?: number } | undefined): boolean => c?.observedGeneration === step.generation;
   if (ready?.status === "True" && current(ready)) return { state: "ready" };
+  // A failed issuance for this generation (the default budget is one attempt).
+  if (issuing?.status === "False" && current(issuing) && typeof step.status["lastFailureTime"] === "string") {
+    return { state: "failed", messageContains: `Issuing=False (${issuing.reason})` };
+  }
   // An issuance in progress for this generation is the most useful thing to report.
   if (issuing?.status === "True" && current(issuing)) return { state: "pending", messageContains: `Issuing=True (${issuing.reason})` };
   if (ready === undefined) return { state: "pending", messageContains: "no status" };
   if (!current(ready)) return { state: "pending", messageContains: `status is for generation ${ready.observedGeneration}` };
   return { state: "pending", messageContains: `Ready=${ready.status} (${ready.reason})` };
+}
+
+const describeSteps = (steps: readonly RecordedStep[]): string =>
+  JSON.stringify(steps.map((x) => [x.generation, conditionsOf({ status: x.status }).map((c) => `${c.type}=${c.status}/${c.reason}@${c.observedGeneration}`)]));
+
+/**
+ * Waits until the watch has delivered the final state, replays every recorded step through the
+ * Certificate observer against `expected`, and with PULUMI_DATUM_RECORD=1 writes the recording.
+ */
+async function replayAndRecord(
+  rec: StatusRecorder,
+  certificate: { metadata: { name: string; namespace: string } } & Record<string, unknown>,
+  final: { state: "ready" | "failed"; generation: number },
+  save: { file: string; description: string; version: string },
+): Promise<RecordingStep[]> {
+  // The last status may arrive on the watch just after the GET that saw it.
+  await waitFor(`the recorded ${final.state} state for generation ${final.generation}`, async () => {
+    const last = rec.steps().at(-1);
+    return last !== undefined && last.generation === final.generation && expected(last).state === final.state ? true : undefined;
+  }, { timeoutMs: 10_000, intervalMs: 50, onFail: () => `watch error: ${String(rec.error())}; steps: ${describeSteps(rec.steps())}` });
+  rec.stop();
+  expect(rec.error()).toBeUndefined();
+  const steps = rec.steps();
+  const observe = observerFor("cert-manager.io/v1", "Certificate")!;
+  const recorded: RecordingStep[] = steps.map((s, i) => {
+    const exp = expected(s);
+    const got = observe({ ...certificate, metadata: { ...certificate.metadata, generation: s.generation }, status: s.status }, DEFAULT_OBSERVE_CONTEXT);
+    expect({ step: i, state: got.state }).toEqual({ step: i, state: exp.state });
+    if (exp.messageContains !== undefined) expect(got.state === "ready" ? "" : got.message).toContain(exp.messageContains);
+    return { ...(i === 0 || steps[i - 1]!.generation === s.generation ? {} : { generation: s.generation! }), status: s.status, expect: exp };
+  });
+  expect(recorded[0]!.expect.state).toBe("pending");
+  if (process.env["PULUMI_DATUM_RECORD"] === "1") {
+    const ns = certificate.metadata.namespace;
+    writeRecording(join(repoRoot(), "test/await/recordings", save.file), {
+      description: save.description,
+      source: {
+        controller: "cert-manager (controllers from github.com/cert-manager/cert-manager/pkg/controller)",
+        version: save.version,
+        recordedBy: "test/infra/cert-manager.test.ts (PULUMI_DATUM_RECORD=1)",
+        setup: `kube-apiserver ${VERSIONS.kube}, pebble (Debian), PowerDNS 4.7 (Debian) with TSIG dnsupdate`,
+      },
+      object: { ...certificate, metadata: { ...certificate.metadata, namespace: "default", generation: 1 } },
+      steps: JSON.parse(JSON.stringify(recorded).replaceAll(ns, "default")) as RecordingStep[],
+    });
+  }
+  return recorded;
 }
 
 describe("cert-manager (real controllers) + pebble + PowerDNS", () => {
@@ -65,7 +119,7 @@ describe("cert-manager (real controllers) + pebble + PowerDNS", () => {
     cp = await getControlPlane();
     pdns = await startPowerDns({ dnsUpdate: true });
     await pdns.createZone(ZONE);
-    pebble = await startPebble({ dnsServer: pdns.dnsAddress });
+    pebble = await startPebble({ dnsServer: pdns.dnsAddress, domainBlocklist: [BLOCKED] });
     const t0 = Date.now();
     cm = await startCertManager({ kubeconfigPath: cp.kubeconfigPath, dns01Nameservers: [pdns.dnsAddress] });
     const t1 = Date.now();
@@ -82,9 +136,10 @@ describe("cert-manager (real controllers) + pebble + PowerDNS", () => {
 
   it("runs the version whose CRDs are installed, with the DNS-01 self-check on the local PowerDNS only", () => {
     expect(cm.version).toBe(VERSIONS.certManager);
-    expect(certManagerArgs({ kubeconfigPath: "k", dns01Nameservers: [pdns.dnsAddress] })).toEqual(
-      expect.arrayContaining([`--dns01-recursive-nameservers=${pdns.dnsAddress}`, "--dns01-recursive-nameservers-only"]),
-    );
+    const cmdline = readFileSync(`/proc/${cm.pid}/cmdline`, "utf8").split("\0");
+    expect(cmdline).toEqual(expect.arrayContaining([`--dns01-recursive-nameservers=${pdns.dnsAddress}`, "--dns01-recursive-nameservers-only"]));
+    // argv[0] is the binary; the list ends with a NUL.
+    expect(cmdline.slice(1, -1)).toEqual(certManagerArgs({ kubeconfigPath: cp.kubeconfigPath, dns01Nameservers: [pdns.dnsAddress] }));
   });
 
   it("issues a Certificate chained to pebble's root, re-issues after a spec change, and the observer agrees at every step", async () => {
@@ -134,43 +189,44 @@ describe("cert-manager (real controllers) + pebble + PowerDNS", () => {
     expect(chainsTo(second, root)).toBe(true);
     expect(second[0]?.serialNumber).not.toBe(first[0]?.serialNumber);
 
-    // The last status may arrive on the watch just after the GET above saw it.
-    await waitFor("the recorded Ready for generation 2", async () => (expected(rec.steps().at(-1)!).state === "ready" && rec.steps().at(-1)!.generation === 2 ? true : undefined), {
-      timeoutMs: 10_000,
-      intervalMs: 50,
-      onFail: () => `watch error: ${String(rec.error())}; steps: ${JSON.stringify(rec.steps().map((x) => [x.generation, conditionsOf({ status: x.status }).map((c) => `${c.type}=${c.status}/${c.reason}@${c.observedGeneration}`)]))}`,
-    });
-    rec.stop();
-    expect(rec.error()).toBeUndefined();
-    const steps = rec.steps();
-    const observe = observerFor("cert-manager.io/v1", "Certificate")!;
-    const recorded: RecordingStep[] = steps.map((s, i) => {
-      const exp = expected(s);
-      const got = observe({ ...certificate, metadata: { ...certificate.metadata, generation: s.generation }, status: s.status }, DEFAULT_OBSERVE_CONTEXT);
-      expect({ step: i, state: got.state }).toEqual({ step: i, state: exp.state });
-      if (exp.messageContains !== undefined) expect(got.state === "ready" ? "" : got.message).toContain(exp.messageContains);
-      return { ...(i === 0 || steps[i - 1]!.generation === s.generation ? {} : { generation: s.generation! }), status: s.status, expect: exp };
+    const recorded = await replayAndRecord(rec, certificate, { state: "ready", generation: 2 }, {
+      file: "certificate-issuance.json",
+      description:
+        "A Certificate issued by an ACME ClusterIssuer (pebble, DNS-01 via RFC2136 on PowerDNS), then its dnsNames changed (generation 2) and re-issued.",
+      version: cm.version,
     });
     // Both generations went through a not-ready phase and ended ready: the sequence is complete.
-    expect(recorded.filter((s) => s.expect.state === "ready").length).toBeGreaterThanOrEqual(2);
-    expect(recorded[0]!.expect.state).toBe("pending");
-
-    if (process.env["PULUMI_DATUM_RECORD"] === "1") {
-      const stable = JSON.parse(JSON.stringify(recorded).replaceAll(ns, "default")) as RecordingStep[];
-      writeRecording(join(repoRoot(), "test/await/recordings/certificate-issuance.json"), {
-        description:
-          "A Certificate issued by an ACME ClusterIssuer (pebble, DNS-01 via RFC2136 on PowerDNS), then its dnsNames changed (generation 2) and re-issued.",
-        source: {
-          controller: "cert-manager (controllers from github.com/cert-manager/cert-manager/pkg/controller)",
-          version: cm.version,
-          recordedBy: "test/infra/cert-manager.test.ts (PULUMI_DATUM_RECORD=1)",
-          setup: "kube-apiserver " + VERSIONS.kube + ", pebble (Debian), PowerDNS 4.7 (Debian) with TSIG dnsupdate",
-        },
-        object: { ...certificate, metadata: { name, namespace: "default", generation: 1 } },
-        steps: stable,
-      });
-    }
+    expect(recorded.filter((x) => x.expect.state === "ready").length).toBeGreaterThanOrEqual(2);
   }, 300_000);
+
+  it("a name pebble refuses: the issuance fails (Issuing=False with lastFailureTime) and the observer reports it failed", async () => {
+    const k = kube(cp.kc);
+    const ns = await cp.newNamespace("cmfail");
+    const name = "refused-https";
+    const rec = await recordStatuses(k, "cert-manager.io/v1", "Certificate", ns, name);
+    const certificate = {
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: { name, namespace: ns },
+      spec: { secretName: "refused-tls", dnsNames: [BLOCKED], issuerRef: { name: ISSUER, kind: "ClusterIssuer", group: "cert-manager.io" } },
+    };
+    await k.create(certificate as KObject);
+    const failedCert = await waitFor(
+      `Certificate ${ns}/${name} Issuing=False with lastFailureTime`,
+      async () => {
+        const c = await k.get<KObject & { status?: Record<string, unknown> }>("cert-manager.io/v1", "Certificate", ns, name);
+        return findCondition(conditionsOf(c), "Issuing")?.status === "False" && c?.status?.["lastFailureTime"] !== undefined ? c : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, onFail: () => cm.tail(40) },
+    );
+    expect(findCondition(conditionsOf(failedCert), "Issuing")?.message).toMatch(/rejectedIdentifier|blocked|refused|forbidden/i);
+    expect(await k.get("v1", "Secret", ns, "refused-tls")).toBeUndefined();
+    await replayAndRecord(rec, certificate, { state: "failed", generation: 1 }, {
+      file: "certificate-failure-rejected.json",
+      description: "A Certificate whose name the ACME server refuses (pebble's domain blocklist: rejectedIdentifier): the first failed issuance, with the default budget of one attempt, is terminal.",
+      version: cm.version,
+    });
+  }, 120_000);
 
   it("an HTTPProxy with an HTTPS listener: the provider's Certificate is issued by the real cert-manager and `create` returns ready", async () => {
     // Envoy Gateway's status still comes from the status actor here; cert-manager is real.

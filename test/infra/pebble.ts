@@ -49,6 +49,8 @@ export interface PebbleOptions {
   readonly dnsServer: string;
   /** Extra env, e.g. { PEBBLE_VA_ALWAYS_VALID: "1" } or { PEBBLE_WFE_NONCEREJECT: "50" }. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Names pebble refuses to order (ACME rejectedIdentifier): a real issuance failure. */
+  readonly domainBlocklist?: readonly string[];
   readonly timeoutMs?: number;
 }
 
@@ -79,6 +81,7 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
           tlsPort: await freePort(),
           ocspResponderURL: "",
           externalAccountBindingRequired: false,
+          domainBlocklist: opts.domainBlocklist ?? [],
         },
       }),
     );
