@@ -1,7 +1,7 @@
 // A trivial TypeScript Pulumi program (a component, config, a dynamic-provider resource and stack
 // outputs) runs `pulumi up` end to end with the locally built CLI and a file:// backend, offline.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pulumiWorkspace, type PulumiResult, type PulumiWorkspace } from "./pulumi.ts";
+import { ok, pulumiWorkspace, type PulumiWorkspace } from "./pulumi.ts";
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 
@@ -25,11 +25,6 @@ const echo = new pulumi.dynamic.Resource(new Echo(), "echo", { message: "hi" });
 export const greeting = box.greeting;
 export const echoId = echo.id;
 `;
-
-function ok(r: PulumiResult): PulumiResult {
-  if (r.code !== 0) throw new Error(`pulumi exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
 describe("pulumi CLI (built from Go modules)", () => {
   let ws: PulumiWorkspace;

@@ -97,6 +97,12 @@ export function pulumiWorkspace(files: Readonly<Record<string, string>>, project
   };
 }
 
+/** The result of a `pulumi` run that must succeed; otherwise an error with its exit code and output. */
+export function ok(r: PulumiResult): PulumiResult {
+  if (r.code !== 0) throw new Error(`pulumi exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
 /** A Pulumi.yaml for a Node program (native type stripping) that loads one provider plugin from a directory. */
 export function projectYaml(name: string, plugin: { name: string; dir: string }): string {
   return [

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKubeClient, type KubeClient } from "../../provider/kube/index";
 import { startActors, type ActorGroup } from "../infra/actors/index";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane";
-import { projectYaml, pulumiWorkspace, type PulumiResult, type PulumiWorkspace } from "../infra/pulumi";
+import { ok, projectYaml, pulumiWorkspace, type PulumiWorkspace } from "../infra/pulumi";
 import { ROOT } from "./harness";
 
 const SOURCE_LABEL = "pulumi-datum.io/source-name";
@@ -42,11 +42,6 @@ let actors: ActorGroup;
 let admin: KubeClient;
 let ws: PulumiWorkspace;
 let ns: string;
-
-function ok(r: PulumiResult): PulumiResult {
-  if (r.code !== 0) throw new Error(`pulumi exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
 async function owned(name: string): Promise<string[]> {
   const out: string[] = [];

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKubeClient, type KubeClient } from "../../provider/kube/index";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane";
-import { projectYaml, pulumiWorkspace, type PulumiResult, type PulumiWorkspace } from "../infra/pulumi";
+import { ok, projectYaml, pulumiWorkspace, type PulumiWorkspace } from "../infra/pulumi";
 import { ROOT } from "../plugin/harness";
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
@@ -22,11 +22,6 @@ let cp: ControlPlane;
 let admin: KubeClient;
 let ws: PulumiWorkspace;
 let ns: string;
-
-function ok(r: PulumiResult): PulumiResult {
-  if (r.code !== 0) throw new Error(`pulumi exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
 beforeAll(async () => {
   cp = await getControlPlane();
