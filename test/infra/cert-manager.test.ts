@@ -6,7 +6,7 @@
 // Each issuance through the self-check takes ≥ 60 s: cert-manager's DNS-01 check sleeps 60 s
 // after the record is visible (hard-coded upstream); the HTTPProxy test uses an issuer without it.
 import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_OBSERVE_CONTEXT, observerFor } from "../../provider/await/index.ts";
@@ -60,6 +60,27 @@ function expected(step: RecordedStep): RecordingStep["expect"] {
   if (ready === undefined) return { state: "pending", messageContains: "no status" };
   if (!current(ready)) return { state: "pending", messageContains: `status is for generation ${ready.observedGeneration}` };
   return { state: "pending", messageContains: `Ready=${ready.status} (${ready.reason})` };
+}
+
+/** TCP sockets in LISTEN state (0A) held by `pid`, as "local address:port" hex from /proc/net/tcp{,6}. */
+function listeningSockets(pid: number): string[] {
+  const inodes = new Set(
+    readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+      try {
+        return [/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? ""];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return ["/proc/net/tcp", "/proc/net/tcp6"].flatMap((f) =>
+    readFileSync(f, "utf8")
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((c) => c[3] === "0A" && inodes.has(c[9] ?? ""))
+      .map((c) => c[1]!),
+  );
 }
 
 const describeSteps = (steps: readonly RecordedStep[]): string =>
@@ -134,10 +155,13 @@ describe("cert-manager (real controllers) + pebble + PowerDNS", () => {
     await pdns?.stop();
   });
 
-  it("runs the version whose CRDs are installed, with the DNS-01 self-check on the local PowerDNS only", () => {
+  it("runs the version whose CRDs are installed, listens nowhere, and self-checks DNS-01 on the local PowerDNS only", () => {
     expect(cm.version).toBe(VERSIONS.certManager);
     const cmdline = readFileSync(`/proc/${cm.pid}/cmdline`, "utf8").split("\0");
     expect(cmdline).toEqual(expect.arrayContaining([`--dns01-recursive-nameservers=${pdns.dnsAddress}`, "--dns01-recursive-nameservers-only"]));
+    // No metrics, health, pprof or webhook server: nothing listens at all.
+    expect(listeningSockets(cm.pid)).toEqual([]);
+    expect(listeningSockets(cp.pids.apiserver).length).toBeGreaterThan(0); // the probe does see listeners
     // argv[0] is the binary; the list ends with a NUL.
     expect(cmdline.slice(1, -1)).toEqual(certManagerArgs({ kubeconfigPath: cp.kubeconfigPath, dns01Nameservers: [pdns.dnsAddress] }));
   });
