@@ -2,12 +2,21 @@
 // plane, and the provider's lifecycle for HTTPProxy and the policies, as `pulumi up` drives them.
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle } from "../../provider/lifecycle/index.ts";
+import { createAcmeClusterIssuer, startCertManager, type CertManager } from "../infra/cert-manager.ts";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
 import { startDataPlane, type DataPlane } from "../infra/dataplane/index.ts";
+import { startPebble, type Pebble } from "../infra/pebble.ts";
+import { startPowerDns, type PowerDns } from "../infra/powerdns.ts";
+
+/** The zone of every hostname in the data-plane suites: canonical names (targetDomain) and custom ones. */
+export const ZONE = "dp.example";
+const ISSUER = "datum-acme";
 
 export interface Harness {
   readonly cp: ControlPlane;
   readonly dp: DataPlane;
+  readonly pdns: PowerDns;
+  readonly pebble: Pebble;
   lifecycle(token: string): ResourceLifecycle;
   /** check + create as `pulumi up` does; throws with the check failures. */
   up(token: string, inputs: Record<string, unknown>, urnName: string): Promise<Record<string, unknown>>;
@@ -16,10 +25,19 @@ export interface Harness {
 
 export async function startHarness(settings: Record<string, unknown> = {}): Promise<Harness> {
   const cp = await getControlPlane();
+  // Certificates for the HTTPS listeners come from the real cert-manager, from pebble, by DNS-01
+  // (RFC2136) on PowerDNS: the same path as a cluster's ClusterIssuer for Let's Encrypt.
+  const pdns = await startPowerDns({ dnsUpdate: true });
+  await pdns.createZone(ZONE);
+  const pebble = await startPebble({ dnsServer: pdns.dnsAddress });
+  const cm: CertManager = await startCertManager({ kubeconfigPath: cp.kubeconfigPath, dns01Nameservers: [pdns.dnsAddress] });
+  await createAcmeClusterIssuer(cp.kc, { name: ISSUER, pebble, pdns, zone: ZONE, secretNamespace: cm.clusterResourceNamespace, waitInsteadOfSelfCheck: "1s" });
   const dp = await startDataPlane({ kc: cp.kc, kubeconfigPath: cp.kubeconfigPath });
   const s = resolveEngineSettings({
     kubeconfig: cp.kubeconfig,
     timeoutSeconds: 120,
+    targetDomain: ZONE,
+    clusterIssuer: ISSUER,
     guardrails: { gateway: { disableHostnameVerification: true } },
     ...settings,
   });
@@ -33,6 +51,8 @@ export async function startHarness(settings: Record<string, unknown> = {}): Prom
   return {
     cp,
     dp,
+    pdns,
+    pebble,
     lifecycle,
     up: async (token, inputs, urnName) => {
       const l = lifecycle(token);
@@ -41,7 +61,12 @@ export async function startHarness(settings: Record<string, unknown> = {}): Prom
       const created = await l.create(checked.inputs, { preview: false });
       return created.outputs;
     },
-    stop: () => dp.stop(),
+    stop: async () => {
+      await dp.stop();
+      await cm.stop();
+      await pebble.stop();
+      await pdns.stop();
+    },
   };
 }
 

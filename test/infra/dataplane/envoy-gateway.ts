@@ -43,6 +43,16 @@ function controllerConfig(): string {
     "extensionApis:",
     "  enableEnvoyPatchPolicy: true",
     "  enableBackend: true",
+    // Envoy's own admin (19000) and stats (19001) ports are taken by the Envoy fleet in the same
+    // network namespace; the controller's admin moves aside and its metrics listener is off.
+    "admin:",
+    "  address:",
+    "    host: 127.0.0.1",
+    "    port: 19100",
+    "telemetry:",
+    "  metrics:",
+    "    prometheus:",
+    "      disable: true",
     "logging:",
     "  level:",
     "    default: info",

@@ -64,15 +64,14 @@ export async function startDataPlane(opts: { kc: KubeConfig; kubeconfigPath: str
   const tools = requireTools("envoyGateway", "envoy");
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "pulumi-datum-dataplane-"));
   const ns = createNetNs(`p${process.pid % 100000}${Math.floor(Math.random() * 36).toString(36)}`);
-  // Cluster DNS, for the one name it must answer here: the xDS Service Envoy's bootstrap dials. The
-  // controller runs in the same namespace, so that name is its loopback.
-  ns.setEtcFile("hosts", `127.0.0.1 localhost\n127.0.0.1 envoy-gateway.${EG_NAMESPACE}.svc.cluster.local envoy-gateway.${EG_NAMESPACE}.svc\n`);
   let controller: EnvoyGatewayController | undefined;
   let agent: NodeAgent | undefined;
   try {
     controller = await startEnvoyGateway({ kc: opts.kc, kubeconfigPath: opts.kubeconfigPath, ns, dir, ...(opts.detached !== undefined && { detached: opts.detached }) });
     await applyClass(opts.kc);
-    agent = startNodeAgent({ kc: opts.kc, ns, namespace: EG_NAMESPACE, envoyBin: tools.envoy, dir: join(dir, "pods") });
+    // The controller runs in the same network namespace, so its xDS Service is that namespace's loopback.
+    const serviceAddresses = new Map([[`envoy-gateway.${EG_NAMESPACE}.svc.cluster.local`, "127.0.0.1"]]);
+    agent = startNodeAgent({ kc: opts.kc, ns, namespace: EG_NAMESPACE, envoyBin: tools.envoy, dir: join(dir, "pods"), serviceAddresses });
   } catch (e) {
     await agent?.stop();
     await controller?.stop();

@@ -27,6 +27,12 @@ export interface NodeAgentOptions {
   readonly envoyBin: string;
   readonly dir: string;
   readonly intervalMs?: number;
+  /**
+   * Cluster DNS, for the names a proxy's bootstrap dials (Envoy Gateway's xDS Service): each name
+   * (with or without the trailing dot) is replaced by its address in the container's arguments.
+   * Envoy resolves its bootstrap clusters with its own DNS client, which does not read /etc/hosts.
+   */
+  readonly serviceAddresses?: ReadonlyMap<string, string>;
 }
 
 export interface PodProcess {
@@ -55,6 +61,12 @@ export function expandVars(s: string, vars: ReadonlyMap<string, string>): string
     if (name === undefined) return "$";
     return vars.get(name) ?? m;
   });
+}
+
+function resolveServiceNames(s: string, names: ReadonlyMap<string, string> | undefined): string {
+  let out = s;
+  for (const [name, ip] of names ?? []) out = out.replaceAll(`${name}.`, ip).replaceAll(name, ip);
+  return out;
 }
 
 function fieldRefValue(path: string, pod: string, namespace: string, podIp: string): string {
@@ -145,7 +157,7 @@ export function startNodeAgent(opts: NodeAgentOptions): NodeAgent {
       const v = e.value !== undefined ? expandVars(e.value, vars) : e.valueFrom?.fieldRef ? fieldRefValue(e.valueFrom.fieldRef.fieldPath, pod, opts.namespace, opts.ns.nsIp) : "";
       vars.set(e.name, v);
     }
-    const argv = [...(c.command ?? []), ...(c.args ?? [])].map((a) => expandVars(a, vars));
+    const argv = [...(c.command ?? []), ...(c.args ?? [])].map((a) => resolveServiceNames(expandVars(a, vars), opts.serviceAddresses));
     if (argv[0] !== "envoy") throw new Error(`Deployment ${name}: envoy container runs ${argv[0]}, expected envoy`);
     argv[0] = opts.envoyBin;
     const m = await materialize(core, opts.namespace, d, c, podDir);
