@@ -1,5 +1,6 @@
 // End to end: each example project under examples/ run by the Pulumi CLI built from Go modules,
-// with a local file backend, against the harness control plane and its status actors. All suites
+// with a local file backend, against the harness control plane and its status actors; then the
+// release tarballs installed into projects outside the repository (install.suite.ts). All suites
 // share one control plane (and the multi-cluster suite starts a second one); each example works in
 // its own namespace and with its own hostnames. The acme suite adds its own pebble (ACME CA), which
 // validates dns-01 challenges against the PowerDNS started here.
@@ -14,6 +15,7 @@ import { ensureNamespace } from "./cluster.ts";
 import { CLAIMS_NAMESPACE, timings, type E2eContext } from "./context.ts";
 import { DOMAIN_RECORD_LABEL as DNS_ACTOR_LABEL, startDnsActor, type DnsActor } from "./dns-actor.ts";
 import { dynamicSuite } from "./dynamic.suite.ts";
+import { installSuite } from "./install.suite.ts";
 import { multiClusterSuite } from "./multi-cluster.suite.ts";
 import { policiesSuite } from "./policies.suite.ts";
 import { yamlSuite } from "./yaml.suite.ts";
@@ -54,3 +56,4 @@ dynamicSuite(ctx);
 yamlSuite(ctx);
 multiClusterSuite(ctx);
 acmeSuite(ctx);
+installSuite(ctx);
