@@ -352,7 +352,7 @@ export class Engine {
       const message = result.message;
       throw new PartialFailureError(message, id, this.outputs(kind, source, objects, live, { ready: false, message }, [], certs), [message]);
     }
-    if (kind.kind === "HTTPProxy" && (this.settings.awaitDns || this.settings.tlsProbe)) {
+    if (kind.kind === "HTTPProxy" && (this.settings.awaitDns || this.settings.tlsProbe || this.settings.httpProbe)) {
       const { namespace, name } = sourceIdentity(source);
       const edge = await awaitHostnameReadiness(this.settings, source, live, {
         canonicalHostname: canonicalHostname(namespace, name, this.settings.targetDomain),

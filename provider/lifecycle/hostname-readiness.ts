@@ -6,7 +6,8 @@ import type { EngineSettings } from "./settings";
 /**
  * The optional last steps of "ready" for an HTTPProxy, after its objects are ready: DNS sends each
  * custom hostname to the Gateway (`awaitDns`), and the Gateway serves a good certificate for each
- * hostname (`tlsProbe`). Both are off by default: they need a real data plane and public DNS.
+ * hostname (`tlsProbe`), and Envoy routes each hostname (`httpProbe`). All are off by default: they
+ * need a data plane reachable from where the provider runs (and public DNS for `awaitDns`).
  */
 
 type Obj = Record<string, unknown>;
@@ -62,11 +63,29 @@ export async function awaitHostnameReadiness(settings: EngineSettings, source: O
       resolver.cancel();
     }
   }
+  const hostnames = [ctx.canonicalHostname, ...custom];
+  const addresses = (Array.isArray(status?.["addresses"]) ? status["addresses"] : []).filter(isObj).map((a) => a["value"]);
+  const gatewayAddress = addresses.find((a): a is string => typeof a === "string" && a !== "");
+  const http = settings.httpProbe;
+  if (http) {
+    const address = http.address ?? gatewayAddress;
+    if (address === undefined) return { ready: false, message: "HTTP probe: the Gateway has no address yet", reasons: ["HTTP probe: the Gateway has no address yet"] };
+    const { probeRequest, waitForRoute } = await import("../await/edge/route-probe.js");
+    const request = probeRequest(isObj(source["spec"]) ? source["spec"]["rules"] : undefined);
+    if (request) {
+      const reasons: string[] = [];
+      for (const hostname of hostnames) {
+        const r = await waitForRoute({ address, port: http.port, hostname, request, deadlineMs: ctx.deadlineMs, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+        if (!r.routed) reasons.push(r.message);
+      }
+      if (reasons.length > 0) return { ready: false, message: `Envoy does not route the proxy's hostnames yet: ${reasons.join("; ")}`, reasons };
+    } else {
+      ctx.onProgress?.("HTTP probe skipped: every rule needs a regular-expression match");
+    }
+  }
   const probe = settings.tlsProbe;
   if (probe) {
-    const hostnames = [ctx.canonicalHostname, ...custom];
-    const addresses = (Array.isArray(status?.["addresses"]) ? status["addresses"] : []).filter(isObj).map((a) => a["value"]);
-    const address = probe.address ?? addresses.find((a): a is string => typeof a === "string" && a !== "");
+    const address = probe.address ?? gatewayAddress;
     if (address === undefined) return { ready: false, message: "TLS probe: the Gateway has no address yet", reasons: ["TLS probe: the Gateway has no address yet"] };
     const { waitForTls } = await import("../await/tls/index.js");
     const reasons: string[] = [];

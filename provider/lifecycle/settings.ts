@@ -55,6 +55,13 @@ export const tlsProbeSettingsSchema = z
   })
   .strict();
 
+export const httpProbeSettingsSchema = z
+  .object({
+    port: z.number().int().min(1).max(65535).default(80).describe("port the Gateway serves HTTP on"),
+    address: z.string().optional().describe("address to dial instead of the Gateway's first status address (e.g. a load balancer in front of it)"),
+  })
+  .strict();
+
 /**
  * Where listener certificates come from: cert-manager in the cluster (a Certificate per HTTPS
  * listener, the default), or the provider itself as an ACME client during `up`.
@@ -155,6 +162,9 @@ export const engineSettingsSchema = renderSettingsSchema
     certificates: certificatesSettingsSchema.describe(
       'where listener certificates come from: `{mode: "cert-manager"}` (default) or `{mode: "acme", directoryUrl, email, eab?, challenge: "http-01" | "dns-01", dns01?, …}` — the provider issues them itself',
     ),
+    httpProbe: httpProbeSettingsSchema
+      .optional()
+      .describe("after apply, send each hostname one request for the proxy's first rule through the Gateway and wait until Envoy routes it (Envoy Gateway's status does not say when Envoy has the configuration)"),
     tlsProbe: tlsProbeSettingsSchema
       .optional()
       .describe("after apply, connect to the Gateway with SNI = each hostname and wait until a trusted, unexpired certificate covering it is served"),
@@ -195,6 +205,7 @@ export function renderSettingsOf(s: EngineSettings): RenderSettings {
     hostnameClaimNamespace: _hc,
     awaitDns: _ad,
     tlsProbe: _tp,
+    httpProbe: _hp,
     certificates,
     ...render
   } = s;

@@ -38,6 +38,8 @@ export async function startHarness(settings: Record<string, unknown> = {}): Prom
     timeoutSeconds: 120,
     targetDomain: ZONE,
     clusterIssuer: ISSUER,
+    // create/update return only when Envoy routes each hostname (the Gateway address is reachable here).
+    httpProbe: {},
     guardrails: { gateway: { disableHostnameVerification: true } },
     ...settings,
   });
@@ -101,4 +103,19 @@ export function edgeRequest(
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
   });
+}
+
+/**
+ * A policy's effect, awaited: Envoy Gateway marks a policy Accepted once translated and gives no
+ * signal when Envoy has the result (see README, "Readiness"), so policy tests wait for the effect
+ * itself, at most `tries` requests. Returns the first matching response and how many it took.
+ */
+export async function untilEffect(send: () => Promise<EdgeResponse>, seen: (r: EdgeResponse) => boolean, tries = 50): Promise<{ response: EdgeResponse; attempts: number }> {
+  let last: EdgeResponse | undefined;
+  for (let i = 1; i <= tries; i++) {
+    last = await send();
+    if (seen(last)) return { response: last, attempts: i };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the policy's effect was not seen in ${tries} requests; last answer ${last?.status} ${last?.body.slice(0, 200)}`);
 }
