@@ -28,6 +28,8 @@ export interface ObjectTypeSpec {
   description?: string;
   properties: Record<string, PropertySpec>;
   required?: string[];
+  /** Closed: the provider refuses any other field (Check fails with its path). */
+  additionalProperties?: false;
 }
 
 export const ANY_REF = "pulumi.json#/Any";
@@ -84,6 +86,8 @@ export class TypeCollector {
     if (typeof schema["description"] === "string") spec.description = schema["description"];
     const required = Array.isArray(schema["required"]) ? (schema["required"] as string[]).filter((r) => r in properties) : [];
     if (required.length > 0) spec.required = [...required].sort();
+    // A strict zod object: the provider's admission refuses undeclared fields there.
+    if (schema["additionalProperties"] === false) spec.additionalProperties = false;
     this.inProgress.delete(token);
     const existing = this.types.get(token);
     if (existing && JSON.stringify(existing) !== JSON.stringify(spec)) {

@@ -2,6 +2,7 @@
  * Field errors as values, rendered the way the Kubernetes API server renders them
  * (`<type text>: <value>: <detail>`), so that messages match what NSO returns.
  */
+import { child, undeclaredFieldPath, type UndeclaredField } from "./path";
 
 export type FieldErrorType =
   | "Invalid"
@@ -11,7 +12,8 @@ export type FieldErrorType =
   | "Forbidden"
   | "NotSupported"
   | "Duplicate"
-  | "Conflict";
+  | "Conflict"
+  | "UnknownField";
 
 export interface FieldError {
   /** Kubernetes field path: `spec.rules[0].backends[0].endpoint[host]`; "" for whole-request errors. */
@@ -38,6 +40,7 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   NotSupported: "Unsupported value",
   Duplicate: "Duplicate value",
   Conflict: "Conflict",
+  UnknownField: "unknown field",
 };
 
 export function typeText(type: FieldErrorType): string {
@@ -119,6 +122,14 @@ export const fieldError = {
   },
   conflict(field: string, detail: string): ScopedFieldError {
     return { field, type: "Conflict", message: `${TYPE_TEXT.Conflict}: ${detail}` };
+  },
+  /**
+   * A field the kind's schema does not declare: `unknown field "spec.rules[0].timeouts"`, as the
+   * API server's strict field validation words it, plus what to do about it.
+   */
+  unknownField(f: UndeclaredField, kind: string): ScopedFieldError {
+    const detail = `${kind} has no such field (the API server drops it, or refuses it under strict field validation); remove it or correct its name`;
+    return { field: undeclaredFieldPath(f), type: "UnknownField", message: `${TYPE_TEXT.UnknownField} "${child(f.parent, f.name)}": ${detail}` };
   },
 };
 

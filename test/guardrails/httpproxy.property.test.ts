@@ -94,6 +94,8 @@ const URL_PARTS = new Set(["scheme", "userinfo", "host", "port", "path", "query"
  */
 function pointsIntoInput(input: unknown, e: FieldError): boolean {
   const segs = parsePath(e.field);
+  // An unknown field is a key of the input, written `[key]` when it is no plain name.
+  if (e.type === "UnknownField") return resolve(input, segs.map((s) => (typeof s === "object" ? s.key : s))) !== MISSING;
   const keyAt = segs.findIndex((s) => typeof s === "object");
   if (keyAt >= 0) {
     const k = segs[keyAt] as { key: string };

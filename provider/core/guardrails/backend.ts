@@ -101,6 +101,11 @@ const tls: ObjectSchema = {
     minVersion: { type: "string", enum: TLS_VERSIONS },
     maxVersion: { type: "string", enum: TLS_VERSIONS },
     ciphers: { type: "array", items: { type: "string" } },
+    alpnProtocols: { type: "array", items: { type: "string" } },
+    ecdhCurves: { type: "array", items: { type: "string" } },
+    signatureAlgorithms: { type: "array", items: { type: "string" } },
+    fingerprints: { type: "array", items: { type: "string" } },
+    clientCertificateRef: { type: "object", properties: { group: { type: "string" }, kind: { type: "string" }, name: { type: "string" }, namespace: { type: "string" } } },
   },
   rules: [
     rule("must not contain both CACertificateRefs and WellKnownCACertificates", (s) => !(hasCAs(s) && hasWellKnown(s))),
@@ -191,6 +196,7 @@ export const backendGuardrails: KindGuardrails = {
   defaults: crd.defaults,
   schema: crd.schema,
   cel: crd.cel,
+  undeclared: crd.undeclared,
   webhook,
   webhookOnUpdate: true,
 };

@@ -164,6 +164,7 @@ export const backendTLSPolicyGuardrails: KindGuardrails = {
   defaults: crd.defaults,
   schema: crd.schema,
   cel: crd.cel,
+  undeclared: crd.undeclared,
   webhook: (obj) => (isObj(obj["spec"]) ? targetRefErrors(obj["spec"]) : []),
   webhookOnUpdate: true,
 };

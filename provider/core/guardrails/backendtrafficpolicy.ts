@@ -67,8 +67,11 @@ const clientSelector: ObjectSchema = {
         invert: { type: "boolean", default: false },
       },
     },
-    sourceCIDR: { type: "object", properties: { type: { type: "string" }, value: str } },
-    queryParams: { type: "array", items: { type: "object", properties: { name: { type: "string", minLength: 1, maxLength: 256 } } } },
+    sourceCIDR: { type: "object", properties: { type: { type: "string" }, value: str, invert: { type: "boolean" } } },
+    queryParams: {
+      type: "array",
+      items: { type: "object", properties: { name: { type: "string", minLength: 1, maxLength: 256 }, type: str, value: str, invert: { type: "boolean" } } },
+    },
   },
   rules: [
     rule(
@@ -80,7 +83,7 @@ const clientSelector: ObjectSchema = {
 
 const rateLimitCost: ObjectSchema = {
   type: "object",
-  properties: { number: int(), metadata: { type: "object", properties: {} } },
+  properties: { from: str, number: int(), metadata: { type: "object", properties: { key: str, namespace: str } } },
   rules: [rule("only one of number or metadata can be specified", (s) => !(has(s, "number") && has(s, "metadata")))],
 };
 
@@ -100,6 +103,7 @@ const rateLimitRule: ObjectSchema = {
     cost: { type: "object", properties: { request: rateLimitCost, response: rateLimitCost } },
     shadowMode: { type: "boolean" },
     shared: { type: "boolean" },
+    xRateLimitHeaders: str,
   },
 };
 
@@ -134,13 +138,13 @@ const faultInjection: ObjectSchema = {
     abort: {
       type: "object",
       // percentage is a float (default 100); the interpreter has no number type, so it is left open.
-      properties: { grpcStatus: int(0, 16), httpStatus: int(200, 600) },
+      properties: { grpcStatus: int(0, 16), httpStatus: int(200, 600), percentage: { type: "any" } },
       rules: [
         rule("httpStatus and grpcStatus cannot be simultaneously defined.", (s) => !(has(s, "httpStatus") && has(s, "grpcStatus"))),
         rule("httpStatus and grpcStatus are set at least one.", (s) => has(s, "httpStatus") || has(s, "grpcStatus")),
       ],
     },
-    delay: { type: "object", required: ["fixedDelay"], properties: { fixedDelay: duration } },
+    delay: { type: "object", required: ["fixedDelay"], properties: { fixedDelay: duration, percentage: { type: "any" } } },
   },
   rules: [rule("Delay and abort faults are set at least one.", (s) => has(s, "delay") || has(s, "abort"))],
 };
@@ -261,7 +265,8 @@ const compression: Schema = {
       gzip: { type: "object", properties: {} },
       brotli: { type: "object", properties: {} },
       zstd: { type: "object", properties: {} },
-      // minContentLength is an int-or-string quantity: see quantityErrors below.
+      // An int-or-string quantity: see otherQuantities below.
+      minContentLength: { type: "any" },
     },
   },
 };
@@ -280,6 +285,12 @@ const spec: ObjectSchema = {
     compression,
     compressor: compression,
     useClientProtocol: { type: "boolean" },
+    // An int-or-string quantity: see otherQuantities below.
+    requestBuffer: { type: "object", properties: { limit: { type: "any" } } },
+    // Declared by Envoy Gateway v1.8.1's CRD; its constraints are not modelled, so nothing below it is unknown.
+    admissionControl: { type: "object", properties: {}, preserveUnknownFields: true },
+    bandwidthLimit: { type: "object", properties: {}, preserveUnknownFields: true },
+    telemetry: { type: "object", properties: {}, preserveUnknownFields: true },
     routingType: str,
     httpUpgrade: {
       type: "array",
@@ -365,6 +376,7 @@ export const backendTrafficPolicyGuardrails: KindGuardrails = {
   defaults: crd.defaults,
   schema: crd.schema,
   cel: crd.cel,
+  undeclared: crd.undeclared,
   webhook: (obj, ctx) => webhook(obj, ctx.config),
   webhookOnUpdate: true,
 };

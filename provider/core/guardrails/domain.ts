@@ -176,6 +176,7 @@ export const domainGuardrails: KindGuardrails = {
   defaults: crd.defaults,
   schema: crd.schema,
   cel: crd.cel,
+  undeclared: crd.undeclared,
   webhook: duplicateErrors,
   webhookOnDelete(obj, ctx) {
     // NSO stops at the first reason, HTTPProxies first.

@@ -179,6 +179,7 @@ export const httpRouteFilterGuardrails: KindGuardrails = {
   defaults: crd.defaults,
   schema: crd.schema,
   cel: crd.cel,
+  undeclared: crd.undeclared,
   webhook: (obj, ctx) => inlineBodyErrors(obj, ctx.config),
   webhookOnUpdate: true,
 };

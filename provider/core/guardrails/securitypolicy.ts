@@ -183,6 +183,10 @@ const oidc: ObjectSchema = {
     refreshToken: { type: "boolean", default: true },
     passThroughAuthHeader: { type: "boolean" },
     disableTokenEncryption: { type: "boolean" },
+    denyRedirect: {
+      type: "object",
+      properties: { headers: { type: "array", items: { type: "object", properties: { name: str, type: str, value: str } } } },
+    },
   },
   rules: [
     rule("only one of clientID or clientIDRef must be set", (s) => has(s, "clientID") !== has(s, "clientIDRef")),
@@ -237,7 +241,24 @@ const principal: ObjectSchema = {
       },
       rules: [rule("at least one of claims or scopes must be specified", (s) => has(s, "claims") || has(s, "scopes"))],
     },
-    clientIPGeoLocations: { type: "array", minItems: 1, items: { type: "object", properties: {} } },
+    clientIPGeoLocations: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        properties: {
+          country: str,
+          region: str,
+          city: str,
+          isp: str,
+          asn: { type: "integer" },
+          anonymous: {
+            type: "object",
+            properties: { isAnonymous: { type: "boolean" }, isVPN: { type: "boolean" }, isHosting: { type: "boolean" }, isTor: { type: "boolean" }, isProxy: { type: "boolean" } },
+          },
+        },
+      },
+    },
   },
   rules: [
     rule(
@@ -275,6 +296,8 @@ const authorization: ObjectSchema = {
 const extAuth: ObjectSchema = {
   type: "object",
   properties: { grpc: { type: "object", properties: {} }, http: { type: "object", properties: {} } },
+  // Only its shape is modelled, so nothing below it is unknown: S19 names the real mistake.
+  preserveUnknownFields: true,
   rules: [
     rule("one of grpc or http must be specified", (s) => has(s, "grpc") || has(s, "http")),
     rule("only one of grpc or http can be specified", (s) => has(s, "grpc") !== has(s, "http")),
@@ -459,6 +482,7 @@ export const securityPolicyGuardrails: KindGuardrails = {
   defaults: crd.defaults,
   schema: crd.schema,
   cel: crd.cel,
+  undeclared: crd.undeclared,
   webhook: (obj, ctx) => webhook(obj, ctx.config),
   webhookOnUpdate: true,
 };

@@ -152,4 +152,5 @@ export const trafficProtectionPolicyGuardrails: KindGuardrails = {
   defaults: crd.defaults,
   schema: crd.schema,
   cel: crd.cel,
+  undeclared: crd.undeclared,
 };

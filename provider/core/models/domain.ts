@@ -8,7 +8,7 @@ import { objectMetaSchema } from "./meta";
 
 export const DOMAIN_API_VERSION = "networking.datumapis.com/v1alpha";
 
-export const domainSpecSchema = z.object({
+export const domainSpecSchema = z.strictObject({
   domainName: z
     .string()
     .describe("lowercase DNS name with at least two labels, no trailing dot (≤253); immutable; one Domain per name per namespace"),
@@ -22,7 +22,7 @@ export const domainSpecSchema = z.object({
     .describe("RFC 3339 time: ask for a verification re-check; at least 5m after the previous request"),
 });
 
-export const domainSchema = z.object({
+export const domainSchema = z.strictObject({
   apiVersion: z.literal(DOMAIN_API_VERSION),
   kind: z.literal("Domain"),
   metadata: objectMetaSchema,

@@ -6,36 +6,36 @@ import { objectMetaSchema } from "./meta";
 
 export const HTTPPROXY_API_VERSION = "networking.datumapis.com/v1alpha";
 
-export const httpProxyRuleBackendSchema = z.object({
+export const httpProxyRuleBackendSchema = z.strictObject({
   endpoint: z
     .string()
     .optional()
     .describe("http(s)://host[:port] — FQDN or IP literal; no path, query, fragment or userinfo. Required unless instance is set"),
-  connector: z.object({ name: z.string() }).optional().describe("Connector in the same namespace that tunnels to the endpoint"),
+  connector: z.strictObject({ name: z.string() }).optional().describe("Connector in the same namespace that tunnels to the endpoint"),
   instance: z
-    .object({ name: z.string(), port: z.number().int() })
+    .strictObject({ name: z.string(), port: z.number().int() })
     .optional()
     .describe("EndpointSlice of a VPC instance in the same namespace (provisional)"),
   tls: z
-    .object({ hostname: z.string().optional() })
+    .strictObject({ hostname: z.string().optional() })
     .optional()
     .describe("hostname: SNI / certificate name; required for https://<IP> endpoints"),
   filters: z.array(httpRouteFilterSchema).optional().describe("RequestHeaderModifier, ResponseHeaderModifier, ExtensionRef only"),
 });
 
-export const httpProxyRuleSchema = z.object({
+export const httpProxyRuleSchema = z.strictObject({
   name: z.string().optional().describe("unique rule name; copied to the HTTPRoute rule"),
   matches: z.array(httpRouteMatchSchema).optional().describe("default: one PathPrefix / match"),
   filters: z.array(httpRouteFilterSchema).optional(),
   backends: z.array(httpProxyRuleBackendSchema).optional().describe("0..1; absent only with a RequestRedirect filter"),
 });
 
-export const httpProxySpecSchema = z.object({
+export const httpProxySpecSchema = z.strictObject({
   hostnames: z.array(z.string()).optional().describe("custom hostnames (FQDNs, ≤16); each needs a verified Domain"),
   rules: z.array(httpProxyRuleSchema).describe("1..16 routing rules"),
 });
 
-export const httpProxySchema = z.object({
+export const httpProxySchema = z.strictObject({
   apiVersion: z.literal(HTTPPROXY_API_VERSION),
   kind: z.literal("HTTPProxy"),
   metadata: objectMetaSchema,

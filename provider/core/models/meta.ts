@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** The parts of Kubernetes ObjectMeta a user sets on our resources. */
-export const objectMetaSchema = z.object({
+export const objectMetaSchema = z.strictObject({
   name: z.string().describe("DNS-1123 label for HTTPProxy; becomes the Gateway/HTTPRoute name"),
   namespace: z.string().optional().describe("default `default` (or the provider's namespace)"),
   labels: z.record(z.string(), z.string()).optional(),

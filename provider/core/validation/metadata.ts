@@ -1,5 +1,5 @@
 import { fieldError, type ScopedFieldError } from "../errors";
-import { key } from "../path";
+import { key, type UndeclaredField } from "../path";
 import { dns1123LabelErrors, dns1123SubdomainErrors, labelValueErrors, qualifiedNameErrors, byteLength } from "./names";
 import { isObj, obj, str, type Errors } from "./schema";
 
@@ -15,6 +15,34 @@ export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
 
 const STRING_FIELDS = ["name", "namespace", "generateName"] as const;
 const STRING_MAPS = ["labels", "annotations"] as const;
+
+/** The fields of ObjectMeta (`metav1.ObjectMeta`); any other key under metadata is unknown. */
+const OBJECT_META_FIELDS: ReadonlySet<string> = new Set([
+  "name",
+  "generateName",
+  "namespace",
+  "selfLink",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "labels",
+  "annotations",
+  "ownerReferences",
+  "finalizers",
+  "managedFields",
+]);
+
+/** `metadata.<key>` for each key ObjectMeta does not have (`metadata.lables`). */
+export function objectMetaUndeclared(object: Record<string, unknown>): UndeclaredField[] {
+  const meta = object["metadata"];
+  if (!isObj(meta)) return [];
+  return Object.keys(meta)
+    .filter((k) => !OBJECT_META_FIELDS.has(k))
+    .map((name) => ({ parent: "metadata", name }));
+}
 
 /** Type errors in metadata: what the API server refuses while decoding the request. */
 export function objectMetaTypeErrors(object: Record<string, unknown>): ScopedFieldError[] {

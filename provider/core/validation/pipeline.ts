@@ -1,9 +1,10 @@
 import { fieldError, publicError, type FieldError, type ScopedFieldError } from "../errors";
 import type { GuardrailConfig } from "../config";
 import { DEFAULT_GUARDRAIL_CONFIG } from "../config";
+import type { UndeclaredField } from "../path";
 import { isDeferred, unknownPaths } from "../unknown";
 import { suspiciousHostError, suspiciousHosts, suspiciousHostWarning, type FieldWarning } from "./internal-hosts";
-import { objectMetaErrors, objectMetaTypeErrors } from "./metadata";
+import { objectMetaErrors, objectMetaTypeErrors, objectMetaUndeclared } from "./metadata";
 import * as openapi from "./schema";
 import { suppressesCel, type Obj } from "./schema";
 
@@ -42,6 +43,8 @@ export interface KindGuardrails {
   webhookOnUpdate?: boolean;
   /** Validating webhook on DELETE. */
   webhookOnDelete?(obj: Obj, ctx: AdmissionContext): ScopedFieldError[];
+  /** The fields (outside metadata) that the kind's schema does not declare. */
+  undeclared?(obj: Obj): UndeclaredField[];
 }
 
 export interface AdmissionResult {
@@ -201,17 +204,24 @@ export function admit(input: AdmissionInput): AdmissionResult {
     for (const e of errs) (isDeferred(e, unknowns ?? []) ? deferred : now).push(e);
     return now;
   };
-  const finish = (errs: ScopedFieldError[], warnings: FieldWarning[] = []): AdmissionResult => ({
-    valid: errs.length === 0,
-    errors: errs.map(publicError),
+  // Fields no schema declares are errors whatever their value (known or not), reported with
+  // whatever NSO's layers report: a typo is never dropped without a word.
+  let undeclared: ScopedFieldError[] = [];
+  const finish = (layerErrs: ScopedFieldError[], warnings: FieldWarning[] = []): AdmissionResult => {
+    const errs = [...undeclared, ...layerErrs];
+    return {
+      valid: errs.length === 0,
+      errors: errs.map(publicError),
     warnings,
-    deferred: deferred.map(publicError),
-    object,
-  });
+      deferred: deferred.map(publicError),
+      object,
+    };
+  };
 
   if (operation === "DELETE") {
     return finish(decide(g.webhookOnDelete ? g.webhookOnDelete(object, ctx) : []));
   }
+  undeclared = [...objectMetaUndeclared(object), ...(g.undeclared?.(object) ?? [])].map((f) => fieldError.unknownField(f, kind));
 
   // Metadata of the wrong type never reaches admission: the API server fails to decode it.
   const metaTypeErrs = decide(objectMetaTypeErrors(object));

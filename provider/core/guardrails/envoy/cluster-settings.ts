@@ -121,6 +121,8 @@ const loadBalancer: ObjectSchema = {
       properties: {
         lbPolicyName: { type: "string", minLength: 1, maxLength: 253 },
         name: { type: "string", minLength: 1, maxLength: 253 },
+        // x-kubernetes-preserve-unknown-fields in the CRD: the module's own configuration.
+        config: { type: "object", properties: {}, preserveUnknownFields: true },
       },
     },
   },
@@ -308,7 +310,9 @@ const timeout: ObjectSchema = {
 const connection: ObjectSchema = {
   type: "object",
   properties: {
-    // bufferLimit / socketBufferLimit are int-or-string quantities: see clusterSettingsQuantityErrors.
+    // int-or-string quantities: see clusterSettingsQuantityErrors.
+    bufferLimit: { type: "any" },
+    socketBufferLimit: { type: "any" },
     preconnect: { type: "object", properties: { perEndpointPercent: int(100, 300), predictivePercent: int(100) } },
   },
 };
@@ -325,7 +329,9 @@ const dns: ObjectSchema = {
 const http2: ObjectSchema = {
   type: "object",
   properties: {
-    // initialStreamWindowSize / initialConnectionWindowSize: see clusterSettingsQuantityErrors.
+    // int-or-string quantities: see clusterSettingsQuantityErrors.
+    initialStreamWindowSize: { type: "any" },
+    initialConnectionWindowSize: { type: "any" },
     maxConcurrentStreams: int(1, INT32_MAX),
     onInvalidMessage: str,
     connectionKeepalive: {

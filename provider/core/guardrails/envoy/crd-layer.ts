@@ -1,8 +1,9 @@
 import type { ScopedFieldError } from "../../errors";
+import type { UndeclaredField } from "../../path";
 import { containsUnknown, isUnknown } from "../../unknown";
 import type { AdmissionContext } from "../../validation/pipeline";
 import { isObj, type Errors, type Obj } from "../../validation/schema";
-import { applyDefaults, evaluateRules, hasTypeErrors, validateValue, type ObjectSchema } from "../gatewayapi/structural";
+import { applyDefaults, evaluateRules, hasTypeErrors, undeclaredFields, validateValue, type ObjectSchema } from "../gatewayapi/structural";
 
 /**
  * The CRD layer of one kind, built from its declared structural schema: defaulting, OpenAPI checks
@@ -22,6 +23,7 @@ export interface CrdLayer {
   defaults(obj: Obj): Obj;
   schema(obj: Obj): ScopedFieldError[];
   cel(obj: Obj, ctx: AdmissionContext): ScopedFieldError[];
+  undeclared(obj: Obj): UndeclaredField[];
 }
 
 /**
@@ -73,5 +75,6 @@ export function crdLayer(root: ObjectSchema, extras: CrdExtras = {}): CrdLayer {
       }
       return errs;
     },
+    undeclared: (obj) => undeclaredFields(obj, root),
   };
 }

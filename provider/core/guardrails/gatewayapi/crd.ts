@@ -1,7 +1,7 @@
 import type { ScopedFieldError } from "../../errors";
 import type { AdmissionContext, KindGuardrails } from "../../validation/pipeline";
 import { isObj, type Errors, type Obj } from "../../validation/schema";
-import { applyDefaults, evaluateRules, hasTypeErrors, prune, validateValueFindingTypeErrors, type ObjectSchema } from "./structural";
+import { applyDefaults, evaluateRules, hasTypeErrors, prune, undeclaredFields, validateValueFindingTypeErrors, type ObjectSchema } from "./structural";
 
 /**
  * What the schema layer learnt about one admission's object that the CEL layer, called next for
@@ -29,7 +29,7 @@ export function crdLayer(
     /** Whether those checks found a type error, which stops CEL like any other. */
     blocksCel: (view: Obj) => boolean;
   },
-): Required<Pick<KindGuardrails, "defaults" | "schema" | "cel">> {
+): Required<Pick<KindGuardrails, "defaults" | "schema" | "cel" | "undeclared">> {
   const view = (obj: Obj): Obj => ("spec" in obj ? { ...obj, spec: prune(obj["spec"], s.properties["spec"]) } : obj);
   // One slot, taken by the CEL layer: a WeakMap keyed by the context would do too, but its entries
   // outlive young-generation collections and drag every validated object into the old generation.
@@ -59,5 +59,6 @@ export function crdLayer(
       evaluateRules(errs, "", v, s);
       return errs;
     },
+    undeclared: (obj) => undeclaredFields(obj, s),
   };
 }

@@ -1,5 +1,5 @@
 import { fieldError } from "../../errors";
-import { child, index, key } from "../../path";
+import { child, index, key, type UndeclaredField } from "../../path";
 import * as unknowns from "../../unknown";
 import * as openapi from "../../validation/schema";
 import type { Errors, Obj } from "../../validation/schema";
@@ -44,6 +44,8 @@ export interface ObjectSchema extends Node {
   type: "object";
   properties: Readonly<Record<string, Schema>>;
   required?: readonly string[];
+  /** `x-kubernetes-preserve-unknown-fields`: undeclared fields below are kept, not unknown. */
+  preserveUnknownFields?: boolean;
 }
 
 /** An object with `additionalProperties` (a map). */
@@ -83,7 +85,15 @@ export interface BooleanSchema extends Node {
   type: "boolean";
 }
 
-export type Schema = ObjectSchema | MapSchema | ArraySchema | StringSchema | IntegerSchema | BooleanSchema;
+/**
+ * A declared field whose value this interpreter does not judge: `x-kubernetes-int-or-string`
+ * quantities (the kind's extras check them, types included) and number fields (no number type here).
+ */
+export interface AnySchema extends Node {
+  type: "any";
+}
+
+export type Schema = ObjectSchema | MapSchema | ArraySchema | StringSchema | IntegerSchema | BooleanSchema | AnySchema;
 
 export interface Pattern {
   source: string;
@@ -153,6 +163,8 @@ interface Compiled {
   props: readonly CompiledProperty[];
   /** Whether some declared name is also inherited from Object.prototype (so `name in value` holds for any object). */
   declaresInherited: boolean;
+  /** `x-kubernetes-preserve-unknown-fields` on an object schema. */
+  preserveUnknownFields: boolean;
   required: readonly string[] | undefined;
   /** Array items or map values. */
   element: Compiled | undefined;
@@ -183,13 +195,14 @@ function compile(s: Schema): Compiled {
   // stays conservatively true until the children are known.
   const c: Compiled = {
     type: s.type,
-    leaf: s.type === "string" || s.type === "integer" || s.type === "boolean",
+    leaf: s.type === "string" || s.type === "integer" || s.type === "boolean" || s.type === "any",
     default: s.default,
     defaultJSON: s.default !== null && typeof s.default === "object" ? JSON.stringify(s.default) : undefined,
     rules: s.rules,
     hasRules: true,
     props: [],
     declaresInherited: false,
+    preserveUnknownFields: false,
     required: undefined,
     element: undefined,
     maxProperties: undefined,
@@ -210,6 +223,7 @@ function compile(s: Schema): Compiled {
       const props = Object.entries(s.properties).map(([name, ps]) => ({ name, node: compile(ps) }));
       c.props = props;
       c.declaresInherited = props.some((p) => p.name in Object.prototype);
+      c.preserveUnknownFields = s.preserveUnknownFields ?? false;
       c.required = s.required;
       break;
     }
@@ -236,6 +250,7 @@ function compile(s: Schema): Compiled {
       c.enum = s.enum;
       break;
     case "boolean":
+    case "any":
       break;
   }
   c.hasRules = (s.rules?.length ?? 0) > 0 || c.props.some((p) => p.node.hasRules) || (c.element?.hasRules ?? false);
@@ -330,7 +345,7 @@ function pruned(value: unknown, n: Compiled | undefined, depth: number): unknown
     return prunedArray(value, n?.type === "array" ? n.element : undefined, n ? 0 : depth + 1);
   }
   if (!isObj(value)) return value;
-  if (n?.type === "object") return prunedObject(value, n);
+  if (n?.type === "object") return n.preserveUnknownFields ? value : prunedObject(value, n);
   if (n?.type === "map") return prunedMap(value, n.element as Compiled);
   // Nothing is declared here: only an empty plain object stays as it is.
   if (Object.getPrototypeOf(value) === Object.prototype) {
@@ -430,6 +445,84 @@ function prunedMap(value: Obj, element: Compiled): Obj {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Undeclared fields
+// ---------------------------------------------------------------------------------------------
+
+/** Top-level fields every object has, checked apart from its kind's schema (ObjectMeta has its own list). */
+const OBJECT_FIELDS: ReadonlySet<string> = new Set(["apiVersion", "kind", "metadata", "status"]);
+
+/**
+ * The fields of an object that pruning would drop: each as the path of the object that holds it
+ * and its name. Nothing below a value of the wrong type is listed (its type error already names
+ * it), nor below `x-kubernetes-preserve-unknown-fields`; a Pulumi unknown is no object, so nothing
+ * below it either. `status` is the status subresource's, which a create or update ignores.
+ */
+export function undeclaredFields(object: Obj, root: ObjectSchema): UndeclaredField[] {
+  const out: UndeclaredField[] = [];
+  const n = compile(root);
+  const at = new Cursor("");
+  for (const k in object) {
+    if (!Object.hasOwn(object, k) || OBJECT_FIELDS.has(k)) continue;
+    const node = declaredNode(n, k);
+    if (node === undefined) {
+      out.push({ parent: "", name: k });
+      continue;
+    }
+    at.push(k);
+    collectUndeclared(out, at, object[k], node);
+    at.pop();
+  }
+  return out;
+}
+
+function collectUndeclared(out: UndeclaredField[], at: Cursor, value: unknown, n: Compiled): void {
+  if (!typeMatches(value, n.type)) return;
+  switch (n.type) {
+    case "object": {
+      if (n.preserveUnknownFields) return;
+      const o = value as Obj;
+      for (const k in o) {
+        if (!Object.hasOwn(o, k)) continue;
+        const node = declaredNode(n, k);
+        if (node === undefined) {
+          out.push({ parent: at.path(), name: k });
+          continue;
+        }
+        at.push(k);
+        collectUndeclared(out, at, o[k], node);
+        at.pop();
+      }
+      return;
+    }
+    case "map": {
+      const element = n.element as Compiled;
+      if (element.leaf) return;
+      const o = value as Obj;
+      for (const k in o) {
+        if (!Object.hasOwn(o, k)) continue;
+        at.push({ key: k });
+        collectUndeclared(out, at, o[k], element);
+        at.pop();
+      }
+      return;
+    }
+    case "array": {
+      const element = n.element as Compiled;
+      if (element.leaf) return;
+      const a = value as unknown[];
+      for (let i = 0; i < a.length; i++) {
+        at.push(i);
+        collectUndeclared(out, at, a[i], element);
+        at.pop();
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // OpenAPI validation
 // ---------------------------------------------------------------------------------------------
 
@@ -488,6 +581,8 @@ function typeMatches(v: unknown, type: Schema["type"]): boolean {
       return typeof v === "number" && Number.isInteger(v);
     case "boolean":
       return typeof v === "boolean";
+    case "any":
+      return true;
   }
 }
 
@@ -627,6 +722,7 @@ function check(errs: Errors, at: Cursor, value: unknown, n: Compiled): boolean {
       checkAt(errs, at, integerBounds, value as number, n);
       return false;
     case "boolean":
+    case "any":
       return false;
   }
 }
