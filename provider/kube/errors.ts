@@ -129,6 +129,11 @@ export function isNotFound(e: unknown): e is KubeApiError {
   return e instanceof KubeApiError && e.code === 404;
 }
 
+/** 403: the credentials may not do this (e.g. list a cluster-scoped kind with namespaced RBAC). */
+export function isForbidden(e: unknown): e is KubeApiError {
+  return e instanceof KubeApiError && e.code === 403;
+}
+
 /** 409 from server-side apply: fields this apply sets are owned by another field manager. */
 export function isFieldManagerConflict(e: unknown): e is KubeApiError {
   return e instanceof KubeApiError && e.code === 409 && e.causes.some((c) => c.reason === "FieldManagerConflict");

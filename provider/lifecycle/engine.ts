@@ -14,6 +14,7 @@ import { isFieldManagerConflict, type KubeClient, type KubeObject, type RequestC
 import { foreignObjectMessage, leftAloneMessage, markOwned, mayDelete, mayWrite, ownershipOf, OwnershipError, type WriteContext } from "./ownership";
 import type { AwaitResult } from "../await";
 import { admitHostnames, hostnameWarnings, releaseClaims, type AdmittedHostnames } from "./hostnames";
+import { checkGatewayClasses } from "./gateway-class";
 import { awaitHostnameReadiness } from "./hostname-readiness";
 import { CertificateIssueError, ensureCertificates, storedAccountOf, storedCertificatesOf, type StoredAcmeAccount, type StoredCertificate } from "./acme-certificates";
 
@@ -340,9 +341,12 @@ export class Engine {
     if (this.settings.skipAwait) {
       return this.outputs(kind, source, objects, applied, { ready: false, message: "not awaited (skipAwait)" }, [], certs);
     }
+    const classes = await checkGatewayClasses(client, applied, ctx.signal);
+    if (classes.problem !== undefined) throw partial(classes.problem, [classes.problem]);
     const { awaitReady } = await import("../await/index.js");
     const result: AwaitResult = await awaitReady(applied, {
       client,
+      observe: { controllerNames: classes.controllerNames },
       timeoutMs: ctx.timeoutMs ?? this.settings.timeoutSeconds * 1000,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.onProgress ? { onProgress: (p: { message: string }) => ctx.onProgress?.(p.message) } : {}),

@@ -96,3 +96,30 @@ describe("HTTPProxy through real Envoy Gateway and Envoy", () => {
     expect((await edgeRequest(addr, "other.dp.example", "/")).status).toBe(404);
   });
 });
+
+describe("readiness against the real controller", () => {
+  test("a Gateway whose class does not exist fails at once, naming the class", async () => {
+    const ns = await h.cp.newNamespace("noclass");
+    const l = h.lifecycle(PROXY);
+    const { lifecycles, resolveEngineSettings } = await import("../../provider/lifecycle/index.ts");
+    // A readiness timeout far beyond this test's own (60 s): only failing fast can pass.
+    const s = resolveEngineSettings({ kubeconfig: h.cp.kubeconfig, timeoutSeconds: 600, gatewayClassName: "nobody-owns-this", guardrails: { gateway: { disableHostnameVerification: true } } });
+    if (!s.ok) throw new Error(JSON.stringify(s.errors));
+    const proxy = lifecycles(s.settings, {}).byToken.get(PROXY);
+    const checked = await l.check(undefined, { metadata: { name: "orphan", namespace: ns }, spec: { rules: [{ backends: [{ endpoint: web.url }] }] } }, { urnName: "orphan" });
+    await expect(proxy?.create(checked.inputs, { preview: false })).rejects.toThrow(
+      /GatewayClass "nobody-owns-this" does not exist on this cluster, so no controller will program it; .*set datum:gatewayClassName to one the cluster has \("envoy-gateway"\)/,
+    );
+  });
+
+  test("an HTTPS listener waits for its certificate: Envoy Gateway says InvalidCertificateRef until cert-manager's Secret exists", async () => {
+    const ns = await h.cp.newNamespace("certwait");
+    const l = h.lifecycle(PROXY);
+    const checked = await l.check(undefined, { metadata: { name: "certwait", namespace: ns }, spec: { rules: [{ backends: [{ endpoint: web.url }] }] } }, { urnName: "certwait" });
+    const progress: string[] = [];
+    const created = await l.create(checked.inputs, { preview: false, onProgress: (m) => progress.push(m) });
+    expect(created.outputs["ready"]).toBe(true);
+    // What the real controller said while cert-manager worked: the listener waited, it did not fail.
+    expect(progress.some((m) => /listener "default-https".*InvalidCertificateRef/.test(m))).toBe(true);
+  });
+});

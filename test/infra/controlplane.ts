@@ -15,6 +15,7 @@ import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, killPid, killPidSync, pidAlive, spawnLogged, startReaper, waitFor, type Spawned } from "./procs.ts";
+import { kube } from "./kube.ts";
 import { createCA, createKeyPair } from "./tls.ts";
 import { crdFiles, requireTools, VERSIONS } from "./tools.ts";
 
@@ -344,6 +345,10 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     kc.loadFromString(kubeconfig);
 
     const crds = opts.installCrds === false ? [] : await installCrds(kc, crdFiles());
+    // What installing Envoy Gateway leaves on a cluster: the GatewayClass the provider's Gateways
+    // name by default (gatewayClassName `envoy-gateway`), owned by Envoy Gateway's controller. Its
+    // status comes from whoever plays that controller (the real one in test/infra/dataplane).
+    if (crds.length > 0) await createDefaultGatewayClass(kc);
     const tCrds = Date.now();
     const timings: StartupTimings = {
       pkiMs: tPki - t0,
@@ -420,6 +425,18 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     await cleanup();
     throw e;
   }
+}
+
+export const DEFAULT_GATEWAY_CLASS = "envoy-gateway";
+export const ENVOY_GATEWAY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller";
+
+async function createDefaultGatewayClass(kc: KubeConfig): Promise<void> {
+  await kube(kc).create({
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "GatewayClass",
+    metadata: { name: DEFAULT_GATEWAY_CLASS },
+    spec: { controllerName: ENVOY_GATEWAY_CONTROLLER },
+  });
 }
 
 let memo: Promise<ControlPlane> | undefined;

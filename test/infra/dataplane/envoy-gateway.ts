@@ -10,13 +10,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { ENVOY_GATEWAY_CONTROLLER } from "../controlplane.ts";
 import { kube } from "../kube.ts";
 import { killPid, killPidSync, run, spawnLogged, waitFor, type Spawned } from "../procs.ts";
 import { toolPaths, VERSIONS } from "../tools.ts";
 import type { NetNs } from "./netns.ts";
 
 export const EG_NAMESPACE = "envoy-gateway-system";
-export const EG_CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller";
+export const EG_CONTROLLER_NAME = ENVOY_GATEWAY_CONTROLLER;
 
 export interface EnvoyGatewayController {
   readonly pids: readonly number[];

@@ -12,13 +12,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { DEFAULT_GATEWAY_CLASS } from "../controlplane.ts";
 import { kube } from "../kube.ts";
 import { requireTools } from "../tools.ts";
 import { EG_CONTROLLER_NAME, EG_NAMESPACE, startEnvoyGateway, type EnvoyGatewayController } from "./envoy-gateway.ts";
 import { createNetNs, type NetNs } from "./netns.ts";
 import { startNodeAgent, type NodeAgent } from "./node-agent.ts";
 
-export const GATEWAY_CLASS = "envoy-gateway";
+export const GATEWAY_CLASS = DEFAULT_GATEWAY_CLASS;
 export const ENVOY_PROXY = "datum-edge";
 export { EG_CONTROLLER_NAME, EG_NAMESPACE };
 
@@ -44,7 +45,7 @@ async function applyClass(kc: KubeConfig): Promise<void> {
     {
       apiVersion: "gateway.networking.k8s.io/v1",
       kind: "GatewayClass",
-      metadata: { name: GATEWAY_CLASS },
+      metadata: { name: GATEWAY_CLASS, namespace: undefined },
       spec: {
         controllerName: EG_CONTROLLER_NAME,
         parametersRef: { group: "gateway.envoyproxy.io", kind: "EnvoyProxy", name: ENVOY_PROXY, namespace: EG_NAMESPACE },
@@ -52,11 +53,10 @@ async function applyClass(kc: KubeConfig): Promise<void> {
     },
   ];
   for (const o of objects) {
-    try {
-      await k.create(o);
-    } catch (e) {
-      if (!/AlreadyExists|already exists|409/.test(String(e))) throw e;
-    }
+    const existing = await k.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
+    // The control plane already has the class (test/infra/controlplane.ts); it gains its parameters.
+    if (existing) await k.patch(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name, { spec: o.spec });
+    else await k.create(o);
   }
 }
 
