@@ -35,6 +35,7 @@ export class Provider extends pulumi.ProviderResource {
     resourceInputs["gatewayClassName"] = args?.gatewayClassName;
     resourceInputs["guardrails"] = pulumi.output(args?.guardrails).apply(JSON.stringify);
     resourceInputs["hostnameClaimNamespace"] = args?.hostnameClaimNamespace;
+    resourceInputs["httpProbe"] = pulumi.output(args?.httpProbe).apply(JSON.stringify);
     resourceInputs["kubeconfig"] = args?.kubeconfig ? pulumi.secret(args.kubeconfig) : undefined;
     resourceInputs["namespace"] = args?.namespace;
     resourceInputs["ownerId"] = args?.ownerId;
@@ -81,6 +82,8 @@ export interface ProviderArgs {
   guardrails?: pulumi.Input<inputs.index.GuardrailConfig>;
   /** namespace holding the per-cluster hostname claims (one ConfigMap per custom hostname); created when missing. Default: `datum-downstream-gateway-hostnames`. */
   hostnameClaimNamespace?: pulumi.Input<string>;
+  /** after apply, send each hostname one request for the proxy's first rule through the Gateway and wait until Envoy routes it (Envoy Gateway's status does not say when Envoy has the configuration). */
+  httpProbe?: pulumi.Input<inputs.index.ProviderHTTPProbe>;
   /** kubeconfig contents (YAML/JSON) or a path to a kubeconfig file (secret); default: $KUBECONFIG or ~/.kube/config. */
   kubeconfig?: pulumi.Input<string>;
   /** namespace of resources that do not set metadata.namespace; default `default`. */

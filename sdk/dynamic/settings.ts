@@ -34,6 +34,8 @@ export interface DynamicSettings {
   guardrails?: outputs.index.GuardrailConfig;
   /** namespace holding the per-cluster hostname claims (one ConfigMap per custom hostname); created when missing. Default: `datum-downstream-gateway-hostnames`. */
   hostnameClaimNamespace?: string;
+  /** after apply, send each hostname one request for the proxy's first rule through the Gateway and wait until Envoy routes it (Envoy Gateway's status does not say when Envoy has the configuration). */
+  httpProbe?: outputs.index.ProviderHTTPProbe;
   /** kubeconfig contents (YAML/JSON) or a path to a kubeconfig file (secret); default: $KUBECONFIG or ~/.kube/config. */
   kubeconfig?: string;
   /** namespace of resources that do not set metadata.namespace; default `default`. */

@@ -576,6 +576,13 @@ export namespace index {
     interval: pulumi.Input<string>;
     maxElapsed?: pulumi.Input<string>;
   }
+  /** after apply, send each hostname one request for the proxy's first rule through the Gateway and wait until Envoy routes it (Envoy Gateway's status does not say when Envoy has the configuration) */
+  export interface ProviderHTTPProbe {
+    /** port the Gateway serves HTTP on. Default: `80`. */
+    port?: pulumi.Input<number>;
+    /** address to dial instead of the Gateway's first status address (e.g. a load balancer in front of it). */
+    address?: pulumi.Input<string>;
+  }
   /** after apply, connect to the Gateway with SNI = each hostname and wait until a trusted, unexpired certificate covering it is served */
   export interface ProviderTLSProbe {
     /** port the Gateway serves HTTPS on. Default: `443`. */
