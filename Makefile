@@ -7,10 +7,12 @@ TOOLS := .tools
 NODE_DIR := $(TOOLS)/node-$(NODE_VERSION)
 PROJECT_NODE := $(NODE_DIR)/node_modules/node/bin/node
 
-# Use the machine's Node when it is new enough; otherwise bring Node 24 from the npm registry
+# Use the machine's Node when it is new enough (≥ 22.18); otherwise bring Node 24 from the npm registry
 # (package `node`) into the project. Every npm script below runs with the chosen Node first on PATH.
-SYSTEM_NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-ifeq ($(shell [ $(SYSTEM_NODE_MAJOR) -ge 22 ] && echo yes),yes)
+# Node ≥ 22.18 runs TypeScript by type stripping without a flag (the e2e programs and the test
+# helpers rely on it); the version is compared as major*1000+minor.
+SYSTEM_NODE_VERSION := $(shell node -p 'const [a, b] = process.versions.node.split(".").map(Number); a * 1000 + b' 2>/dev/null || echo 0)
+ifeq ($(shell [ $(SYSTEM_NODE_VERSION) -ge 22018 ] && echo yes),yes)
 NODE_BIN_DIR :=
 NODE_DEP :=
 else
