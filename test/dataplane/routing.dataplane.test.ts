@@ -1,7 +1,13 @@
 // Requests through real Envoy (configured by the real Envoy Gateway controller) for what an
 // HTTPProxy renders: the provider's create returns only when the edge serves, so the first request
 // after it must succeed — no retry loop here.
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { DEFAULT_OBSERVE_CONTEXT, observerFor } from "../../provider/await/index.ts";
+import { kube } from "../infra/kube.ts";
+import { waitFor } from "../infra/procs.ts";
+import { recordStatuses, writeRecording } from "../infra/status-recorder.ts";
+import { repoRoot } from "../infra/tools.ts";
 import { startBackend, type Backend } from "./backends.ts";
 import { edgeRequest, startHarness, type Harness } from "./harness.ts";
 
@@ -116,9 +122,38 @@ describe("readiness against the real controller", () => {
     const ns = await h.cp.newNamespace("certwait");
     const l = h.lifecycle(PROXY);
     const checked = await l.check(undefined, { metadata: { name: "certwait", namespace: ns }, spec: { rules: [{ backends: [{ endpoint: web.url }] }] } }, { urnName: "certwait" });
+    const k = kube(h.cp.kc);
+    const gatewayRec = await recordStatuses(k, "gateway.networking.k8s.io/v1", "Gateway", ns, "certwait");
+    const routeRec = await recordStatuses(k, "gateway.networking.k8s.io/v1", "HTTPRoute", ns, "certwait");
     const progress: string[] = [];
     const created = await l.create(checked.inputs, { preview: false, onProgress: (m) => progress.push(m) });
     expect(created.outputs["ready"]).toBe(true);
+    for (const [rec, kind, file] of [[gatewayRec, "Gateway", "gateway-real-certificate-wait.json"], [routeRec, "HTTPRoute", "httproute-real.json"]] as const) {
+      const live = await k.get("gateway.networking.k8s.io/v1", kind, ns, "certwait");
+      // The recorder's own watch delivers the status create saw; wait for it (bounded), then stop.
+      const current = JSON.stringify((live as { status?: unknown } | undefined)?.status ?? {});
+      await waitFor(`${kind} recording to reach the live status`, async () => (JSON.stringify(rec.steps().at(-1)?.status ?? {}) === current ? true : undefined), { timeoutMs: 10_000 });
+      rec.stop();
+      const steps = rec.steps();
+      // Every status the real controller wrote before the last one is "not yet", never a failure;
+      // the last one is ready. The same expectations are what the recording file replays.
+      const expected = steps.map((_, i) => (i === steps.length - 1 ? "ready" : "pending"));
+      const observe = observerFor("gateway.networking.k8s.io/v1", kind);
+      expect(steps.map((st) => observe?.({ ...live, metadata: { ...live?.metadata, generation: st.generation }, status: st.status }, DEFAULT_OBSERVE_CONTEXT).state)).toEqual(expected);
+      if (process.env["PULUMI_DATUM_RECORD"] === "1" && live) {
+        writeRecording(join(repoRoot(), "test/await/recordings", file), {
+          description: `A${kind === "Gateway" ? " Gateway of an HTTPProxy (HTTP + HTTPS listeners) while cert-manager issues its certificates: InvalidCertificateRef until the Secrets exist, AddressNotAssigned/NoResources until Envoy runs" : "n HTTPRoute of an HTTPProxy attached to its Gateway"}, as the real controller wrote it`,
+          source: {
+            controller: "Envoy Gateway (github.com/envoyproxy/gateway/cmd/envoy-gateway)",
+            version: "v1.8.1",
+            recordedBy: "test/dataplane/routing.dataplane.test.ts (PULUMI_DATUM_RECORD=1)",
+            setup: "kube-apiserver v1.35.4, Envoy 1.38.3 run by the node agent, cert-manager v1.21.2 + pebble",
+          },
+          object: { apiVersion: live.apiVersion, kind: live.kind, metadata: { name: "certwait", namespace: "default", generation: 1 }, spec: (live as { spec?: unknown }).spec },
+          steps: steps.map((st, i) => ({ ...(st.generation !== undefined && { generation: st.generation }), status: st.status, expect: { state: expected[i] as "ready" | "pending" } })),
+        });
+      }
+    }
     // What the real controller said while cert-manager worked: the listener waited, it did not fail.
     expect(progress.some((m) => /listener "default-https".*InvalidCertificateRef/.test(m))).toBe(true);
   });
