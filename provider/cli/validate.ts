@@ -1,7 +1,7 @@
 import { fieldError, formatFieldError, publicError, type FieldError } from "../core/errors";
 import type { GuardrailConfig } from "../core/config";
 import { UNKNOWN, unknownPaths } from "../core/unknown";
-import { validate, type FieldWarning } from "../core/validate";
+import { validateForApply, type FieldWarning } from "../core/validate";
 import { parseArgs } from "./args";
 import { readInputs, readSettings, type InputObject } from "./inputs";
 import type { CliIO } from "./io";
@@ -76,7 +76,7 @@ function markerErrors(object: unknown): FieldError[] {
 export function checkInput(input: InputObject, config: GuardrailConfig): ValidationReport {
   const marker = markerErrors(input.object);
   if (marker.length) return reportFor(input, false, marker);
-  const r = validate(input.object, { config });
+  const r = validateForApply(input.object, { config });
   return reportFor(input, r.valid, r.errors, r.warnings);
 }
 

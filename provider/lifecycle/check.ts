@@ -1,5 +1,5 @@
 import { formatFieldError, type FieldError } from "../core/errors";
-import { validate } from "../core/validate";
+import { validateForApply } from "../core/validate";
 import type { GuardrailConfig } from "../core/config";
 import type { ResourceKind } from "./kinds";
 import { toInputs, toObject, type NormalizeContext } from "./inputs";
@@ -45,7 +45,7 @@ export function toFailures(errors: readonly FieldError[], object: unknown): Chec
 export function checkInputs(kind: ResourceKind, olds: ResourceInputs | undefined, news: ResourceInputs, ctx: NormalizeContext & { config: GuardrailConfig }): CheckResult {
   const object = toObject(kind, news, olds, ctx);
   const oldObject = olds && Object.keys(olds).length ? toObject(kind, olds, undefined, ctx) : undefined;
-  const result = validate(object, {
+  const result = validateForApply(object, {
     config: ctx.config,
     ...(oldObject ? { operation: "UPDATE" as const, oldObject } : {}),
   });
