@@ -1,0 +1,171 @@
+// The plugin dies mid-`up` (SIGKILL: OOM killer, node drained, laptop lid closed) through the real
+// Pulumi CLI: the engine records the in-flight creates as failed (the plugin's connection closed,
+// no pending operations remain), so objects the plugin had applied exist in the cluster while no
+// proxy is in state. The next plain `pulumi up` (README troubleshooting) creates them again, takes
+// back the objects that carry this stack's ownership mark and converges with no orphan: every
+// object and hostname claim in the cluster belongs to a proxy of the final state, and destroy
+// leaves nothing.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DOWNSTREAM_KINDS, refKey } from "../../provider/lifecycle/downstream";
+import type { DownstreamRef } from "../../provider/lifecycle/index";
+import { createKubeClient, type KubeClient } from "../../provider/kube/index";
+import { DELAY_ANNOTATION, startActors, type ActorGroup } from "../infra/actors/index";
+import { getControlPlane, type ControlPlane } from "../infra/controlplane";
+import { projectYaml, pulumiWorkspace, type PulumiWorkspace } from "../infra/pulumi";
+import { requireTools } from "../infra/tools";
+import { CLAIMS_NAMESPACE, output } from "../e2e/context";
+import { pulumiRunner, type PulumiRunner } from "../e2e/workspace";
+import { ROOT } from "./harness";
+
+const MANAGED_BY = "app.kubernetes.io/managed-by=pulumi-datum";
+const PROXIES = 6;
+/** The slow proxy's controllers answer after this long: the up is still waiting when the plugin dies. */
+const SLOW_MS = 20_000;
+
+const PROGRAM = `import { readFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as datum from ${JSON.stringify(join(ROOT, "dist", "sdk", "index.js"))};
+
+const params = JSON.parse(readFileSync(new URL("./params.json", import.meta.url), "utf8"));
+const edge = new datum.Provider("edge", { kubeconfig: params.kubeconfig, timeoutSeconds: 120, guardrails: { gateway: { disableHostnameVerification: true } } });
+const proxies = params.proxies.map((p) => new datum.networking.HTTPProxy(p.metadata.name, p, { provider: edge }));
+export const ready = pulumi.all(proxies.map((p) => p.ready));
+`;
+
+let cp: ControlPlane;
+let actors: ActorGroup;
+let admin: KubeClient;
+let ws: PulumiWorkspace;
+let cli: PulumiRunner;
+let ns: string;
+
+function proxy(i: number): Record<string, unknown> {
+  const name = `p${i}`;
+  return {
+    metadata: { name, namespace: ns, ...(i === PROXIES - 1 ? { annotations: { [DELAY_ANNOTATION]: String(SLOW_MS) } } : {}) },
+    spec: {
+      hostnames: [`${name}.${ns}.example.com`],
+      rules: [
+        { name: "api", matches: [{ path: { type: "PathPrefix", value: "/api" } }], backends: [{ endpoint: "https://api.example.com" }] },
+        { name: "web", backends: [{ endpoint: "http://203.0.113.7:8080" }] },
+      ],
+    },
+  };
+}
+
+/** Pids in the session led by `sid` whose command line contains `needle` (from /proc). */
+function sessionProcesses(sid: number, needle: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[3]) !== sid) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").some((a) => a.includes(needle))) out.push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+/** Every object in the namespace the provider labels as its own, as refKeys. */
+async function managedObjects(): Promise<string[]> {
+  const out: string[] = [];
+  for (const k of [...DOWNSTREAM_KINDS, { apiVersion: "v1", kind: "ConfigMap" }]) {
+    const list = await admin.list({ apiVersion: k.apiVersion, kind: k.kind, namespace: ns, labelSelector: MANAGED_BY });
+    for (const o of list.items) out.push(refKey({ apiVersion: k.apiVersion, kind: k.kind, namespace: ns, name: o.metadata.name }));
+  }
+  return out.sort();
+}
+
+/** Hostnames claimed for a proxy of this namespace (data.owner is `<owner id>/<namespace>/<name>`). */
+async function claims(): Promise<string[]> {
+  const list = await admin.list({ apiVersion: "v1", kind: "ConfigMap", namespace: CLAIMS_NAMESPACE });
+  return list.items.filter((o) => String((o["data"] as Record<string, unknown> | undefined)?.["owner"] ?? "").includes(`/${ns}/`)).map((o) => o.metadata.name).sort();
+}
+
+interface Checkpoint {
+  readonly resources: { type: string; outputs?: Record<string, unknown> }[];
+  readonly pending: { type: string; resource: { urn: string } }[];
+}
+
+async function checkpoint(): Promise<Checkpoint> {
+  const r = await cli.ok(["stack", "export"]);
+  const d = (JSON.parse(r.stdout) as { deployment: { resources?: Checkpoint["resources"]; pending_operations?: Checkpoint["pending"] } }).deployment;
+  return { resources: d.resources ?? [], pending: d.pending_operations ?? [] };
+}
+
+beforeAll(async () => {
+  cp = await getControlPlane();
+  actors = startActors(cp.kc);
+  admin = createKubeClient({ kubeconfig: cp.kubeconfig });
+  ns = await cp.newNamespace("kill");
+  ws = pulumiWorkspace(
+    {
+      "index.ts": PROGRAM,
+      "Pulumi.yaml": projectYaml("datum-kill", { name: "datum", dir: join(ROOT, "bin") }),
+      "params.json": JSON.stringify({ kubeconfig: cp.kubeconfigPath, proxies: Array.from({ length: PROXIES }, (_, i) => proxy(i)) }),
+    },
+    "datum-kill",
+  );
+  // Never fall back to a developer's own cluster.
+  cli = pulumiRunner(requireTools("pulumi").pulumi, ws.programDir, { ...ws.env, KUBECONFIG: join(ws.dir, "no-kubeconfig") });
+  await cli.ok(["stack", "init", "dev"]);
+}, 180_000);
+
+afterAll(async () => {
+  cli?.stopAll();
+  ws?.dispose();
+  actors?.stop();
+  await admin?.close();
+});
+
+describe("pulumi CLI: the plugin is killed mid-up", () => {
+  it("the up fails; `pulumi up` again converges with no orphan; destroy leaves nothing", async () => {
+    const slow = `p${PROXIES - 1}`;
+    const run = cli.start(["up", "--yes", "--skip-preview"], { timeoutMs: 240_000 });
+    // Kill once the slow proxy's Gateway exists (applied, the plugin waits for its controller).
+    const deadline = Date.now() + 120_000;
+    let killed: number | undefined;
+    while (killed === undefined && Date.now() < deadline) {
+      const gw = await admin.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: slow });
+      const plugins = sessionProcesses(run.pid, join("dist", "provider", "plugin", "main.js"));
+      if (gw !== undefined && plugins.length === 1) {
+        killed = plugins[0];
+        process.kill(killed!, "SIGKILL");
+      } else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(killed, `the plugin was never seen with ${slow}'s Gateway in the cluster\n${run.output()}`).toBeDefined();
+    const first = await run.done;
+    expect(first.code, output(first)).not.toBe(0);
+    expect(output(first)).toMatch(/pulumi-resource-datum exited prematurely/);
+    // What a user is left with: objects in the cluster the state does not know (the slow proxy's at least).
+    const interrupted = await checkpoint();
+    expect(interrupted.pending).toEqual([]);
+    const inState = interrupted.resources.filter((r) => r.type === "datum:networking:HTTPProxy").map((r) => r.outputs?.["metadata"]);
+    expect(inState).not.toContainEqual(expect.objectContaining({ name: slow }));
+    expect(await managedObjects()).toContain(refKey({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: slow }));
+
+    const second = await cli.run(["up", "--yes", "--skip-preview"], { timeoutMs: 240_000 });
+    expect(second.code, output(second)).toBe(0);
+    expect(second.stdout).not.toMatch(/already exists and belongs to/);
+
+    const final = await checkpoint();
+    expect(final.pending).toEqual([]);
+    const proxies = final.resources.filter((r) => r.type === "datum:networking:HTTPProxy");
+    expect(proxies.map((p) => p.outputs?.["ready"])).toEqual(Array(PROXIES).fill(true));
+    const known = proxies.flatMap((p) => (p.outputs?.["downstream"] as DownstreamRef[]).map(refKey)).sort();
+    expect(await managedObjects(), "objects in the cluster are exactly those the final state names").toEqual(known);
+    const hostnames = proxies.flatMap((p) => (p.outputs?.["spec"] as { hostnames: string[] }).hostnames).sort();
+    expect(await claims(), "claims are exactly the final state's hostnames").toEqual(hostnames);
+    await cli.ok(["preview", "--expect-no-changes"]);
+
+    await cli.ok(["destroy", "--yes", "--skip-preview"], { timeoutMs: 240_000 });
+    expect(await managedObjects()).toEqual([]);
+    expect(await claims()).toEqual([]);
+  }, 600_000);
+});
