@@ -13,7 +13,10 @@
 //
 // Both run offline with a file backend (test/infra/pulumi.ts), default --parallel (GOMAXPROCS × 4),
 // against a control plane started here, with the status actors playing Envoy Gateway and
-// cert-manager. Figures go to the summary table (bench/results.ts) and are printed as a table.
+// cert-manager. Figures go to the summary table (bench/results.ts) and are printed as a table,
+// with each side's plugin peak memory (VmHWM of the plugin processes in the CLI's session, sampled
+// from /proc). The load figure of docs/benchmarks.md (one stack of 1 000 proxies) is
+//   BENCH_CLI_SIZES=1000 BENCH_CLI_SIDES=ours BENCH_CLI_BUDGET_S=2700 npx vitest bench --run bench/cli.bench.ts
 //
 //   BENCH_CLI=0               skip this file
 //   BENCH_CLI_SIZES=1,10      proxy counts (default 1,10,100)
@@ -34,7 +37,7 @@ import { startActors, type ActorGroup } from "../test/infra/actors/index.ts";
 import { startControlPlane, type ControlPlane } from "../test/infra/controlplane.ts";
 import { kube } from "../test/infra/kube.ts";
 import { projectYaml, pulumiWorkspace, type PulumiWorkspace } from "../test/infra/pulumi.ts";
-import { killSession } from "../test/infra/procs.ts";
+import { killSession, peakRssKiB, sessionPids } from "../test/infra/procs.ts";
 import { repoRoot, requireTools, toolPaths } from "../test/infra/tools.ts";
 import { typicalHTTPProxy } from "./fixtures";
 import { formatRatio, markdownTable, recordFigures, type FigureRow } from "./results.ts";
@@ -63,6 +66,8 @@ type Side = "ours" | "raw";
 interface StepResult {
   /** Wall times of the rounds that completed. */
   readonly samples: number[];
+  /** The plugin's peak memory (VmHWM, KiB) in each round that completed. */
+  readonly peaksKiB: number[];
   /** Why a round has no figure: failed, timed out, skipped (budget). */
   note?: string;
 }
@@ -71,6 +76,11 @@ interface StepResult {
 function rounds(n: number): number {
   const env = Number.parseInt(process.env["BENCH_CLI_ROUNDS"] ?? "", 10);
   return Number.isInteger(env) && env > 0 ? env : n <= 10 ? 3 : 1;
+}
+
+/** KiB as MiB for the tables. */
+function mib(kib: number | undefined): string {
+  return kib === undefined ? "–" : `${(kib / 1024).toFixed(0)} MiB`;
 }
 
 function median(xs: readonly number[]): number | undefined {
@@ -161,13 +171,23 @@ interface CliRun {
   readonly out: string;
   readonly ms: number;
   readonly timedOut: boolean;
+  /** Highest VmHWM (KiB) of the provider plugin processes seen during the run (sampled from /proc). */
+  readonly pluginPeakKiB: number | undefined;
 }
+
+/** How each side's provider plugin shows in /proc/<pid>/cmdline (ours runs `node …/main.js`). */
+const PLUGIN_ARG: Record<Side, string> = { ours: join("dist", "provider", "plugin", "main.js"), raw: "pulumi-resource-kubernetes" };
+/** Plugin memory is sampled this often: VmHWM is the kernel's own peak, so sampling only has to catch the process before it exits. */
+const MEMORY_SAMPLE_MS = 250;
 
 /** Sessions (= CLI pids) of pulumi runs still going (killed in afterAll). */
 const running = new Set<number>();
 
-/** `pulumi <args> --non-interactive` in the workspace, in a session of its own (killed on timeout). */
-function pulumi(ws: PulumiWorkspace, args: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+/**
+ * `pulumi <args> --non-interactive` in the workspace, in a session of its own (killed on timeout),
+ * sampling the peak memory of the `side`'s plugin processes in that session.
+ */
+function pulumi(ws: PulumiWorkspace, args: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}, side?: Side): Promise<CliRun> {
   const { pulumi: cli } = requireTools("pulumi");
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
@@ -177,6 +197,15 @@ function pulumi(ws: PulumiWorkspace, args: readonly string[], timeoutMs: number,
     running.add(pid);
     let out = "";
     let timedOut = false;
+    let pluginPeakKiB: number | undefined;
+    const sample = (): void => {
+      if (side === undefined) return;
+      for (const p of sessionPids(pid, PLUGIN_ARG[side])) {
+        const kib = peakRssKiB(p);
+        if (kib !== undefined) pluginPeakKiB = Math.max(pluginPeakKiB ?? 0, kib);
+      }
+    };
+    const sampler = setInterval(sample, MEMORY_SAMPLE_MS);
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     const timer = setTimeout(() => {
@@ -185,13 +214,15 @@ function pulumi(ws: PulumiWorkspace, args: readonly string[], timeoutMs: number,
     }, Math.max(1_000, timeoutMs));
     child.on("error", (e) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       running.delete(pid);
       reject(e);
     });
     child.on("close", (code) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       running.delete(pid);
-      resolve({ code, out, ms: performance.now() - t0, timedOut });
+      resolve({ code, out, ms: performance.now() - t0, timedOut, pluginPeakKiB });
     });
   });
 }
@@ -261,7 +292,7 @@ describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () =>
         if (init.code !== 0) throw new Error(`pulumi stack init exited ${init.code}\n${init.out}`);
         const result = (step: Step): StepResult => {
           const k = key(side, n, step);
-          const r = results.get(k) ?? { samples: [] };
+          const r = results.get(k) ?? { samples: [], peaksKiB: [] };
           results.set(k, r);
           return r;
         };
@@ -274,14 +305,14 @@ describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () =>
             }
             const args =
               step === "preview" ? ["preview"] : step === "destroy" ? ["destroy", "--yes", "--skip-preview"] : ["up", "--yes", "--skip-preview"];
-            const r = await pulumi(ws, args, stepTimeout(step, n), env);
+            const r = await pulumi(ws, args, stepTimeout(step, n), env, side);
             if (r.code !== 0) {
               const note = r.timedOut ? `timed out after ${(r.ms / 1000).toFixed(0)} s` : `failed (exit ${r.code})`;
               result(step).note = note;
               failures.push(`${side} n=${n} round ${round} ${step}: ${note}\n${r.out.slice(-3000)}`);
               break rounds; // the later steps depend on this one
             }
-            process.stdout.write(`[cli bench] ${side} n=${n} round ${round} ${step}: ${(r.ms / 1000).toFixed(1)} s\n`);
+            process.stdout.write(`[cli bench] ${side} n=${n} round ${round} ${step}: ${(r.ms / 1000).toFixed(1)} s, plugin peak ${mib(r.pluginPeakKiB)}\n`);
             try {
               await checkStep(side, n, step, ns, r.out, ws, env);
             } catch (e) {
@@ -290,6 +321,7 @@ describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () =>
               break rounds;
             }
             result(step).samples.push(r.ms);
+            if (r.pluginPeakKiB !== undefined) result(step).peaksKiB.push(r.pluginPeakKiB);
           }
         }
       } finally {
@@ -337,6 +369,7 @@ describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () =>
     };
     const spread = (r: StepResult | undefined): string =>
       r !== undefined && r.samples.length > 1 ? `${(Math.min(...r.samples) / 1000).toFixed(1)}–${(Math.max(...r.samples) / 1000).toFixed(1)}` : "";
+    const peak = (r: StepResult | undefined): string => (r !== undefined && r.peaksKiB.length > 0 ? mib(Math.max(...r.peaksKiB)) : "–");
     const figures: FigureRow[] = [];
     const printed: string[][] = [];
     for (const n of SIZES) {
@@ -350,12 +383,12 @@ describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () =>
         const what = `${STEP_LABEL[step]}, ${n} ${n === 1 ? "HTTPProxy" : "HTTPProxies"} (${n + 1} vs ${n * 11 + 1} resources${r > 1 ? `, median of ${r}` : ""}${CHECKPOINTS ? ", per-step checkpoints" : ""})`;
         const rawText = rawAvailable ? fmt(raw) : NOT_BUILT;
         figures.push({ key: `${step}-${n}${CHECKPOINTS ? "-checkpoints" : ""}`, what, ours: fmt(ours), raw: rawText, ...(ratio !== undefined ? { ratio } : {}) });
-        printed.push([`${step}, ${n} ${n === 1 ? "proxy" : "proxies"}`, fmt(ours), spread(ours), rawText, spread(raw), formatRatio(ratio)]);
+        printed.push([`${step}, ${n} ${n === 1 ? "proxy" : "proxies"}`, fmt(ours), spread(ours), peak(ours), rawText, spread(raw), peak(raw), formatRatio(ratio)]);
       }
     }
     // Only full comparisons go into the summary (BENCH_CLI_SIDES is for experiments).
     if (SIDES.includes("ours") && SIDES.includes("raw")) recordFigures("cli", figures);
-    process.stdout.write(`\nPulumi CLI wall time (pulumi-datum vs the same objects as raw pulumi-kubernetes resources)\n${markdownTable(["step", "pulumi-datum (median)", "min–max s", "raw pulumi-kubernetes (median)", "min–max s", "ours / raw"], printed)}\n`);
+    process.stdout.write(`\nPulumi CLI wall time (pulumi-datum vs the same objects as raw pulumi-kubernetes resources)\n${markdownTable(["step", "pulumi-datum (median)", "min–max s", "plugin peak", "raw pulumi-kubernetes (median)", "min–max s", "plugin peak", "ours / raw"], printed)}\n`);
     expect(failures).toEqual([]);
   }, BUDGET_MS + 6 * 60_000); // the budget stops new steps; the last one may still run its timeout
 });

@@ -232,11 +232,11 @@ export function run(cmd: string, args: readonly string[], opts: { cwd?: string; 
 }
 
 /**
- * Kills every process of a session. A detached child (spawn `detached: true`) leads a session whose
- * id is its pid; the Pulumi CLI starts each plugin and language host in a process group of its own
- * inside it, so killing the CLI's group alone would leave them running.
+ * Pids of the processes in session `sid` (from /proc), optionally only those with an argument
+ * containing `argContains`. A detached child (spawn `detached: true`) leads a session whose id is
+ * its pid; the Pulumi CLI starts each plugin and language host in a process group of its own inside it.
  */
-export function killSession(sid: number): void {
+export function sessionPids(sid: number, argContains?: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -244,12 +244,32 @@ export function killSession(sid: number): void {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       // pid (comm) state ppid pgrp session …; comm may contain spaces and parentheses.
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[3]) === sid) pids.push(Number(entry));
+      if (Number(fields[3]) !== sid) continue;
+      if (argContains !== undefined && !readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").some((a) => a.includes(argContains))) continue;
+      pids.push(Number(entry));
     } catch {
       /* exited meanwhile */
     }
   }
-  for (const pid of pids) {
+  return pids;
+}
+
+/** Peak resident set size (VmHWM, KiB) of a process, or undefined once it has exited. */
+export function peakRssKiB(pid: number): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Kills every process of a session (see sessionPids): killing the CLI's group alone would leave
+ * its plugins and language hosts running.
+ */
+export function killSession(sid: number): void {
+  for (const pid of sessionPids(sid)) {
     try {
       process.kill(pid, "SIGKILL");
     } catch {

@@ -5,7 +5,6 @@
 // back the objects that carry this stack's ownership mark and converges with no orphan: every
 // object and hostname claim in the cluster belongs to a proxy of the final state, and destroy
 // leaves nothing.
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOWNSTREAM_KINDS, refKey } from "../../provider/lifecycle/downstream";
@@ -13,6 +12,7 @@ import type { DownstreamRef } from "../../provider/lifecycle/index";
 import { createKubeClient, type KubeClient } from "../../provider/kube/index";
 import { DELAY_ANNOTATION, startActors, type ActorGroup } from "../infra/actors/index";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane";
+import { sessionPids } from "../infra/procs";
 import { projectYaml, pulumiWorkspace, type PulumiWorkspace } from "../infra/pulumi";
 import { requireTools } from "../infra/tools";
 import { CLAIMS_NAMESPACE, output } from "../e2e/context";
@@ -53,23 +53,6 @@ function proxy(i: number): Record<string, unknown> {
       ],
     },
   };
-}
-
-/** Pids in the session led by `sid` whose command line contains `needle` (from /proc). */
-function sessionProcesses(sid: number, needle: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[3]) !== sid) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").some((a) => a.includes(needle))) out.push(Number(entry));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return out;
 }
 
 /** Every object in the namespace the provider labels as its own, as refKeys. */
@@ -133,7 +116,7 @@ describe("pulumi CLI: the plugin is killed mid-up", () => {
     let killed: number | undefined;
     while (killed === undefined && Date.now() < deadline) {
       const gw = await admin.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: slow });
-      const plugins = sessionProcesses(run.pid, join("dist", "provider", "plugin", "main.js"));
+      const plugins = sessionPids(run.pid, join("dist", "provider", "plugin", "main.js"));
       if (gw !== undefined && plugins.length === 1) {
         killed = plugins[0];
         process.kill(killed!, "SIGKILL");
