@@ -2,11 +2,12 @@
 # `make demo`: examples/basic end to end on a throw-away local control plane.
 #
 #   1. starts etcd + kube-apiserver with the Gateway API / Envoy Gateway / cert-manager CRDs, the
-#      status actors that play those controllers, and a local DNS server that publishes the
-#      Domain's verification record (what you would do at your DNS provider);
+#      real Envoy Gateway controller and Envoy (test/infra/dataplane), the status actor that plays
+#      cert-manager, and a local DNS server that publishes the Domain's verification record (what
+#      you would do at your DNS provider);
 #   2. logs the Pulumi CLI into a local file backend in a temp dir (no account, no network);
-#   3. pulumi preview, pulumi up on examples/basic, prints the stack outputs and the objects the
-#      provider wrote, then pulumi destroy;
+#   3. pulumi preview, pulumi up on examples/basic, prints the stack outputs, a real request through
+#      Envoy (the proxy's /docs redirect) and the objects the provider wrote, then pulumi destroy;
 #   4. stops everything it started, by PID, on any exit (also Ctrl-C).
 #
 # Expects what `make setup infra-tools` provides (the Makefile target runs them first): Node 24 on
@@ -31,12 +32,14 @@ LANGHOST_DIR="$(dirname "$("${NODE[@]}" -e 'import("./test/infra/tools.ts").then
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/pulumi-datum-demo.XXXXXX")"
 STACK_CONFIG="$WORK/Pulumi.$STACK.yaml"
 CLUSTER_UP=0
+DATAPLANE_UP=0
 ACTORS_UP=0
 cleanup() {
   local code=$?
   trap - EXIT INT TERM
   cd "$ROOT"
   if [[ $ACTORS_UP == 1 ]]; then "${NODE[@]}" test/e2e/status-actors.ts stop "$WORK/actors" >/dev/null || true; fi
+  if [[ $DATAPLANE_UP == 1 ]]; then "${NODE[@]}" test/infra/dataplane/cli.ts stop "$WORK/dataplane" >/dev/null || true; fi
   if [[ $CLUSTER_UP == 1 ]]; then "${NODE[@]}" test/infra/cluster-cli.ts down "$WORK/cluster" >/dev/null || true; fi
   rm -f "$EXAMPLE/Pulumi.$STACK.yaml"
   rm -rf "$WORK"
@@ -59,9 +62,14 @@ KUBECONFIG_FILE="$WORK/kubeconfig"
 # Nothing below may reach another cluster.
 export KUBECONFIG="$KUBECONFIG_FILE"
 
-step "Starting the status actors (they play Envoy Gateway and cert-manager) and a local DNS server"
+step "Starting the real Envoy Gateway v1.8.1 controller and Envoy (in a network namespace; the node agent runs Envoy)"
+DATAPLANE_UP=1
+"${NODE[@]}" test/infra/dataplane/cli.ts start "$KUBECONFIG_FILE" "$WORK/dataplane"
+GATEWAY_ADDRESS="$(cat "$WORK/dataplane/address")"
+
+step "Starting the cert-manager status actor and a local DNS server"
 ACTORS_UP=1
-"${NODE[@]}" test/e2e/status-actors.ts start "$KUBECONFIG_FILE" "$WORK/actors" --dns
+"${NODE[@]}" test/e2e/status-actors.ts start "$KUBECONFIG_FILE" "$WORK/actors" --dns --real-envoy-gateway
 DNS_SERVER="$(cat "$WORK/actors/dns-address")"
 
 export PULUMI_HOME="$WORK/pulumi-home"
@@ -102,6 +110,18 @@ UP_MS=$(( $(now_ms) - t0 ))
 
 step "pulumi stack output"
 pulumi stack output
+
+step "A real request through Envoy: GET http://$GATEWAY_ADDRESS/docs with Host: shop.example.com (the proxy's redirect rule)"
+(cd "$ROOT" && "${NODE[@]}" -e '
+  const http = require("node:http");
+  const [address, host] = process.argv.slice(1);
+  http.get({ host: address, port: 80, path: "/docs", headers: { host } }, (res) => {
+    console.log(`HTTP/${res.httpVersion} ${res.statusCode}`);
+    for (const [k, v] of Object.entries(res.headers)) console.log(`${k}: ${v}`);
+    res.resume();
+    res.on("end", () => process.exit(res.statusCode === 301 ? 0 : 1));
+  }).on("error", (e) => { console.error(e.message); process.exit(1); });
+' "$GATEWAY_ADDRESS" shop.example.com)
 
 step "Objects the provider wrote to the cluster (label app.kubernetes.io/managed-by=pulumi-datum)"
 (cd "$ROOT" && "${NODE[@]}" test/e2e/list-objects.ts "$KUBECONFIG_FILE" default)

@@ -5,6 +5,7 @@
 //   node test/e2e/status-actors.ts run   <kubeconfig> [--dns]           foreground, until SIGTERM/SIGINT
 //   node test/e2e/status-actors.ts start <kubeconfig> <stateDir> [--dns] background; pid + log in stateDir
 //   node test/e2e/status-actors.ts stop  <stateDir>                      stop the background one (by PID)
+// --real-envoy-gateway plays only cert-manager (the real Envoy Gateway runs: test/infra/dataplane/cli.ts).
 //
 // --dns also starts a local PowerDNS and the DNS actor (test/e2e/dns-actor.ts), which publishes the
 // TXT record of every Domain the provider creates; point the provider's `dnsServers` at the
@@ -14,7 +15,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startActors } from "../infra/actors/index.ts";
+import { certManagerActors, startActors } from "../infra/actors/index.ts";
 import { startPowerDns, type PowerDns } from "../infra/powerdns.ts";
 import { killPid, pidAlive } from "../infra/procs.ts";
 import { startDnsActor, type DnsActor } from "./dns-actor.ts";
@@ -22,16 +23,17 @@ import { startDnsActor, type DnsActor } from "./dns-actor.ts";
 const READY_LINE = "actors: watching";
 
 function usage(): never {
-  console.error("usage: status-actors.ts run <kubeconfig> [--dns] | start <kubeconfig> <stateDir> [--dns] | stop <stateDir>");
+  console.error("usage: status-actors.ts run <kubeconfig> [--dns] [--real-envoy-gateway] | start <kubeconfig> <stateDir> [--dns] [--real-envoy-gateway] | stop <stateDir>");
   process.exit(2);
 }
 
-async function run(kubeconfigPath: string, withDns: boolean): Promise<void> {
+async function run(kubeconfigPath: string, withDns: boolean, realEnvoyGateway: boolean): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   // A background cluster lives for hours: the per-test bounds (5000 writes, 50 watch restarts)
   // exist to stop runaway loops in a test, not to end a demo session, so they are raised here.
-  const actors = startActors(kc, { maxWrites: 1_000_000, maxWatchRestarts: 100_000 });
+  // With the real Envoy Gateway running (test/infra/dataplane/cli.ts), only cert-manager is played.
+  const actors = startActors(kc, { maxWrites: 1_000_000, maxWatchRestarts: 100_000, ...(realEnvoyGateway && { only: certManagerActors }) });
   let dns: PowerDns | undefined;
   let dnsActor: DnsActor | undefined;
   let reportedErrors = 0;
@@ -69,7 +71,7 @@ async function run(kubeconfigPath: string, withDns: boolean): Promise<void> {
 }
 
 /** Starts `run` detached, waits for its ready line, records its PID (and the DNS address). */
-async function start(kubeconfigPath: string, stateDir: string, withDns: boolean): Promise<void> {
+async function start(kubeconfigPath: string, stateDir: string, withDns: boolean, realEnvoyGateway: boolean): Promise<void> {
   mkdirSync(stateDir, { recursive: true });
   const pidFile = join(stateDir, "actors.pid");
   if (existsSync(pidFile) && pidAlive(Number(readFileSync(pidFile, "utf8")))) {
@@ -78,7 +80,7 @@ async function start(kubeconfigPath: string, stateDir: string, withDns: boolean)
   }
   const logFile = join(stateDir, "actors.log");
   const fd = openSync(logFile, "w");
-  const child = spawn(process.execPath, ["--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", process.argv[1] ?? "", "run", kubeconfigPath, ...(withDns ? ["--dns"] : [])], {
+  const child = spawn(process.execPath, ["--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", process.argv[1] ?? "", "run", kubeconfigPath, ...(withDns ? ["--dns"] : []), ...(realEnvoyGateway ? ["--real-envoy-gateway"] : [])], {
     detached: true,
     stdio: ["ignore", fd, fd],
   });
@@ -122,9 +124,10 @@ async function stopBackground(stateDir: string): Promise<void> {
 const [cmd, ...rest] = process.argv.slice(2);
 const positional = rest.filter((a) => !a.startsWith("--"));
 const withDns = rest.includes("--dns");
+const realEnvoyGateway = rest.includes("--real-envoy-gateway");
 const main = async (): Promise<void> => {
-  if (cmd === "run" && positional[0] !== undefined) return run(resolve(positional[0]), withDns);
-  if (cmd === "start" && positional[0] !== undefined && positional[1] !== undefined) return start(resolve(positional[0]), resolve(positional[1]), withDns);
+  if (cmd === "run" && positional[0] !== undefined) return run(resolve(positional[0]), withDns, realEnvoyGateway);
+  if (cmd === "start" && positional[0] !== undefined && positional[1] !== undefined) return start(resolve(positional[0]), resolve(positional[1]), withDns, realEnvoyGateway);
   if (cmd === "stop" && positional[0] !== undefined) return stopBackground(resolve(positional[0]));
   usage();
 };

@@ -2,7 +2,9 @@
 #   make infra-tools   build etcd, kube-apiserver, pulumi CLI + language host, copy CRDs (only what
 #                      is missing, into $${PULUMI_DATUM_CACHE:-~/.cache/pulumi-datum}) and install the
 #                      Debian packages for pebble/PowerDNS. Cold: ~20-25 min on 2 cores; warm: < 2 s.
-#   make cluster       start etcd + kube-apiserver + status actors + DNS in the background; writes .local/kubeconfig
+#   make cluster       start etcd + kube-apiserver, the real Envoy Gateway + Envoy (test/infra/dataplane; the
+#                      Gateways' address is in .local/dataplane/address), the cert-manager status actor and
+#                      DNS in the background; writes .local/kubeconfig
 #   make cluster-down  stop them (by the PIDs recorded in .local/cluster/pids.json)
 #   make test-infra    run only test/infra/*.test.ts
 INFRA_DIR := test/infra
@@ -20,14 +22,17 @@ infra-apt:
 infra-k8s-provider:
 	$(INFRA_DIR)/build-tools.sh pulumi-resource-kubernetes
 
-# The control plane plus the status actors (Envoy Gateway / cert-manager / external-dns stand-ins)
-# and a local DNS server for Domain verification, all in the background, stopped by PID.
+# The control plane, the real data plane (Envoy Gateway + Envoy, GatewayClass envoy-gateway), the
+# cert-manager status actor and a local DNS server for Domain verification, all in the background,
+# stopped by PID.
 cluster: infra-tools node_modules/.installed $(NODE_DEP)
 	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON $(INFRA_DIR)/cluster-cli.ts up $(INFRA_STATE)
-	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON test/e2e/status-actors.ts start .local/kubeconfig .local/actors --dns
+	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON $(INFRA_DIR)/dataplane/cli.ts start .local/kubeconfig .local/dataplane
+	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON test/e2e/status-actors.ts start .local/kubeconfig .local/actors --dns --real-envoy-gateway
 
 cluster-down: $(NODE_DEP)
 	-$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON test/e2e/status-actors.ts stop .local/actors
+	-$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON $(INFRA_DIR)/dataplane/cli.ts stop .local/dataplane
 	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON $(INFRA_DIR)/cluster-cli.ts down $(INFRA_STATE)
 
 test-infra: infra-tools node_modules/.installed $(NODE_DEP)
