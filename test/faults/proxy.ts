@@ -4,13 +4,18 @@
 //   proxy.inject({ match: { method: "GET" }, times: 2, action: { kind: "status", status: 500 } });
 //   const client = createKubeClient({ kubeconfig: proxy.kubeconfig });
 //
-// The client talks plain HTTP to the proxy (kubeconfig with insecure-skip-tls-verify, as
-// client-node requires for http:// servers); the proxy forwards over TLS with the admin client
-// certificate from the upstream kubeconfig. Rules apply in order; the first matching rule with
+// The client talks TLS to the proxy, as it does to a real API server (the proxy's certificate is
+// issued for 127.0.0.1 by a throw-away CA that its kubeconfig trusts), so faults reach the provider
+// through its real TLS transport; the proxy forwards over TLS with the admin client certificate from
+// the upstream kubeconfig. Rules apply in order; the first matching rule with
 // remaining `times` acts. Every request is logged with what happened to it.
 import { KubeConfig } from "@kubernetes/client-node";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { Agent, request as httpsRequest, type RequestOptions } from "node:https";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { Agent, createServer, request as httpsRequest, type RequestOptions } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createCA } from "../infra/tls.ts";
 import type { AddressInfo, Socket } from "node:net";
 
 export type FaultAction =
@@ -42,7 +47,10 @@ export interface ProxiedRequest {
 }
 
 export interface FaultProxy {
+  /** https://127.0.0.1:<port> */
   readonly url: string;
+  /** The proxy's serving certificate and key and the CA (PEM) its kubeconfig trusts (for hops in front of it). */
+  readonly tls: { readonly ca: string; readonly cert: string; readonly key: string };
   /** Kubeconfig pointing at the proxy. */
   readonly kubeconfig: string;
   inject(rule: FaultRule): { remaining(): number; remove(): void };
@@ -114,7 +122,12 @@ export async function startFaultProxy(upstreamKubeconfig: string): Promise<Fault
     req.pipe(up);
   };
 
-  const server: Server = createServer((req, res) => {
+  const tlsDir = mkdtempSync(join(tmpdir(), "pulumi-datum-fault-proxy-"));
+  const ca = createCA(tlsDir, "fault-proxy-ca");
+  const serving = ca.issue("proxy", { cn: "127.0.0.1", ips: ["127.0.0.1"] });
+  const serverTls = { ca: readFileSync(ca.cert, "utf8"), cert: readFileSync(serving.cert, "utf8"), key: readFileSync(serving.key, "utf8") };
+  rmSync(tlsDir, { recursive: true, force: true });
+  const server: Server = createServer({ cert: serverTls.cert, key: serverTls.key }, (req, res) => {
     const method = req.method ?? "GET";
     const url = new URL(req.url ?? "/", "http://proxy");
     const watch = url.searchParams.get("watch") === "1" || url.searchParams.get("watch") === "true";
@@ -169,7 +182,7 @@ export async function startFaultProxy(upstreamKubeconfig: string): Promise<Fault
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `https://127.0.0.1:${port}`;
   const kubeconfig = [
     "apiVersion: v1",
     "kind: Config",
@@ -177,7 +190,7 @@ export async function startFaultProxy(upstreamKubeconfig: string): Promise<Fault
     "- name: proxy",
     "  cluster:",
     `    server: ${url}`,
-    "    insecure-skip-tls-verify: true",
+    `    certificate-authority-data: ${Buffer.from(serverTls.ca).toString("base64")}`,
     "users:",
     "- name: proxied",
     "  user: {}",
@@ -190,6 +203,7 @@ export async function startFaultProxy(upstreamKubeconfig: string): Promise<Fault
 
   return {
     url,
+    tls: serverTls,
     kubeconfig,
     log,
     inject(rule) {

@@ -5,7 +5,8 @@
 //   * no orphans: every object labelled with the source is in the returned (partial) state's
 //     `downstream`, so the next `up`, which starts from that state, can see and prune it;
 //   * the next apply (an update from that state) converges to ready with exactly the rendered set.
-import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, request } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { lifecycles, PartialFailureError, resolveEngineSettings, type DownstreamRef, type ResourceLifecycle, type ResourceState } from "../../provider/lifecycle/index.ts";
@@ -60,11 +61,12 @@ async function startAnswerLoser(next: FaultProxy): Promise<AnswerLoser> {
   const rules: { method: string; path: RegExp; left: number; after?: () => void }[] = [];
   const lost: string[] = [];
   const sockets = new Set<Socket>();
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  // TLS like the proxy behind it (same certificate, so the kubeconfig's CA still fits).
+  const server = createServer({ cert: next.tls.cert, key: next.tls.key }, (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://hop").pathname;
     const rule = rules.find((r) => r.left > 0 && r.method === req.method && r.path.test(path));
     if (rule) rule.left--;
-    const up = request({ hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (upRes) => {
+    const up = request({ hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, ca: next.tls.ca }, (upRes) => {
       if (rule) {
         upRes.resume();
         upRes.on("end", () => {
@@ -85,7 +87,7 @@ async function startAnswerLoser(next: FaultProxy): Promise<AnswerLoser> {
     s.on("close", () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     kubeconfig: next.kubeconfig.replace(next.url, url),
     lost,
