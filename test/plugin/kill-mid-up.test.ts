@@ -1,10 +1,11 @@
-// The plugin dies mid-`up` (SIGKILL: OOM killer, node drained, laptop lid closed) through the real
-// Pulumi CLI: the engine records the in-flight creates as failed (the plugin's connection closed,
-// no pending operations remain), so objects the plugin had applied exist in the cluster while no
-// proxy is in state. The next plain `pulumi up` (README troubleshooting) creates them again, takes
-// back the objects that carry this stack's ownership mark and converges with no orphan: every
-// object and hostname claim in the cluster belongs to a proxy of the final state, and destroy
-// leaves nothing.
+// The plugin dies mid-`up` (SIGKILL: OOM killer, node drained) through the real Pulumi CLI: the
+// engine records the in-flight creates as failed (the plugin's connection closed, no pending
+// operations remain), so objects the plugin had applied exist in the cluster while no proxy is in
+// state. The next plain `pulumi up` creates them again, takes back the objects that carry this
+// stack's ownership mark and converges with no orphan: every object and hostname claim in the
+// cluster belongs to a proxy of the final state, and destroy leaves nothing.
+// When the CLI dies with it, the stack stays locked with pending creates: `pulumi cancel`,
+// `pulumi refresh --clear-pending-creates`, then `pulumi up` (README troubleshooting) converge the same way.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOWNSTREAM_KINDS, refKey } from "../../provider/lifecycle/downstream";
@@ -12,17 +13,18 @@ import type { DownstreamRef } from "../../provider/lifecycle/index";
 import { createKubeClient, type KubeClient } from "../../provider/kube/index";
 import { DELAY_ANNOTATION, startActors, type ActorGroup } from "../infra/actors/index";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane";
-import { sessionPids } from "../infra/procs";
+import { killSession, sessionPids } from "../infra/procs";
 import { projectYaml, pulumiWorkspace, type PulumiWorkspace } from "../infra/pulumi";
 import { requireTools } from "../infra/tools";
 import { CLAIMS_NAMESPACE, output } from "../e2e/context";
-import { pulumiRunner, type PulumiRunner } from "../e2e/workspace";
+import { pulumiRunner, type PulumiResult, type PulumiRunner } from "../e2e/workspace";
 import { ROOT } from "./harness";
 
 const MANAGED_BY = "app.kubernetes.io/managed-by=pulumi-datum";
 const PROXIES = 6;
 /** The slow proxy's controllers answer after this long: the up is still waiting when the plugin dies. */
 const SLOW_MS = 20_000;
+const SLOW = `p${PROXIES - 1}`;
 
 const PROGRAM = `import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
@@ -44,7 +46,7 @@ let ns: string;
 function proxy(i: number): Record<string, unknown> {
   const name = `p${i}`;
   return {
-    metadata: { name, namespace: ns, ...(i === PROXIES - 1 ? { annotations: { [DELAY_ANNOTATION]: String(SLOW_MS) } } : {}) },
+    metadata: { name, namespace: ns, ...(name === SLOW ? { annotations: { [DELAY_ANNOTATION]: String(SLOW_MS) } } : {}) },
     spec: {
       hostnames: [`${name}.${ns}.example.com`],
       rules: [
@@ -107,48 +109,74 @@ afterAll(async () => {
   await admin?.close();
 });
 
+/** Every proxy ready, cluster objects and claims exactly the final state's, nothing pending; then destroy leaves nothing. */
+async function expectConvergedThenDestroyed(): Promise<void> {
+  const final = await checkpoint();
+  expect(final.pending).toEqual([]);
+  const proxies = final.resources.filter((r) => r.type === "datum:networking:HTTPProxy");
+  expect(proxies.map((p) => p.outputs?.["ready"])).toEqual(Array(PROXIES).fill(true));
+  const known = proxies.flatMap((p) => (p.outputs?.["downstream"] as DownstreamRef[]).map(refKey)).sort();
+  expect(await managedObjects(), "objects in the cluster are exactly those the final state names").toEqual(known);
+  const hostnames = proxies.flatMap((p) => (p.outputs?.["spec"] as { hostnames: string[] }).hostnames).sort();
+  expect(await claims(), "claims are exactly the final state's hostnames").toEqual(hostnames);
+  await cli.ok(["preview", "--expect-no-changes"]);
+
+  await cli.ok(["destroy", "--yes", "--skip-preview"], { timeoutMs: 240_000 });
+  expect(await managedObjects()).toEqual([]);
+  expect(await claims()).toEqual([]);
+}
+
+/** Starts `pulumi up` and calls `kill` with the CLI's pid once the slow proxy's Gateway is applied (the plugin is waiting for its controller). */
+async function upKilledWhileWaiting(kill: (cliPid: number) => boolean): Promise<PulumiResult> {
+  const run = cli.start(["up", "--yes", "--skip-preview"], { timeoutMs: 240_000 });
+  const deadline = Date.now() + 120_000;
+  let killed = false;
+  while (!killed && Date.now() < deadline) {
+    const gw = await admin.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: SLOW });
+    if (gw !== undefined) killed = kill(run.pid);
+    if (!killed) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(killed, `nothing was killed with ${SLOW}'s Gateway in the cluster\n${run.output()}`).toBe(true);
+  const first = await run.done;
+  expect(first.code, output(first)).not.toBe(0);
+  expect(await managedObjects()).toContain(refKey({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: SLOW }));
+  return first;
+}
+
 describe("pulumi CLI: the plugin is killed mid-up", () => {
   it("the up fails; `pulumi up` again converges with no orphan; destroy leaves nothing", async () => {
-    const slow = `p${PROXIES - 1}`;
-    const run = cli.start(["up", "--yes", "--skip-preview"], { timeoutMs: 240_000 });
-    // Kill once the slow proxy's Gateway exists (applied, the plugin waits for its controller).
-    const deadline = Date.now() + 120_000;
-    let killed: number | undefined;
-    while (killed === undefined && Date.now() < deadline) {
-      const gw = await admin.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: slow });
-      const plugins = sessionPids(run.pid, join("dist", "provider", "plugin", "main.js"));
-      if (gw !== undefined && plugins.length === 1) {
-        killed = plugins[0];
-        process.kill(killed!, "SIGKILL");
-      } else await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(killed, `the plugin was never seen with ${slow}'s Gateway in the cluster\n${run.output()}`).toBeDefined();
-    const first = await run.done;
-    expect(first.code, output(first)).not.toBe(0);
+    const first = await upKilledWhileWaiting((cliPid) => {
+      const plugins = sessionPids(cliPid, join("dist", "provider", "plugin", "main.js"));
+      if (plugins.length !== 1) return false;
+      process.kill(plugins[0]!, "SIGKILL");
+      return true;
+    });
     expect(output(first)).toMatch(/pulumi-resource-datum exited prematurely/);
     // What a user is left with: objects in the cluster the state does not know (the slow proxy's at least).
     const interrupted = await checkpoint();
     expect(interrupted.pending).toEqual([]);
     const inState = interrupted.resources.filter((r) => r.type === "datum:networking:HTTPProxy").map((r) => r.outputs?.["metadata"]);
-    expect(inState).not.toContainEqual(expect.objectContaining({ name: slow }));
-    expect(await managedObjects()).toContain(refKey({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", namespace: ns, name: slow }));
+    expect(inState).not.toContainEqual(expect.objectContaining({ name: SLOW }));
 
     const second = await cli.run(["up", "--yes", "--skip-preview"], { timeoutMs: 240_000 });
     expect(second.code, output(second)).toBe(0);
     expect(second.stdout).not.toMatch(/already exists and belongs to/);
 
-    const final = await checkpoint();
-    expect(final.pending).toEqual([]);
-    const proxies = final.resources.filter((r) => r.type === "datum:networking:HTTPProxy");
-    expect(proxies.map((p) => p.outputs?.["ready"])).toEqual(Array(PROXIES).fill(true));
-    const known = proxies.flatMap((p) => (p.outputs?.["downstream"] as DownstreamRef[]).map(refKey)).sort();
-    expect(await managedObjects(), "objects in the cluster are exactly those the final state names").toEqual(known);
-    const hostnames = proxies.flatMap((p) => (p.outputs?.["spec"] as { hostnames: string[] }).hostnames).sort();
-    expect(await claims(), "claims are exactly the final state's hostnames").toEqual(hostnames);
-    await cli.ok(["preview", "--expect-no-changes"]);
+    await expectConvergedThenDestroyed();
+  }, 600_000);
 
-    await cli.ok(["destroy", "--yes", "--skip-preview"], { timeoutMs: 240_000 });
-    expect(await managedObjects()).toEqual([]);
-    expect(await claims()).toEqual([]);
+  it("the CLI itself killed too: `pulumi cancel`, `pulumi refresh --clear-pending-creates`, `pulumi up` converge with no orphan", async () => {
+    await upKilledWhileWaiting((cliPid) => {
+      killSession(cliPid);
+      return true;
+    });
+    // The CLI had no chance to close its operations: the stack stays locked, the creates pending.
+    expect((await checkpoint()).pending.map((p) => p.type)).toContain("creating");
+    await cli.ok(["cancel", "--yes"]);
+    await cli.ok(["refresh", "--clear-pending-creates", "--yes", "--skip-preview"]);
+    expect((await checkpoint()).pending).toEqual([]);
+    const again = await cli.run(["up", "--yes", "--skip-preview"], { timeoutMs: 240_000 });
+    expect(again.code, output(again)).toBe(0);
+    await expectConvergedThenDestroyed();
   }, 600_000);
 });
