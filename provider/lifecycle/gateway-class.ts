@@ -33,9 +33,8 @@ export async function checkGatewayClasses(client: KubeClient, objects: readonly 
     if (isForbidden(e) || isNotFound(e)) return { controllerNames: DEFAULT_OBSERVE_CONTEXT.controllerNames };
     throw e;
   }
-  const list = { items };
-  const byName = new Map(list.items.map((c) => [c.metadata.name, c] as const));
-  const names = [...new Set(list.items.map((c) => str(path(c, "spec", "controllerName"))).filter((n): n is string => n !== undefined))];
+  const byName = new Map(items.map((c) => [c.metadata.name, c] as const));
+  const names = [...new Set(items.map((c) => str(path(c, "spec", "controllerName"))).filter((n): n is string => n !== undefined))];
   const problems: string[] = [];
   for (const gw of gateways) {
     const className = str(path(gw, "spec", "gatewayClassName")) ?? "";

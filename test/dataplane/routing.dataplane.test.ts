@@ -118,6 +118,31 @@ describe("readiness against the real controller", () => {
     );
   });
 
+  test("a Gateway whose class its controller refused fails at once, quoting the controller", async () => {
+    const k = kube(h.cp.kc);
+    // A class whose parameters point at an EnvoyProxy that does not exist: Envoy Gateway refuses it.
+    await k.create({
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "GatewayClass",
+      metadata: { name: "refused" },
+      spec: { controllerName: "gateway.envoyproxy.io/gatewayclass-controller", parametersRef: { group: "gateway.envoyproxy.io", kind: "EnvoyProxy", name: "missing", namespace: "envoy-gateway-system" } },
+    });
+    await waitFor("Envoy Gateway to refuse the class", async () => {
+      const c = await k.get("gateway.networking.k8s.io/v1", "GatewayClass", undefined, "refused");
+      const accepted = ((c as { status?: { conditions?: { type: string; status: string }[] } } | undefined)?.status?.conditions ?? []).find((x) => x.type === "Accepted");
+      return accepted?.status === "False" ? true : undefined;
+    }, { timeoutMs: 30_000 });
+    const ns = await h.cp.newNamespace("refused");
+    const { lifecycles, resolveEngineSettings } = await import("../../provider/lifecycle/index.ts");
+    const s = resolveEngineSettings({ kubeconfig: h.cp.kubeconfig, timeoutSeconds: 600, gatewayClassName: "refused", guardrails: { gateway: { disableHostnameVerification: true } } });
+    if (!s.ok) throw new Error(JSON.stringify(s.errors));
+    const proxy = lifecycles(s.settings, {}).byToken.get(PROXY);
+    const checked = await h.lifecycle(PROXY).check(undefined, { metadata: { name: "refused", namespace: ns }, spec: { rules: [{ backends: [{ endpoint: web.url }] }] } }, { urnName: "refused" });
+    await expect(proxy?.create(checked.inputs, { preview: false })).rejects.toThrow(
+      /GatewayClass "refused" was not accepted by its controller gateway\.envoyproxy\.io\/gatewayclass-controller \(InvalidParameters: /,
+    );
+  });
+
   test("an HTTPS listener waits for its certificate: Envoy Gateway says InvalidCertificateRef until cert-manager's Secret exists", async () => {
     const ns = await h.cp.newNamespace("certwait");
     const l = h.lifecycle(PROXY);
