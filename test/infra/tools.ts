@@ -17,6 +17,9 @@ export const VERSIONS = {
   pulumiKubernetes: "v4.0.0-20260115033456-f47bc2d6f199",
 } as const;
 
+/** Revision of our cert-manager main (go/cert-manager/main.go); keys its cached binary. Same as build-tools.sh. */
+const CERT_MANAGER_WRAPPER = "w2";
+
 export function cacheDir(): string {
   return process.env["PULUMI_DATUM_CACHE"] ?? join(homedir(), ".cache", "pulumi-datum");
 }
@@ -51,7 +54,7 @@ export function toolPaths(): ToolPaths {
       `pulumi-resource-kubernetes-${VERSIONS.pulumiKubernetes}`,
       "pulumi-resource-kubernetes",
     ),
-    certManagerController: join(bin, `cert-manager-controller-${VERSIONS.certManager}`, "cert-manager-controller"),
+    certManagerController: join(bin, `cert-manager-controller-${VERSIONS.certManager}-${CERT_MANAGER_WRAPPER}`, "cert-manager-controller"),
     externalDns: join(bin, `external-dns-${VERSIONS.externalDns}`, "external-dns"),
     crdDirs: [
       join(crds, `gateway-api-${VERSIONS.gatewayApi}`),

@@ -34,6 +34,8 @@ import (
 	_ "github.com/cert-manager/cert-manager/pkg/controller/acmeorders"
 	_ "github.com/cert-manager/cert-manager/pkg/controller/certificaterequests/acme"
 	_ "github.com/cert-manager/cert-manager/pkg/controller/certificaterequests/approver"
+	_ "github.com/cert-manager/cert-manager/pkg/controller/certificaterequests/ca"
+	_ "github.com/cert-manager/cert-manager/pkg/controller/certificaterequests/selfsigned"
 	_ "github.com/cert-manager/cert-manager/pkg/controller/certificates/issuing"
 	_ "github.com/cert-manager/cert-manager/pkg/controller/certificates/keymanager"
 	_ "github.com/cert-manager/cert-manager/pkg/controller/certificates/readiness"
@@ -44,16 +46,20 @@ import (
 	_ "github.com/cert-manager/cert-manager/pkg/controller/issuers"
 	// Issuer types the issuers/clusterissuers controllers can set up (registered in init()).
 	_ "github.com/cert-manager/cert-manager/pkg/issuer/acme"
+	_ "github.com/cert-manager/cert-manager/pkg/issuer/ca"
+	_ "github.com/cert-manager/cert-manager/pkg/issuer/selfsigned"
 )
 
 // defaultControllers is what the tests need: Certificates end to end through an ACME
-// (Cluster)Issuer. The approver is included because signers wait for the Approved condition,
+// (Cluster)Issuer, or through a CA ClusterIssuer whose root is itself issued by a SelfSigned one
+// (suites that only need a real issuance, without pebble and DNS). The approver is included because signers wait for the Approved condition,
 // which nothing else sets without it.
 var defaultControllers = []string{
 	"issuers", "clusterissuers",
 	"certificates-trigger", "certificates-issuing", "certificates-key-manager",
 	"certificates-request-manager", "certificates-readiness", "certificates-revision-manager",
 	"certificaterequests-approver", "certificaterequests-issuer-acme",
+	"certificaterequests-issuer-ca", "certificaterequests-issuer-selfsigned",
 	"orders", "challenges",
 }
 

@@ -1,0 +1,71 @@
+// The real controllers behind every suite that runs the provider's lifecycle against a cluster:
+// the Envoy Gateway data plane (controller + Envoy run by the node agent, test/infra/dataplane) and
+// the real cert-manager with a ClusterIssuer under the provider's default name. Nothing here writes
+// the status of a Gateway, route, policy or Certificate: the controllers do.
+//
+//   const rc = await getControllers();       // one per process (= per test file), on its control plane
+//   rc.gatewayAddress                         // what every Gateway's status.addresses carries
+//
+// The ClusterIssuer here is a CA issuer (its root issued by a SelfSigned one): issuance is real and
+// takes about a second, with no ACME server or DNS in the way. The ACME path (pebble, DNS-01 on
+// PowerDNS) is proven in test/dataplane and test/infra/cert-manager.test.ts.
+import { createCaClusterIssuer, startCertManager, type CertManager } from "./cert-manager.ts";
+import { getControlPlane, type ControlPlane } from "./controlplane.ts";
+import { startDataPlane, type DataPlane } from "./dataplane/index.ts";
+
+/** The provider's default `clusterIssuer` (provider/core/render/settings.ts). */
+export const CLUSTER_ISSUER = "datum-acme";
+
+export interface Controllers {
+  readonly cp: ControlPlane;
+  readonly dp: DataPlane;
+  readonly certManager: CertManager;
+  /** The load-balancer address Envoy Gateway writes into every Gateway's status (the data plane's). */
+  readonly gatewayAddress: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the real controllers on `cp` and the default ClusterIssuer; stop() stops them by PID. */
+export async function startControllers(cp: ControlPlane): Promise<Controllers> {
+  const certManager = await startCertManager({ kubeconfigPath: cp.kubeconfigPath });
+  let dp: DataPlane | undefined;
+  try {
+    await createCaClusterIssuer(cp.kc, { name: CLUSTER_ISSUER, secretNamespace: certManager.clusterResourceNamespace });
+    dp = await startDataPlane({ kc: cp.kc, kubeconfigPath: cp.kubeconfigPath });
+  } catch (e) {
+    await certManager.stop();
+    throw e;
+  }
+  const d = dp;
+  // Without stop() (a crashed suite), the processes still die with this one; the namespace must go too.
+  const onExit = (): void => d.ns.delete();
+  process.once("exit", onExit);
+  return {
+    cp,
+    dp: d,
+    certManager,
+    gatewayAddress: d.address,
+    stop: async () => {
+      process.removeListener("exit", onExit);
+      await d.stop();
+      await certManager.stop();
+    },
+  };
+}
+
+let memo: Promise<Controllers> | undefined;
+/** The real controllers on this process's control plane (getControlPlane()), started once. */
+export function getControllers(): Promise<Controllers> {
+  if (memo === undefined) {
+    const p = getControlPlane().then(async (cp) => {
+      const rc = await startControllers(cp);
+      process.once("beforeExit", () => void rc.stop());
+      return rc;
+    });
+    p.catch(() => {
+      if (memo === p) memo = undefined;
+    });
+    memo = p;
+  }
+  return memo;
+}
