@@ -31,5 +31,5 @@ test("a proxy created through the engine is programmed by Envoy Gateway and its 
   const certs = await k.list("cert-manager.io/v1", "Certificate", ns);
   expect(certs.map((c) => (c.spec?.["issuerRef"] as { name: string }).name)).toContain(CLUSTER_ISSUER);
   for (const c of certs) expect(findCondition(conditionsOf(c), "Ready")?.status).toBe("True");
-  await proxy.delete(created.id, created.outputs, {});
+  await proxy.delete(created.id, created.outputs, { preview: false });
 }, 180_000);
