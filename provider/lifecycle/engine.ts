@@ -1,4 +1,4 @@
-import { render, sourceSelector, canonicalHostname, ownedLabels, httpProxyCertificates, type RenderedObject } from "../core/render";
+import { render, sourceSelector, canonicalHostname, ownedLabels, httpProxyCertificates, type RenderContext, type RenderedObject } from "../core/render";
 import type { HTTPProxy } from "../core/models/httpproxy";
 import type { AcmeCertificatesSettings } from "../acme/settings";
 import type { ResourceKind } from "./kinds";
@@ -16,6 +16,7 @@ import type { AwaitResult } from "../await";
 import { admitHostnames, hostnameWarnings, releaseClaims, type AdmittedHostnames } from "./hostnames";
 import { checkGatewayClasses } from "./gateway-class";
 import { awaitHostnameReadiness } from "./hostname-readiness";
+import { contextKey, gatewayAddressesOf, readRenderContext, type LiveContext } from "./render-context";
 import { CertificateIssueError, ensureCertificates, storedAccountOf, storedCertificatesOf, type StoredAcmeAccount, type StoredCertificate } from "./acme-certificates";
 
 /** What ACME mode adds to an HTTPProxy's state. */
@@ -97,8 +98,8 @@ export class Engine {
    * The downstream objects of one source object, annotated with the source for refresh/import.
    * Objects the API server would refuse for their annotations' size fail here, before any write.
    */
-  renderSource(kind: ResourceKind, source: Obj, oldSource?: Obj, secrets?: ReadonlySet<string>): RenderedObject[] {
-    const result = render([source], renderSettingsOf(this.settings), {}, oldSource !== undefined ? { oldObjects: [oldSource] } : {});
+  renderSource(kind: ResourceKind, source: Obj, oldSource?: Obj, secrets?: ReadonlySet<string>, context: RenderContext = {}): RenderedObject[] {
+    const result = render([source], renderSettingsOf(this.settings), context, oldSource !== undefined ? { oldObjects: [oldSource] } : {});
     const { namespace, name } = sourceIdentity(source);
     if (result.errors.length) {
       const lines = result.errors.flatMap((e) => e.errors.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)));
@@ -108,6 +109,16 @@ export class Engine {
     const tooLarge = annotationSizeErrors(objects, kind.kind);
     if (tooLarge.length) throw new Error(`${kind.kind} ${namespace}/${name} renders objects the API server would refuse:\n  ${tooLarge.join("\n  ")}`);
     return objects;
+  }
+
+  /**
+   * An HTTPProxy's render with its live context (Gateway addresses, Connector states): the first
+   * render names the Gateway whose status is read; nothing else differs between the two renders.
+   */
+  private async renderLive(client: KubeClient, kind: ResourceKind, source: Obj, first: RenderedObject[], oldSource: Obj | undefined, secrets: ReadonlySet<string> | undefined, signal?: AbortSignal): Promise<{ objects: RenderedObject[]; live: LiveContext | undefined }> {
+    if (kind.kind !== "HTTPProxy") return { objects: first, live: undefined };
+    const live = await readRenderContext(client, source, first, signal);
+    return { objects: this.renderSource(kind, source, oldSource, secrets, live.context), live };
   }
 
   /**
@@ -205,7 +216,7 @@ export class Engine {
     if (containsUnknown(source)) {
       return { ...toInputs(source), downstream: UNKNOWN, ready: UNKNOWN, readiness: UNKNOWN, drift: [], ...(kind.kind === "HTTPProxy" ? { canonicalHostname: UNKNOWN, addresses: UNKNOWN, hostnames: UNKNOWN } : {}) };
     }
-    const objects = this.renderSource(kind, source, oldSource, ctx.secretValues);
+    let objects = this.renderSource(kind, source, oldSource, ctx.secretValues);
     let client: KubeClient | undefined;
     try {
       client = await this.client();
@@ -215,6 +226,9 @@ export class Engine {
       client = undefined;
     }
     if (client) {
+      const rendered = await this.renderLive(client, kind, source, objects, oldSource, ctx.secretValues, ctx.signal);
+      objects = rendered.objects;
+      for (const note of rendered.live?.offlineConnectors ?? []) ctx.onWarning?.(note);
       const writeContext = this.writeContext(previous);
       await this.refuseForeign(client, kind, source, objects, writeContext, ctx.signal);
       const failures: string[] = [];
@@ -259,8 +273,8 @@ export class Engine {
     prior: { state?: ResourceState; source?: Obj } = {},
   ): Promise<ResourceState> {
     const previousState = prior.state;
-    const objects = this.renderSource(kind, source, prior.source, ctx.secretValues);
     const client = await this.client();
+    const { objects, live: liveContext } = await this.renderLive(client, kind, source, this.renderSource(kind, source, prior.source, ctx.secretValues), prior.source, ctx.secretValues, ctx.signal);
     const id = `${sourceIdentity(source).namespace}/${sourceIdentity(source).name}`;
     const deadlineMs = Date.now() + (ctx.timeoutMs ?? this.settings.timeoutSeconds * 1000);
     const writeContext = this.writeContext(previous);
@@ -351,10 +365,19 @@ export class Engine {
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.onProgress ? { onProgress: (p: { message: string }) => ctx.onProgress?.(p.message) } : {}),
     });
-    const live = result.objects.length ? result.objects : applied;
+    let live: readonly KubeObject[] = result.objects.length ? result.objects : applied;
     if (result.status !== "ready") {
       const message = result.message;
       throw new PartialFailureError(message, id, this.outputs(kind, source, objects, live, { ready: false, message }, [], certs), [message]);
+    }
+    // Phase two: the DNS records point at the addresses Envoy Gateway has just given the Gateway.
+    if (liveContext !== undefined && renderSettingsOf(this.settings).dnsIntegration) {
+      try {
+        live = await this.publishAddresses(client, kind, source, objects, live, liveContext, { ...prior, secrets: ctx.secretValues }, ctx);
+      } catch (e) {
+        const message = `publishing the Gateway's addresses in DNS failed: ${errorText(e)}`;
+        throw new PartialFailureError(message, id, this.outputs(kind, source, objects, live, { ready: false, message }, [], certs), [message]);
+      }
     }
     if (kind.kind === "HTTPProxy" && (this.settings.awaitDns || this.settings.tlsProbe || this.settings.httpProbe)) {
       const { namespace, name } = sourceIdentity(source);
@@ -366,7 +389,48 @@ export class Engine {
       });
       if (!edge.ready) throw new PartialFailureError(edge.message, id, this.outputs(kind, source, objects, live, { ready: false, message: edge.message }, [], certs), [...edge.reasons]);
     }
-    return this.outputs(kind, source, objects, live, { ready: true, message: "ready" }, [], certs);
+    const offline = liveContext?.offlineConnectors ?? [];
+    for (const note of offline) ctx.onWarning?.(note);
+    return this.outputs(kind, source, objects, live, { ready: true, message: offline.length ? `ready; ${offline.join("; ")}` : "ready" }, [], certs);
+  }
+
+  /**
+   * Re-renders with the Gateway's addresses once they are known and applies the objects that
+   * changed with them (the DNSEndpoint's A/AAAA records), then waits for those. Returns the live
+   * objects, the re-applied ones replaced. Nothing to do when the addresses were already known.
+   */
+  private async publishAddresses(
+    client: KubeClient,
+    kind: ResourceKind,
+    source: Obj,
+    objects: RenderedObject[],
+    live: readonly KubeObject[],
+    liveContext: LiveContext,
+    prior: { source?: Obj; secrets?: ReadonlySet<string> | undefined },
+    ctx: OperationContext,
+  ): Promise<readonly KubeObject[]> {
+    const key = contextKey(source);
+    const addresses = gatewayAddressesOf(live.find((o) => o.kind === "Gateway"));
+    const before = liveContext.context.gatewayAddresses?.[key] ?? [];
+    if (sameMembers(addresses, before)) return live;
+    const context: RenderContext = { ...liveContext.context, gatewayAddresses: { ...liveContext.context.gatewayAddresses, [key]: addresses } };
+    const next = this.renderSource(kind, source, prior.source, prior.secrets, context);
+    const changed = next.filter((o) => {
+      const i = objects.findIndex((x) => refKey(refOf(x)) === refKey(refOf(o)));
+      return i < 0 || JSON.stringify(objects[i]) !== JSON.stringify(o);
+    });
+    const writeContext = this.writeContext([]);
+    const rewritten: KubeObject[] = [];
+    for (const o of changed) {
+      rewritten.push(await this.write(client, o, writeContext(refKey(refOf(o))), ctx.signal ? { signal: ctx.signal } : {}));
+      const i = objects.findIndex((x) => refKey(refOf(x)) === refKey(refOf(o)));
+      if (i >= 0) objects[i] = o;
+    }
+    const { awaitReady } = await import("../await/index.js");
+    const result = await awaitReady(rewritten, { client, timeoutMs: ctx.timeoutMs ?? this.settings.timeoutSeconds * 1000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    if (result.status !== "ready") throw new Error(result.message);
+    const fresh = new Map((result.objects.length ? result.objects : rewritten).map((o) => [refKey(refOf(o)), o]));
+    return live.map((o) => fresh.get(refKey(refOf(o))) ?? o);
   }
 
   /** Objects labelled as this source's that are not in `keep` (previous refs narrow the kinds listed). */
@@ -497,7 +561,7 @@ export class Engine {
     const { source: inputs, missing } = restoreCredentials(decoded, known, identity);
     if (missing.length) ctx.onWarning?.(missingCredentialsMessage(`${kind.kind} ${namespace}/${name}`, missing));
     const source: Obj = { apiVersion: kind.apiVersion, kind: kind.kind, ...inputs };
-    const objects = this.renderSource(kind, source, undefined, ctx.secretValues);
+    const { objects } = await this.renderLive(client, kind, source, this.renderSource(kind, source, undefined, ctx.secretValues), undefined, ctx.secretValues, ctx.signal);
     const live: KubeObject[] = [];
     const drift: string[] = [];
     const listed = await this.listRendered(client, objects, selector, ctx.signal);
@@ -520,6 +584,12 @@ export class Engine {
     const message = ready ? "ready" : drift.length ? `drift: ${drift.length} difference(s)` : "not ready";
     return { source, state: this.outputs(kind, source, objects, live, { ready, message }, drift) };
   }
+}
+
+/** True when both lists hold the same strings, in any order. */
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  return sa.size === new Set(b).size && b.every((x) => sa.has(x));
 }
 
 /** `first`, then the refs of `rest` that `first` does not already name. */

@@ -4,7 +4,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle } from "../../provider/lifecycle/index.ts";
 import { createAcmeClusterIssuer, startCertManager, type CertManager } from "../infra/cert-manager.ts";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
-import { startDataPlane, type DataPlane } from "../infra/dataplane/index.ts";
+import { startDataPlane, type DataPlane, type DataPlaneOptions } from "../infra/dataplane/index.ts";
 import { startPebble, type Pebble } from "../infra/pebble.ts";
 import { startPowerDns, type PowerDns } from "../infra/powerdns.ts";
 
@@ -23,7 +23,10 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(settings: Record<string, unknown> = {}): Promise<Harness> {
+/** What a suite may ask of the data plane beyond the defaults (cluster DNS, a trusted root, EG options). */
+export type HarnessDataPlane = Omit<DataPlaneOptions, "kc" | "kubeconfigPath" | "dir" | "detached">;
+
+export async function startHarness(settings: Record<string, unknown> = {}, dataPlane: HarnessDataPlane = {}): Promise<Harness> {
   const cp = await getControlPlane();
   // Certificates for the HTTPS listeners come from the real cert-manager, from pebble, by DNS-01
   // (RFC2136) on PowerDNS: the same path as a cluster's ClusterIssuer for Let's Encrypt.
@@ -32,7 +35,7 @@ export async function startHarness(settings: Record<string, unknown> = {}): Prom
   const pebble = await startPebble({ dnsServer: pdns.dnsAddress });
   const cm: CertManager = await startCertManager({ kubeconfigPath: cp.kubeconfigPath, dns01Nameservers: [pdns.dnsAddress] });
   await createAcmeClusterIssuer(cp.kc, { name: ISSUER, pebble, pdns, zone: ZONE, secretNamespace: cm.clusterResourceNamespace, waitInsteadOfSelfCheck: "1s" });
-  const dp = await startDataPlane({ kc: cp.kc, kubeconfigPath: cp.kubeconfigPath });
+  const dp = await startDataPlane({ kc: cp.kc, kubeconfigPath: cp.kubeconfigPath, ...dataPlane });
   const s = resolveEngineSettings({
     kubeconfig: cp.kubeconfig,
     timeoutSeconds: 120,
@@ -40,6 +43,8 @@ export async function startHarness(settings: Record<string, unknown> = {}): Prom
     clusterIssuer: ISSUER,
     // create/update return only when Envoy routes each hostname (the Gateway address is reachable here).
     httpProbe: {},
+    // The zone's authoritative server: where awaitDns looks when a suite turns it on.
+    dnsServers: [pdns.dnsAddress],
     guardrails: { gateway: { disableHostnameVerification: true } },
     ...settings,
   });
