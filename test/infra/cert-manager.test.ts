@@ -5,15 +5,17 @@
 // PULUMI_DATUM_RECORD=1, saved to test/await/recordings/certificate-issuance.json.
 // Each issuance through the self-check takes ≥ 60 s: cert-manager's DNS-01 check sleeps 60 s
 // after the record is visible (hard-coded upstream); the HTTPProxy test uses an issuer without it.
+// The HTTPProxy test runs the real Envoy Gateway data plane (test/infra/dataplane) next to this
+// cert-manager: the Gateway's status, too, is written by its controller.
 import { X509Certificate } from "node:crypto";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_OBSERVE_CONTEXT, observerFor } from "../../provider/await/index.ts";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle } from "../../provider/lifecycle/index.ts";
-import { envoyGatewayActors, startActors } from "./actors/index.ts";
 import { certManagerArgs, createAcmeClusterIssuer, startCertManager, type CertManager } from "./cert-manager.ts";
 import { getControlPlane, type ControlPlane } from "./controlplane.ts";
+import { startDataPlane } from "./dataplane/index.ts";
 import { conditionsOf, findCondition, kube, type KObject } from "./kube.ts";
 import { startPebble, type Pebble } from "./pebble.ts";
 import { startPowerDns, type PowerDns } from "./powerdns.ts";
@@ -253,8 +255,8 @@ describe("cert-manager (real controllers) + pebble + PowerDNS", () => {
   }, 120_000);
 
   it("an HTTPProxy with an HTTPS listener: the provider's Certificate is issued by the real cert-manager and `create` returns ready", async () => {
-    // Envoy Gateway's status still comes from the status actor here; cert-manager is real.
-    const actors = startActors(cp.kc, { only: envoyGatewayActors });
+    // The real Envoy Gateway programs the Gateway; this file's cert-manager (not a second one) issues.
+    const dp = await startDataPlane({ kc: cp.kc, kubeconfigPath: cp.kubeconfigPath });
     try {
       const ns = await cp.newNamespace("cmproxy");
       const s = resolveEngineSettings({
@@ -294,9 +296,11 @@ describe("cert-manager (real controllers) + pebble + PowerDNS", () => {
         expect(chain[0]?.subjectAltName).toBe(`DNS:${c.spec.dnsNames[0]}`);
         expect(chainsTo(chain, root)).toBe(true);
       }
+      const gw = await k.get("gateway.networking.k8s.io/v1", "Gateway", ns, "shop");
+      expect(gw?.status?.["addresses"]).toEqual([{ type: "IPAddress", value: dp.address }]);
       await proxy.delete(created.id, created.outputs, { preview: false });
     } finally {
-      actors.stop();
+      await dp.stop();
     }
   }, 300_000);
 });
