@@ -9,9 +9,12 @@
 // The ClusterIssuer here is a CA issuer (its root issued by a SelfSigned one): issuance is real and
 // takes about a second, with no ACME server or DNS in the way. The ACME path (pebble, DNS-01 on
 // PowerDNS) is proven in test/dataplane and test/infra/cert-manager.test.ts.
+import type { KubeConfig } from "@kubernetes/client-node";
 import { createCaClusterIssuer, startCertManager, type CertManager } from "./cert-manager.ts";
 import { getControlPlane, type ControlPlane } from "./controlplane.ts";
-import { startDataPlane, type DataPlane } from "./dataplane/index.ts";
+import { EG_CONTROLLER_NAME, EG_NAMESPACE, startDataPlane, type DataPlane } from "./dataplane/index.ts";
+import { conditionsOf, findCondition, kube } from "./kube.ts";
+import { waitFor } from "./procs.ts";
 
 /** The provider's default `clusterIssuer` (provider/core/render/settings.ts). */
 export const CLUSTER_ISSUER = "datum-acme";
@@ -68,4 +71,26 @@ export function getControllers(): Promise<Controllers> {
     memo = p;
   }
   return memo;
+}
+
+/**
+ * A GatewayClass the real Envoy Gateway refuses (Accepted=False, InvalidParameters): its parameters
+ * name an EnvoyProxy that does not exist. Gateways of this class are never programmed: the real
+ * terminal failure. Created once per control plane; returns its name when the refusal is written.
+ */
+export async function refusedGatewayClass(kc: KubeConfig, name: string): Promise<string> {
+  const k = kube(kc);
+  if ((await k.get("gateway.networking.k8s.io/v1", "GatewayClass", undefined, name)) === undefined) {
+    await k.create({
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "GatewayClass",
+      metadata: { name },
+      spec: { controllerName: EG_CONTROLLER_NAME, parametersRef: { group: "gateway.envoyproxy.io", kind: "EnvoyProxy", name: "missing", namespace: EG_NAMESPACE } },
+    });
+  }
+  await waitFor(`Envoy Gateway to refuse GatewayClass ${name}`, async () => {
+    const accepted = findCondition(conditionsOf(await k.get("gateway.networking.k8s.io/v1", "GatewayClass", undefined, name)), "Accepted");
+    return accepted?.status === "False" ? true : undefined;
+  }, { timeoutMs: 30_000 });
+  return name;
 }

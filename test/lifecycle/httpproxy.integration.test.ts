@@ -1,15 +1,16 @@
-// The HTTPProxy lifecycle against a real kube-apiserver, with test/infra status actors playing
-// Envoy Gateway and cert-manager: create, no-op diff, update with pruning, drift, import,
-// preview without writes, readiness failures and timeouts, delete, and two clusters side by side.
+// The HTTPProxy lifecycle against a real kube-apiserver with the real Envoy Gateway and cert-manager
+// (test/infra/controllers.ts): create, no-op diff, update with pruning, drift, import, preview
+// without writes, readiness failures (a GatewayClass its controller refuses) and timeouts (a
+// certificate that never issues), delete, and two clusters side by side.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle, type ResourceState } from "../../provider/lifecycle/index.ts";
 import { countsSince, createKubeClient, RequestCounter, type KubeClient } from "../../provider/kube/index.ts";
 import { UNKNOWN } from "../../provider/core/unknown.ts";
-import { startActors, type ActorGroup } from "../infra/actors/index.ts";
-import { getControlPlane, startControlPlane, type ControlPlane } from "../infra/controlplane.ts";
+import { getControllers, refusedGatewayClass, type Controllers } from "../infra/controllers.ts";
+import { startControlPlane, type ControlPlane } from "../infra/controlplane.ts";
 
+let rc: Controllers;
 let cp: ControlPlane;
-let actors: ActorGroup;
 let admin: KubeClient;
 const TOKEN = "datum:networking:HTTPProxy";
 const SOURCE = "pulumi-datum.io/source-name";
@@ -24,13 +25,13 @@ function engineFor(kubeconfig: string, extra: Record<string, unknown> = {}) {
   return { engine, metrics, proxy: byToken.get(TOKEN) as ResourceLifecycle };
 }
 
-function proxyInputs(ns: string, name: string, rules = 3, annotations: Record<string, string> = {}) {
+function proxyInputs(ns: string, name: string, rules = 3) {
   const all = [
     { name: "api", matches: [{ path: { type: "PathPrefix", value: "/api" } }], backends: [{ endpoint: "https://api.example.com" }] },
     { name: "old", matches: [{ path: { type: "PathPrefix", value: "/old" } }], filters: [{ type: "RequestRedirect", requestRedirect: { hostname: "new.example.com", statusCode: 301 } }] },
     { name: "web", backends: [{ endpoint: "http://203.0.113.7:8080" }] },
   ];
-  return { metadata: { name, namespace: ns, ...(Object.keys(annotations).length ? { annotations } : {}) }, spec: { hostnames: [`${name}.example.com`], rules: all.slice(0, rules) } };
+  return { metadata: { name, namespace: ns }, spec: { hostnames: [`${name}.example.com`], rules: all.slice(0, rules) } };
 }
 
 async function owned(ns: string, name: string): Promise<string[]> {
@@ -50,14 +51,14 @@ async function owned(ns: string, name: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  cp = await getControlPlane();
-  actors = startActors(cp.kc);
+  rc = await getControllers();
+  cp = rc.cp;
   admin = createKubeClient({ kubeconfig: cp.kubeconfig });
-});
+}, 240_000);
 
 afterAll(async () => {
-  actors?.stop();
   await admin?.close();
+  await rc?.stop();
 });
 
 describe("HTTPProxy lifecycle on a real API server", () => {
@@ -106,9 +107,10 @@ describe("HTTPProxy lifecycle on a real API server", () => {
     const beforeRead = metrics.snapshot();
     const read = await proxy.read(created.id, updated.outputs, smaller.inputs, { preview: false });
     expect(read?.outputs["drift"]).toEqual(expect.arrayContaining([expect.stringContaining("spec.gatewayClassName")]));
-    // One list for the primary object, then one list per rendered kind — not one GET per object.
+    // One list for the primary object, one GET of the Gateway (its addresses are a render input),
+    // then one list per rendered kind — not one GET per object.
     const kinds = new Set((updated.outputs["downstream"] as { kind: string }[]).map((r) => r.kind));
-    expect(countsSince(beforeRead, metrics.snapshot())).toMatchObject({ reads: 1 + kinds.size, writes: 0 });
+    expect(countsSince(beforeRead, metrics.snapshot())).toMatchObject({ reads: 2 + kinds.size, writes: 0 });
     expect((updated.outputs["downstream"] as unknown[]).length).toBeGreaterThan(kinds.size);
 
     // A source label changed out of band: the object is no longer listed, is read by name, and the label is drift.
@@ -176,14 +178,14 @@ describe("HTTPProxy lifecycle on a real API server", () => {
 
   test("a terminal condition fails fast with the controller's message and keeps partial state", async () => {
     const ns = await cp.newNamespace("lcf");
-    const { engine, proxy } = engineFor(cp.kubeconfig);
-    const inputs = proxyInputs(ns, "bad", 1, { "test.datum.net/actor-mode": "invalid" });
-    const checked = await proxy.check(undefined, inputs, { urnName: "bad" });
+    // Envoy Gateway refuses this class (its parameters name an EnvoyProxy that does not exist).
+    const { engine, proxy } = engineFor(cp.kubeconfig, { gatewayClassName: await refusedGatewayClass(cp.kc, "lcf-refused") });
+    const checked = await proxy.check(undefined, proxyInputs(ns, "bad", 1), { urnName: "bad" });
     const err = await proxy.create(checked.inputs, { preview: false }).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "PartialFailureError", id: `${ns}/bad` });
     const state = (err as { outputs: ResourceState }).outputs;
     expect((state["downstream"] as unknown[]).length).toBeGreaterThan(0);
-    expect(String((err as Error).message)).toMatch(/Accepted=False|Invalid/);
+    expect(String((err as Error).message)).toMatch(/GatewayClass "lcf-refused" was not accepted by its controller gateway\.envoyproxy\.io\/gatewayclass-controller \(InvalidParameters: /);
     await proxy.delete(`${ns}/bad`, state, { preview: false });
     expect(await owned(ns, "bad")).toEqual([]);
     await engine.close();
@@ -191,12 +193,13 @@ describe("HTTPProxy lifecycle on a real API server", () => {
 
   test("readiness times out with what is still pending", async () => {
     const ns = await cp.newNamespace("lct");
-    const { engine, proxy } = engineFor(cp.kubeconfig);
-    const inputs = proxyInputs(ns, "slow", 1, { "test.datum.net/actor-mode": "never" });
-    const checked = await proxy.check(undefined, inputs, { urnName: "slow" });
+    // cert-manager never issues from a ClusterIssuer that does not exist: the HTTPS listeners wait.
+    const { engine, proxy } = engineFor(cp.kubeconfig, { clusterIssuer: "no-such-issuer" });
+    const checked = await proxy.check(undefined, proxyInputs(ns, "slow", 1), { urnName: "slow" });
     const err = await proxy.create(checked.inputs, { preview: false, timeoutMs: 1500 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "PartialFailureError" });
     expect(String((err as Error).message)).toMatch(/Gateway .*slow/);
+    expect(String((err as Error).message)).toContain(`Certificate ${ns}/slow-default-https`);
     await proxy.delete(`${ns}/slow`, (err as { outputs: ResourceState }).outputs, { preview: false });
     await engine.close();
   });
