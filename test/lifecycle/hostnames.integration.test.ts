@@ -1,7 +1,7 @@
-// HTTPProxy hostname rules against a real kube-apiserver (status actors play Envoy Gateway) and a
-// real authoritative DNS server (PowerDNS): hostnames need a verified Domain in the namespace,
-// are claimed exclusively per cluster between provider instances, and a Domain in use cannot be
-// deleted. Optional DNS and TLS readiness run against PowerDNS and a local TLS listener.
+// HTTPProxy hostname rules against a real kube-apiserver with the real Envoy Gateway and
+// cert-manager (test/infra/controllers.ts) and a real authoritative DNS server (PowerDNS):
+// hostnames need a verified Domain in the namespace, are claimed exclusively per cluster between
+// provider instances, and a Domain in use cannot be deleted. Optional DNS and TLS readiness run against PowerDNS and a local TLS listener.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,17 +10,17 @@ import { createServer, type Server } from "node:tls";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle, type ResourceState } from "../../provider/lifecycle/index.ts";
 import { countsSince, createKubeClient, RequestCounter, type KubeClient } from "../../provider/kube/index.ts";
-import { startActors, GATEWAY_ADDRESS, type ActorGroup } from "../infra/actors/index.ts";
-import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
+import { getControllers, type Controllers } from "../infra/controllers.ts";
+import type { ControlPlane } from "../infra/controlplane.ts";
 import { startPowerDns, type PowerDns } from "../infra/powerdns.ts";
 import { createCA } from "../infra/tls.ts";
 
 const ZONE = "hn.test";
 const CLAIMS = "datum-downstream-gateway-hostnames";
 
+let rc: Controllers;
 let cp: ControlPlane;
 let pdns: PowerDns;
-let actors: ActorGroup;
 let admin: KubeClient;
 let seq = 0;
 const timings: string[] = [];
@@ -85,17 +85,17 @@ async function domainVerified(ns: string, name: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  [cp, pdns] = await Promise.all([getControlPlane(), startPowerDns()]);
+  [rc, pdns] = await Promise.all([getControllers(), startPowerDns()]);
+  cp = rc.cp;
   await pdns.createZone(ZONE);
-  actors = startActors(cp.kc);
   admin = createKubeClient({ kubeconfig: cp.kubeconfig });
-});
+}, 240_000);
 
 afterAll(async () => {
   console.log(`[lifecycle/hostnames] timings:\n  ${timings.join("\n  ")}`);
-  actors?.stop();
   await admin?.close();
   await pdns?.stop();
+  await rc?.stop();
 });
 
 describe("hostnames must be covered by a verified Domain", () => {
@@ -305,20 +305,20 @@ describe("optional DNS and TLS readiness", () => {
     const ns = await cp.newNamespace("rd");
     const e = engineFor("stack-a", { awaitDns: true, guardrails: { gateway: { disableHostnameVerification: true } } });
     const d = freshDomain();
-    await pdns.setRecord(ZONE, `edge.${d}`, "A", [GATEWAY_ADDRESS]);
+    await pdns.setRecord(ZONE, `edge.${d}`, "A", [rc.gatewayAddress]);
     const progress: string[] = [];
     const checked = await e.proxy.check(undefined, proxyInputs(ns, "edge", [`edge.${d}`]), { urnName: "edge" });
     const t0 = performance.now();
     const ok = await e.proxy.create(checked.inputs, { preview: false, onProgress: (m) => progress.push(m) });
     timings.push(`HTTPProxy with awaitDns (record present): ${Math.round(performance.now() - t0)} ms`);
     expect(ok.outputs["ready"]).toBe(true);
-    expect(progress).toContain(`DNS edge.${d} → ${GATEWAY_ADDRESS} (Gateway addresses)`);
+    expect(progress).toContain(`DNS edge.${d} → ${rc.gatewayAddress} (Gateway addresses)`);
 
     const err = await createProxy(e, ns, "dark", [`dark.${d}`], 1_500).catch((x: unknown) => x);
     expect(err).toMatchObject({ name: "PartialFailureError", id: `${ns}/dark` });
     const canonical = String((err as { outputs: ResourceState }).outputs["canonicalHostname"]);
     expect(String((err as Error).message)).toBe(
-      `DNS does not point at the Gateway yet: DNS dark.${d}: NXDOMAIN, want CNAME to ${canonical} or A/AAAA in [${GATEWAY_ADDRESS}]; create: dark.${d} CNAME ${canonical}`,
+      `DNS does not point at the Gateway yet: DNS dark.${d}: NXDOMAIN, want CNAME to ${canonical} or A/AAAA in [${rc.gatewayAddress}]; create: dark.${d} CNAME ${canonical}`,
     );
     for (const n of ["edge", "dark"]) await e.proxy.delete(`${ns}/${n}`, {}, { preview: false });
     await e.engine.close();
