@@ -1,30 +1,30 @@
 // The dynamic adapter as Pulumi really runs it: the provider is serialized with the SDK's own
 // closure serializer (what `new dynamic.Resource` stores as `__provider`), and the SDK's dynamic
 // provider host (`@pulumi/pulumi/cmd/dynamic-provider`) deserializes and calls it over gRPC,
-// against a real kube-apiserver with status actors.
+// against a real kube-apiserver with the real Envoy Gateway and cert-manager (test/infra/controllers.ts).
 import * as pulumi from "@pulumi/pulumi";
 import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKubeClient, type KubeClient } from "../../provider/kube/index";
 import { dynamicProvider } from "../../sdk/dynamic/provider";
-import { startActors, type ActorGroup } from "../infra/actors/index";
-import { getControlPlane, type ControlPlane } from "../infra/controlplane";
+import type { ControlPlane } from "../infra/controlplane";
+import { getControllers, type Controllers } from "../infra/controllers";
 import { checkRequest, configureRequest, failuresOf, js, rpc, rpcError, spawnDynamicHost, struct, UNKNOWN, type Props, type SpawnedProvider } from "../plugin/harness";
 
 const TYPE = "datum:networking:HTTPProxy";
 const DYN_TYPE = "pulumi-nodejs:dynamic/networking:HTTPProxy";
 const SOURCE_LABEL = "pulumi-datum.io/source-name";
 
+let rc: Controllers;
 let cp: ControlPlane;
-let actors: ActorGroup;
 let admin: KubeClient;
 let host: SpawnedProvider;
 let serialized: string;
 let ns: string;
 
 beforeAll(async () => {
-  cp = await getControlPlane();
-  actors = startActors(cp.kc);
+  rc = await getControllers();
+  cp = rc.cp;
   admin = createKubeClient({ kubeconfig: cp.kubeconfig });
   ns = await cp.newNamespace("dyn");
   const provider = dynamicProvider(TYPE);
@@ -32,12 +32,12 @@ beforeAll(async () => {
   host = await spawnDynamicHost();
   // The host hands every stack config key to the provider's configure(); datum:* keys are defaults.
   await rpc(host.client, host.client.configure, configureRequest({ "datum:timeoutSeconds": "60" }));
-});
+}, 240_000);
 
 afterAll(async () => {
   await host?.stop();
-  actors?.stop();
   await admin?.close();
+  await rc?.stop();
 });
 
 /** The private key inside the kubeconfig: it must never appear in a message. */
@@ -47,12 +47,12 @@ function clientKey(): string {
   return m[1].slice(0, 40);
 }
 
-function news(name: string, endpoint: unknown, extra: Props = {}): Props {
+function news(name: string, endpoint: unknown): Props {
   return {
     __provider: serialized,
     resourceName: name,
     settings: { kubeconfig: cp.kubeconfig, namespace: ns },
-    metadata: { name, ...extra },
+    metadata: { name },
     spec: { rules: [{ name: "web", backends: [{ endpoint }] }] },
   };
 }
@@ -177,8 +177,9 @@ describe("dynamic adapter in Pulumi's dynamic-provider host", () => {
 
   it("not ready within settings.timeoutSeconds: created-but-not-ready with the id", async () => {
     const c = host.client;
-    const n = news("slow", "https://api.example.com", { annotations: { "test.datum.net/actor-mode": "never" } });
-    n["settings"] = { kubeconfig: cp.kubeconfig, namespace: ns, timeoutSeconds: 2 };
+    const n = news("slow", "https://api.example.com");
+    // No ClusterIssuer of this name exists: cert-manager never issues, the HTTPS listener stays unready.
+    n["settings"] = { kubeconfig: cp.kubeconfig, namespace: ns, timeoutSeconds: 2, clusterIssuer: "no-such-issuer" };
     const checked = js((await rpc(c, c.check, checkRequest(DYN_TYPE, n, {}))).getInputs());
     const r = new providerPb.CreateRequest();
     r.setUrn(`urn:pulumi:test::proj::${DYN_TYPE}::slow`);
@@ -189,6 +190,7 @@ describe("dynamic adapter in Pulumi's dynamic-provider host", () => {
     const statusPb = require("@pulumi/pulumi/proto/status_pb") as { Status: { deserializeBinary(b: Uint8Array): { getDetailsList(): { getValue_asU8(): Uint8Array }[] } } };
     const failed = providerPb.ErrorResourceInitFailed.deserializeBinary(statusPb.Status.deserializeBinary(raw as Buffer).getDetailsList()[0]!.getValue_asU8());
     expect(failed.getId()).toBe(`${ns}/slow`);
+    expect(failed.getReasonsList().join(" ")).toContain(`Certificate ${ns}/slow-default-https`);
     expect(js(failed.getProperties())["settings"]).toEqual(n["settings"]);
     expect(err.details).not.toContain(clientKey());
   });
