@@ -1,12 +1,13 @@
 // End to end with the real engine: the locally built Pulumi CLI runs a TypeScript program that uses
 // the generated SDK, the engine launches bin/pulumi-resource-datum (Pulumi.yaml `plugins.providers`)
-// and the plugin talks to a real kube-apiserver. preview (invalid and valid), up, secrets in state,
-// update, refresh, import through the default provider (stack config), destroy.
+// and the plugin talks to a real kube-apiserver with the real Envoy Gateway and cert-manager
+// (test/infra/controllers.ts). preview (invalid and valid), up, secrets in state, update, refresh,
+// import through the default provider (stack config), destroy.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKubeClient, type KubeClient } from "../../provider/kube/index";
-import { startActors, type ActorGroup } from "../infra/actors/index";
-import { getControlPlane, type ControlPlane } from "../infra/controlplane";
+import type { ControlPlane } from "../infra/controlplane";
+import { getControllers, type Controllers } from "../infra/controllers";
 import { ok, projectYaml, pulumiWorkspace, type PulumiWorkspace } from "../infra/pulumi";
 import { ROOT } from "./harness";
 
@@ -37,8 +38,8 @@ export const ready = proxy.ready;
 export const id = proxy.id;
 `;
 
+let rc: Controllers;
 let cp: ControlPlane;
-let actors: ActorGroup;
 let admin: KubeClient;
 let ws: PulumiWorkspace;
 let ns: string;
@@ -53,8 +54,8 @@ async function owned(name: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  cp = await getControlPlane();
-  actors = startActors(cp.kc);
+  rc = await getControllers();
+  cp = rc.cp;
   admin = createKubeClient({ kubeconfig: cp.kubeconfig });
   ns = await cp.newNamespace("e2e");
   ws = pulumiWorkspace(
@@ -69,12 +70,12 @@ beforeAll(async () => {
   ok(await ws.run(["config", "set", "--secret", "kubeconfig", cp.kubeconfig]));
   ok(await ws.run(["config", "set", "--secret", "token", HEADER_SECRET]));
   ok(await ws.run(["config", "set", "ns", ns]));
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   ws?.dispose();
-  actors?.stop();
   await admin?.close();
+  await rc?.stop();
 });
 
 describe("pulumi CLI with the datum plugin", () => {
