@@ -1,7 +1,8 @@
 // HTTPProxy hostname rules against a real kube-apiserver with the real Envoy Gateway and
 // cert-manager (test/infra/controllers.ts) and a real authoritative DNS server (PowerDNS):
 // hostnames need a verified Domain in the namespace, are claimed exclusively per cluster between
-// provider instances, and a Domain in use cannot be deleted. Optional DNS and TLS readiness run against PowerDNS and a local TLS listener.
+// provider instances, and a Domain in use cannot be deleted. Optional DNS and TLS readiness run
+// against PowerDNS and a local TLS listener.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
