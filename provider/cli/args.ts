@@ -3,11 +3,13 @@ import { UsageError } from "./io";
 export interface ParsedArgs {
   output: string;
   config?: string;
+  /** `render` only: the live render context (core/render/context-file.ts). */
+  context?: string;
   files: string[];
 }
 
-/** `[--output FMT] [--config FILE] FILE...` with `--flag=value` and `--flag value` forms. */
-export function parseArgs(args: readonly string[], outputs: readonly string[]): ParsedArgs {
+/** `[--output FMT] [--config FILE] [--context FILE] FILE...` with `--flag=value` and `--flag value` forms; `--context` only where `flags` allows it. */
+export function parseArgs(args: readonly string[], outputs: readonly string[], flags: { context?: boolean } = {}): ParsedArgs {
   const parsed: ParsedArgs = { output: outputs[0] as string, files: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
@@ -23,6 +25,8 @@ export function parseArgs(args: readonly string[], outputs: readonly string[]): 
       parsed.output = v;
     } else if (flag === "--config") {
       parsed.config = value();
+    } else if (flag === "--context" && flags.context === true) {
+      parsed.context = value();
     } else if (a.startsWith("-") && a !== "-") {
       throw new UsageError(`unknown flag ${a}`);
     } else {

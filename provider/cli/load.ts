@@ -40,6 +40,12 @@ export function loadObjects(text: string, file: string): LoadResult {
 
 /** A single settings document (YAML or JSON mapping). */
 export function loadMapping(text: string, file: string): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
+  const m = loadMappingAt(text, file);
+  return m.ok ? { ok: true, value: m.value } : m;
+}
+
+/** loadMapping, with where each node is written (for errors that name a line). */
+export function loadMappingAt(text: string, file: string): { ok: true; value: Record<string, unknown>; pos: SourcePos } | { ok: false; error: string } {
   const parsed = parseSource(text, file);
   if (!parsed.ok) return parsed;
   const docs = parsed.documents.filter((d) => d.value !== null && d.value !== undefined);
@@ -47,5 +53,5 @@ export function loadMapping(text: string, file: string): { ok: true; value: Reco
   if (docs.length !== 1 || !doc || !isMapping(doc.value)) {
     return { ok: false, error: `${file}:${doc?.pos.line ?? 1}: expected one mapping of settings` };
   }
-  return { ok: true, value: doc.value };
+  return { ok: true, value: doc.value, pos: doc.pos };
 }

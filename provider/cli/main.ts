@@ -8,7 +8,8 @@ const USAGE = `usage: pulumi-datum <command> [flags] FILE...
 
 commands:
   validate [--output text|json] [--config FILE] FILE...   check objects against NSO's admission rules
-  render   [--output yaml|json] [--config FILE] FILE...   print the downstream objects an HTTPProxy/policy becomes
+  render   [--output yaml|json] [--config FILE] [--context FILE] FILE...
+                                                          print the downstream objects an HTTPProxy/policy becomes
 
 FILE is YAML (multi-document) or JSON (object, array or kind: List); - reads standard input.
 --config takes the provider settings (YAML/JSON), including guardrail overrides such as

@@ -1,5 +1,8 @@
 import * as yaml from "js-yaml";
-import { render, RENDERED_KINDS, resolveRenderSettings, type RenderedObject } from "../core/render";
+import { render, RENDERED_KINDS, resolveRenderSettings, type RenderContext, type RenderedObject } from "../core/render";
+import { parseRenderContext } from "../core/render/context-file";
+import { loadMappingAt } from "./load";
+import { lineOfField } from "./source";
 import { canonical } from "../core/render/json";
 import { parseArgs } from "./args";
 import { readInputs, readSettings, type InputObject } from "./inputs";
@@ -7,8 +10,9 @@ import { UsageError, type CliIO } from "./io";
 import { checkInput, describeErrors, describeReport, reportFor, type ValidationReport } from "./validate";
 
 /**
- * `pulumi-datum render [--output yaml|json] [--config FILE] FILE...`: prints the objects the
- * inputs become in the target cluster, in apply order — or, when any input is invalid, the same
+ * `pulumi-datum render [--output yaml|json] [--config FILE] [--context FILE] FILE...`: prints the
+ * objects the inputs become in the target cluster, in apply order (with `--context`, as `up` renders
+ * them for a cluster in that state) — or, when any input is invalid, the same
  * per-object errors `validate` prints (on stderr, so a pipe into kubectl gets nothing) and exit 1.
  * Inputs are admitted exactly as `validate` admits them; a valid object of a kind that renders to
  * nothing (a Gateway, an HTTPRoute…: it is applied as it is) gets a note on stderr, not an error.
@@ -27,11 +31,28 @@ function printErrors(reports: readonly ValidationReport[], total: number, io: Cl
   io.stderr(`${reports.length} of ${total} objects invalid; nothing rendered\n`);
 }
 
+/** The `--context` file, or usage errors naming its file, line and field. */
+async function readContext(path: string | undefined, io: CliIO): Promise<RenderContext> {
+  if (path === undefined) return {};
+  let text: string;
+  try {
+    text = await io.readFile(path);
+  } catch (e) {
+    throw new UsageError(`${path}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const m = loadMappingAt(text, path);
+  if (!m.ok) throw new UsageError(m.error);
+  const parsed = parseRenderContext(m.value);
+  if (!parsed.ok) throw new UsageError(parsed.errors.map((e) => `${path}:${lineOfField(m.pos, e.field)}: ${e.field}: ${e.message}`).join("\n"));
+  return parsed.context;
+}
+
 export async function runRender(args: string[], io: CliIO): Promise<number> {
-  const opts = parseArgs(args, ["yaml", "json"]);
+  const opts = parseArgs(args, ["yaml", "json"], { context: true });
   const loaded = await readSettings(opts.config, io);
   const settings = resolveRenderSettings({ ...loaded.rest, guardrails: loaded.guardrails });
   if (!settings.ok) throw new UsageError(`${opts.config ?? "settings"}: ${settings.errors.join("; ")}`);
+  const context = await readContext(opts.context, io);
   const inputs = await readInputs(opts.files, io);
   const reports = inputs.map((i) => checkInput(i, settings.settings.guardrails));
   const invalid = reports.filter((r) => !r.valid);
@@ -49,6 +70,7 @@ export async function runRender(args: string[], io: CliIO): Promise<number> {
   const result = render(
     renderable.map((i) => i.object),
     settings.settings,
+    context,
   );
   if (result.errors.length) {
     printErrors(

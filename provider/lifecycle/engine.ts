@@ -112,12 +112,12 @@ export class Engine {
   }
 
   /**
-   * An HTTPProxy's render with its live context (Gateway addresses, Connector states): the first
-   * render names the Gateway whose status is read; nothing else differs between the two renders.
+   * A render with its live context (Gateway addresses, Connector states, class merging) for the
+   * kinds that have one: the first render names the Gateway whose status is read.
    */
   private async renderLive(client: KubeClient, kind: ResourceKind, source: Obj, first: RenderedObject[], oldSource: Obj | undefined, secrets: ReadonlySet<string> | undefined, signal?: AbortSignal): Promise<{ objects: RenderedObject[]; live: LiveContext | undefined }> {
-    if (kind.kind !== "HTTPProxy") return { objects: first, live: undefined };
-    const live = await readRenderContext(client, source, first, signal);
+    if (!LIVE_CONTEXT_KINDS.has(kind.kind)) return { objects: first, live: undefined };
+    const live = await readRenderContext(client, { ...source, kind: kind.kind }, first, renderSettingsOf(this.settings).gatewayClassName, signal);
     return { objects: this.renderSource(kind, source, oldSource, secrets, live.context), live };
   }
 
@@ -599,6 +599,9 @@ function unionRefs(first: readonly DownstreamRef[], rest: readonly DownstreamRef
 }
 
 const ACME_SECRET_KIND = { apiVersion: "v1", kind: "Secret" } as const;
+
+/** Kinds whose render reads the cluster: HTTPProxy (addresses, connectors, patches) and the WAF's patches. */
+const LIVE_CONTEXT_KINDS: ReadonlySet<string> = new Set(["HTTPProxy", "TrafficProtectionPolicy"]);
 
 function uniqueKinds(refs: readonly DownstreamRef[]): { apiVersion: string; kind: string }[] {
   const seen = new Map<string, { apiVersion: string; kind: string }>();

@@ -1,12 +1,13 @@
 /**
  * The render's live inputs, read from the cluster (core/render/types.ts `RenderContext`): the
- * addresses Envoy Gateway gave an HTTPProxy's Gateway (its DNSEndpoint's A/AAAA records) and the
- * state of the Connectors its backends tunnel through (online: the CONNECT patch; offline: 503).
+ * addresses Envoy Gateway gave an HTTPProxy's Gateway (its DNSEndpoint's A/AAAA records), the
+ * state of the Connectors its backends tunnel through (online: the CONNECT patch; offline: 503),
+ * and whether the GatewayClass merges Gateways (what an EnvoyPatchPolicy must target).
  * `up`, `preview` (when the cluster is reachable) and `refresh` all render with what this reads.
  */
 import { asArray, asRecord, isRecord } from "../core/render/json";
 import type { ConnectorState, RenderContext, RenderedObject } from "../core/render";
-import { MissingKindError, type KubeClient, type KubeObject } from "../kube";
+import { isForbidden, isNotFound, MissingKindError, type KubeClient, type KubeObject } from "../kube";
 import { sourceIdentity } from "./inputs";
 
 type Obj = Record<string, unknown>;
@@ -56,11 +57,32 @@ export function contextKey(source: Obj): string {
 }
 
 /**
- * Reads the live context of one HTTPProxy: its rendered Gateway's addresses (none before Envoy
- * Gateway programs it) and each Connector it uses. A cluster that does not serve Connector has no
- * tunnels: those backends are offline, and `offlineConnectors` says why.
+ * True when GatewayClass `className` has Envoy Gateway parameters (an EnvoyProxy) that merge its
+ * Gateways. A class or EnvoyProxy this identity cannot read counts as not merging.
  */
-export async function readRenderContext(client: KubeClient, source: Obj, rendered: readonly RenderedObject[], signal?: AbortSignal): Promise<LiveContext> {
+export async function classMergesGateways(client: KubeClient, className: string, signal?: AbortSignal): Promise<boolean> {
+  const opts = signal ? { signal } : {};
+  try {
+    const cls = await client.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", name: className }, opts);
+    const ref = asRecord(asRecord(cls?.["spec"])["parametersRef"]);
+    if (ref["group"] !== "gateway.envoyproxy.io" || ref["kind"] !== "EnvoyProxy" || typeof ref["name"] !== "string" || typeof ref["namespace"] !== "string") return false;
+    const proxy = await client.get({ apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "EnvoyProxy", namespace: ref["namespace"], name: ref["name"] }, opts);
+    return asRecord(proxy?.["spec"])["mergeGateways"] === true;
+  } catch (e) {
+    if (e instanceof MissingKindError || isForbidden(e) || isNotFound(e)) return false;
+    throw e;
+  }
+}
+
+/**
+ * Reads the live context of one source. For an HTTPProxy: its rendered Gateway's addresses (none
+ * before Envoy Gateway programs it) and each Connector it uses — a cluster that does not serve
+ * Connector has no tunnels: those backends are offline, and `offlineConnectors` says why. For
+ * every kind: whether the GatewayClass merges Gateways.
+ */
+export async function readRenderContext(client: KubeClient, source: Obj, rendered: readonly RenderedObject[], gatewayClassName: string, signal?: AbortSignal): Promise<LiveContext> {
+  const mergedGateways = await classMergesGateways(client, gatewayClassName, signal);
+  if (source["kind"] !== "HTTPProxy") return { context: { mergedGateways }, offlineConnectors: [] };
   const opts = signal ? { signal } : {};
   const key = contextKey(source);
   const { namespace } = sourceIdentity(source);
@@ -85,5 +107,5 @@ export async function readRenderContext(client: KubeClient, source: Obj, rendere
     connectors[`${namespace}/${name}`] = state;
     if (!state.ready || state.endpointId === undefined) offline.push(`connector ${name}: not Ready with a tunnel key yet; its backends answer 503 "Tunnel not online" until it is`);
   }
-  return { context: { ...(addresses.length ? { gatewayAddresses: { [key]: addresses } } : {}), connectors }, offlineConnectors: offline };
+  return { context: { ...(addresses.length ? { gatewayAddresses: { [key]: addresses } } : {}), connectors, mergedGateways }, offlineConnectors: offline };
 }

@@ -66,4 +66,48 @@ describe("pulumi-datum render", () => {
     expect(await main(["render", "--config", "c.yaml", "p.yaml"], cfg)).toBe(2);
     expect(cfg.err).toContain("targetDomain");
   });
+
+  describe("--context: the live cluster state `up` renders with", () => {
+    const proxy = `apiVersion: networking.datumapis.com/v1alpha
+kind: HTTPProxy
+metadata: {name: app, namespace: team}
+spec:
+  hostnames: [app.example.com]
+  rules:
+    - backends: [{endpoint: "http://localhost:3000", connector: {name: laptop}}]
+`;
+    type Item = { kind: string; spec?: Record<string, unknown> };
+    const items = (out: string): Item[] => (JSON.parse(out) as { items: Item[] }).items;
+
+    it("renders an online tunnel, the Gateway's A records and a class-targeted patch (compile.md §5.2)", async () => {
+      const offline = memoryIO({ "p.yaml": proxy, "c.yaml": "dnsIntegration: true\n" });
+      expect(await runRender(["-o", "json", "--config", "c.yaml", "p.yaml"], offline)).toBe(0);
+      const before = items(offline.out);
+      expect(JSON.stringify(before.find((o) => o.kind === "EnvoyPatchPolicy"))).toContain("Tunnel not online");
+      expect(JSON.stringify(before.find((o) => o.kind === "DNSEndpoint"))).not.toContain('"A"');
+
+      const context = "connectors:\n  team/laptop: {ready: true, endpointId: agent-key-1}\ngatewayAddresses:\n  team/app: [203.0.113.9]\nmergedGateways: true\n";
+      const online = memoryIO({ "p.yaml": proxy, "c.yaml": "dnsIntegration: true\n", "ctx.yaml": context });
+      expect(await runRender(["-o", "json", "--config", "c.yaml", "--context", "ctx.yaml", "p.yaml"], online)).toBe(0);
+      const after = items(online.out);
+      const epp = after.find((o) => o.kind === "EnvoyPatchPolicy");
+      expect(JSON.stringify(epp)).not.toContain("Tunnel not online");
+      expect(JSON.stringify(epp)).toContain('"endpoint_id":"agent-key-1"');
+      expect(epp?.spec?.["targetRef"]).toEqual({ group: "gateway.networking.k8s.io", kind: "GatewayClass", name: "envoy-gateway" });
+      const endpoints = (after.find((o) => o.kind === "DNSEndpoint")?.spec?.["endpoints"] ?? []) as { dnsName: string; recordType: string; targets: string[] }[];
+      expect(endpoints.filter((e) => e.recordType === "A").map((e) => e.targets)).toContainEqual(["203.0.113.9"]);
+    });
+
+    it("names the file, line and field of a bad context, and unknown keys are errors (exit 2)", async () => {
+      const bad = "connectors:\n  team/laptop: {ready: yes-please, endpointId: k}\ngatewayAddresses:\n  team/app: [not-an-ip]\nmergeGateways: true\n";
+      const io = memoryIO({ "p.yaml": proxy, "ctx.yaml": bad });
+      expect(await main(["render", "--context", "ctx.yaml", "p.yaml"], io)).toBe(2);
+      expect(io.out).toBe("");
+      expect(io.err).toContain("ctx.yaml:2: connectors[team/laptop].ready:");
+      expect(io.err).toContain("ctx.yaml:4: gatewayAddresses[team/app][0]: must be an IPv4 or IPv6 address");
+      expect(io.err).toMatch(/ctx\.yaml:\d+: mergeGateways: unknown field "mergeGateways"; known: connectors, gatewayAddresses, mergedGateways/);
+      // validate has no --context: the render context changes what is rendered, not what is valid.
+      expect(await main(["validate", "--context", "ctx.yaml", "p.yaml"], memoryIO({ "p.yaml": proxy, "ctx.yaml": bad }))).toBe(2);
+    });
+  });
 });

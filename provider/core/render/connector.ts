@@ -13,7 +13,7 @@ import { asArray, asRecord, isRecord } from "./json";
 import { joinName, subdomainName } from "./names";
 import type { Target } from "./object";
 import type { RenderSettings } from "./settings";
-import type { ConnectorState, ListenerRef, RenderedObject } from "./types";
+import type { ConnectorState, ListenerRef, RenderContext, RenderedObject } from "./types";
 
 /**
  * Connector backends (compile.md §5.2, EPP mode): the route keeps its placeholder backend, and an
@@ -179,10 +179,11 @@ export function renderConnectorPolicy(
   proxy: string,
   rules: readonly unknown[],
   listeners: readonly ListenerRef[],
-  connectors: Readonly<Record<string, ConnectorState>>,
+  context: RenderContext,
   target: Target,
   settings: RenderSettings,
 ): RenderedObject[] {
+  const connectors = context.connectors ?? {};
   const backends = collectConnectorBackends(rules);
   if (backends.length === 0) return [];
   const routeConfigs = httpsRouteConfigNames(target.namespace, proxy, listeners);
@@ -191,5 +192,5 @@ export function renderConnectorPolicy(
     return endpointId !== undefined && !isUnknown(b.host) ? [{ ...b, endpointId }] : [];
   });
   const patches = online.length ? onlinePatches(proxy, target.namespace, rules, online, routeConfigs, settings) : offlinePatches(proxy, routeConfigs);
-  return [renderEnvoyPatchPolicy(subdomainName(joinName("connector", proxy)), proxy, patches, target)];
+  return [renderEnvoyPatchPolicy(subdomainName(joinName("connector", proxy)), proxy, patches, target, settings, context)];
 }

@@ -1,10 +1,12 @@
 import { makeObject, type Target } from "./object";
-import type { ListenerRef, RenderedObject } from "./types";
+import type { RenderSettings } from "./settings";
+import type { ListenerRef, RenderContext, RenderedObject } from "./types";
 
 /**
  * EnvoyPatchPolicy plumbing shared by connector and WAF rendering. Both follow NSO's EPP mode,
- * the one that needs no NSO extension server, with one change for a single cluster: the policy
- * targets its own Gateway instead of a merged GatewayClass.
+ * the one that needs no NSO extension server. The policy targets the GatewayClass when the class
+ * merges its Gateways (as NSO's does; Envoy Gateway then accepts no other target), and its own
+ * Gateway otherwise (Envoy Gateway then accepts no other target either).
  *
  * xDS names are Envoy Gateway's as NSO relies on them: listeners `tcp-<port>`, the shared HTTP
  * RouteConfiguration `http-80`, one RouteConfiguration and filter chain per HTTPS listener
@@ -43,10 +45,11 @@ export function routeClusterName(namespace: string, route: string, ruleIndex: nu
   return `httproute/${namespace}/${route}/rule/${ruleIndex}`;
 }
 
-export function renderEnvoyPatchPolicy(name: string, gateway: string, patches: readonly JsonPatch[], target: Target): RenderedObject {
+export function renderEnvoyPatchPolicy(name: string, gateway: string, patches: readonly JsonPatch[], target: Target, settings: RenderSettings, context: RenderContext): RenderedObject {
+  const targetRef = context.mergedGateways ? { kind: "GatewayClass", name: settings.gatewayClassName } : { kind: "Gateway", name: gateway };
   return makeObject(ENVOY_GATEWAY_API, "EnvoyPatchPolicy", name, target, {
     spec: {
-      targetRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: gateway },
+      targetRef: { group: "gateway.networking.k8s.io", ...targetRef },
       type: "JSONPatch",
       jsonPatches: patches,
     },

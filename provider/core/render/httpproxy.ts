@@ -32,7 +32,7 @@ export function renderHTTPProxy(proxy: HTTPProxy, settings: RenderSettings = DEF
     renderGateway(name, listeners, target, settings),
     ...renderCertificates(name, listeners, target, settings),
     route,
-    ...renderConnectorPolicy(name, rules, listeners, context.connectors ?? {}, target, settings),
+    ...renderConnectorPolicy(name, rules, listeners, context, target, settings),
   ];
   if (settings.dnsIntegration) {
     const addresses = context.gatewayAddresses?.[`${sourceNamespace}/${name}`] ?? [];

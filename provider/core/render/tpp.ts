@@ -210,7 +210,7 @@ export function renderTrafficProtectionPolicy(
     const listeners = known ?? list.flatMap(listenersByConvention).filter((l, i, all) => all.findIndex((x) => x.name === l.name) === i);
     const patches = gatewayPatches(policy, mode, target, gateway, list, listeners, directives, settings.waf);
     if (patches.length === 0) continue;
-    out.push(renderEnvoyPatchPolicy(subdomainName(joinName("tpp", policy, gateway)), gateway, patches, target));
+    out.push(renderEnvoyPatchPolicy(subdomainName(joinName("tpp", policy, gateway)), gateway, patches, target, settings, context));
   }
   return out;
 }

@@ -35,6 +35,12 @@ export interface RenderContext {
   connectors?: Readonly<Record<string, ConnectorState>>;
   /** IP addresses from a generated Gateway's `status.addresses`, keyed by the HTTPProxy. */
   gatewayAddresses?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The GatewayClass merges its Gateways into one Envoy fleet (EnvoyProxy `mergeGateways`). Envoy
+   * Gateway then takes an EnvoyPatchPolicy only when it targets the GatewayClass, and ignores one
+   * that targets a Gateway: the connector and WAF patches follow.
+   */
+  mergedGateways?: boolean;
   /** Listeners of the Gateways policies target, keyed by the HTTPProxy. `render()` fills this from the proxies it renders. */
   gatewayListeners?: Readonly<Record<string, readonly ListenerRef[]>>;
 }
