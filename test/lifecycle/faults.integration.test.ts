@@ -1,5 +1,6 @@
 // The engine under network and API server faults: test/faults/proxy.ts sits between the engine's
-// client and a real kube-apiserver (status actors play the controllers) and injects 500/503/429
+// client and a real kube-apiserver (the real Envoy Gateway and cert-manager write every status:
+// test/infra/controllers.ts; they talk to the API server directly) and injects 500/503/429
 // answers, 409 conflicts, dropped connections, lost answers to committed writes, and a real
 // apiserver restart (same port, same etcd) in the middle of a create. After every fault:
 //   * no orphans: every object labelled with the source is in the returned (partial) state's
@@ -13,34 +14,34 @@ import { lifecycles, PartialFailureError, resolveEngineSettings, type Downstream
 import { DOWNSTREAM_KINDS, refKey } from "../../provider/lifecycle/downstream.ts";
 import { sourceSelector } from "../../provider/core/render/index.ts";
 import { countsSince, createKubeClient, RequestCounter, type KubeClient } from "../../provider/kube/index.ts";
-import { startActors, type ActorGroup } from "../infra/actors/index.ts";
-import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
+import type { ControlPlane } from "../infra/controlplane.ts";
+import { getControllers, type Controllers } from "../infra/controllers.ts";
 import { startFaultProxy, type FaultProxy } from "../faults/proxy.ts";
 
 const TOKEN = "datum:networking:HTTPProxy";
 const CLAIMS_NAMESPACE = "datum-downstream-gateway-hostnames";
 
+let rc: Controllers;
 let cp: ControlPlane;
-let actors: ActorGroup;
 let admin: KubeClient;
 let proxy: FaultProxy;
 let loser: AnswerLoser;
 
 beforeAll(async () => {
-  cp = await getControlPlane();
-  actors = startActors(cp.kc);
+  rc = await getControllers();
+  cp = rc.cp;
   admin = createKubeClient({ kubeconfig: cp.kubeconfig });
   proxy = await startFaultProxy(cp.kubeconfig);
   loser = await startAnswerLoser(proxy);
   // The hostname claims' namespace exists beforehand, so writes per create are exactly counted.
   await admin.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: CLAIMS_NAMESPACE } });
-});
+}, 240_000);
 
 afterAll(async () => {
-  actors?.stop();
   await admin?.close();
   await loser?.close();
   await proxy?.close();
+  await rc?.stop();
 });
 
 /**
@@ -110,13 +111,14 @@ function engineThrough(kubeconfig: string) {
 }
 
 /** Three rules: an HTTPS FQDN backend (Service, EndpointSlice, BackendTLSPolicy), a redirect, an HTTP IP backend. */
-function proxyInputs(ns: string, name: string, rules = 3, annotations: Record<string, string> = {}) {
+function proxyInputs(ns: string, name: string, rules = 3) {
   const all = [
     { name: "api", matches: [{ path: { type: "PathPrefix", value: "/api" } }], backends: [{ endpoint: "https://api.example.com" }] },
     { name: "old", matches: [{ path: { type: "PathPrefix", value: "/old" } }], filters: [{ type: "RequestRedirect", requestRedirect: { hostname: "new.example.com", statusCode: 301 } }] },
     { name: "web", backends: [{ endpoint: "http://203.0.113.7:8080" }] },
   ];
-  return { metadata: { name, namespace: ns, ...(Object.keys(annotations).length ? { annotations } : {}) }, spec: { hostnames: [`${name}.example.com`], rules: all.slice(0, rules) } };
+  // `<name>.example.com`: every test's name differs, so the merged Gateways never share a hostname.
+  return { metadata: { name, namespace: ns }, spec: { hostnames: [`${name}.example.com`], rules: all.slice(0, rules) } };
 }
 
 /** Every object in the cluster labelled as rendered from HTTPProxy ns/name, as refKeys. */
@@ -178,8 +180,8 @@ async function expectConverges(lc: ResourceLifecycle, ns: string, name: string, 
   return outputs;
 }
 
-async function checked(lc: ResourceLifecycle, ns: string, name: string, rules = 3, annotations: Record<string, string> = {}): Promise<Record<string, unknown>> {
-  const c = await lc.check(undefined, proxyInputs(ns, name, rules, annotations), { urnName: name });
+async function checked(lc: ResourceLifecycle, ns: string, name: string, rules = 3): Promise<Record<string, unknown>> {
+  const c = await lc.check(undefined, proxyInputs(ns, name, rules), { urnName: name });
   expect(c.failures).toEqual([]);
   return c.inputs;
 }
@@ -229,8 +231,10 @@ describe("transient faults are retried inside the operation", () => {
   test("dropped connections on applies and on the readiness watches: retried, the create completes", async () => {
     const ns = await cp.newNamespace("flt");
     const { engine, lc } = engineThrough(proxy.kubeconfig);
-    // The controllers answer after 800 ms, so readiness has to come through the (dropped) watches.
-    const inputs = await checked(lc, ns, "drop", 3, { "test.datum.net/actor-delay-ms": "800" });
+    // Envoy Gateway programs the Gateway only after cert-manager has issued its listener
+    // certificates (the HTTPS listeners wait for their Secrets), so the Gateway is not ready when
+    // applied and readiness has to come through the (dropped) watches.
+    const inputs = await checked(lc, ns, "drop");
     const writes = proxy.inject({ match: { method: "PATCH", path: new RegExp(`/namespaces/${ns}/(services|endpointslices)/`) }, times: 3, action: { kind: "drop" } });
     const watches = proxy.inject({ match: { watch: true, path: new RegExp(`/namespaces/${ns}/gateways$`) }, times: 2, action: { kind: "drop" } });
     try {
@@ -396,11 +400,10 @@ describe("hostname claims under faults", () => {
 describe("kube-apiserver restart (same port, same etcd) in the middle of a create", () => {
   /**
    * Holds the Gateway apply in the proxy while the apiserver goes down, so the restart lands
-   * part-way: the claim, Services and EndpointSlices are written, the rest is not. (The hold is
-   * on the first object a status actor handles: the test actors do not retry a status write that
-   * failed during the outage, as a real controller's requeue would, so an earlier restart would
-   * leave e.g. a Certificate pending for ever. The engine's retries and watches are what is
-   * under test here.)
+   * part-way: the claim, Services and EndpointSlices are written, the rest is not. Envoy Gateway
+   * and cert-manager ride out the same outage (their watches reconnect, failed writes requeue),
+   * so the objects written after it still become ready. The engine's retries and watches are
+   * what is under test here.
    */
   async function restartDuringCreate(name: string, downMs: number, signal?: AbortSignal) {
     const ns = await cp.newNamespace("rst");
