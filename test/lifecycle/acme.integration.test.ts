@@ -1,16 +1,17 @@
 // ACME mode (`certificates: {mode: "acme", …}`) of the HTTPProxy lifecycle, against real servers
-// on loopback: kube-apiserver + etcd (status actors play Envoy Gateway), pebble as the ACME CA,
-// PowerDNS as the authoritative DNS that pebble validates against. For http-01, the Envoy data
-// plane (which cannot run here) is a stand-in that answers from the HTTPRoute/HTTPRouteFilter
-// objects in the apiserver (test/acme/apiserver-dataplane.ts).
+// on loopback: kube-apiserver + etcd with the real Envoy Gateway programming the Gateways whose
+// listener Secrets the provider writes (test/infra/controllers.ts), pebble as the ACME CA,
+// PowerDNS as the authoritative DNS that pebble validates against. For http-01, pebble reaches a
+// stand-in on loopback that answers from the HTTPRoute/HTTPRouteFilter objects in the apiserver
+// (test/acme/apiserver-dataplane.ts): the real Envoy listens in its network namespace.
 import * as acme from "acme-client";
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { canonicalHostname } from "../../provider/core/render/index.ts";
 import { lifecycles, PartialFailureError, resolveEngineSettings, type ResourceLifecycle, type ResourceState, type StoredCertificate } from "../../provider/lifecycle/index.ts";
 import { createKubeClient, type KubeClient, type KubeObject } from "../../provider/kube/index.ts";
-import { startActors, type ActorGroup } from "../infra/actors/index.ts";
-import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
+import { getControllers, type Controllers } from "../infra/controllers.ts";
+import type { ControlPlane } from "../infra/controlplane.ts";
 import { startPebble, type Pebble } from "../infra/pebble.ts";
 import { startPowerDns, type PowerDns } from "../infra/powerdns.ts";
 import { startApiserverDataPlane, type ApiserverDataPlane } from "../acme/apiserver-dataplane.ts";
@@ -20,12 +21,12 @@ const ZONE = "acme-lc.test";
 const TARGET = `edge.${ZONE}`;
 const DAY = 86_400_000;
 
+let rc: Controllers;
 let cp: ControlPlane;
 let pdns: PowerDns;
 let pebble: Pebble;
 let httpPort: number;
 let dataPlane: ApiserverDataPlane;
-let actors: ActorGroup;
 let admin: KubeClient;
 let currentNs = "";
 const timings: string[] = [];
@@ -106,22 +107,22 @@ async function timed<T>(what: string, f: () => Promise<T>): Promise<T> {
 }
 
 beforeAll(async () => {
-  [cp, pdns] = await Promise.all([getControlPlane(), startPowerDns()]);
+  [rc, pdns] = await Promise.all([getControllers(), startPowerDns()]);
+  cp = rc.cp;
   await pdns.createZone(ZONE);
   pebble = await startPebble({ dnsServer: pdns.dnsAddress });
   httpPort = pebbleHttpPort(pebble);
   admin = createKubeClient({ kubeconfig: cp.kubeconfig });
   dataPlane = await startApiserverDataPlane(admin, () => currentNs, httpPort);
-  actors = startActors(cp.kc);
-});
+}, 240_000);
 
 afterAll(async () => {
   console.log(`[lifecycle/acme] timings:\n  ${timings.join("\n  ")}`);
-  actors?.stop();
   await dataPlane?.close();
   await admin?.close();
   await pebble?.stop();
   await pdns?.stop();
+  await rc?.stop();
 });
 
 describe("ACME mode, dns-01", () => {
