@@ -8,7 +8,7 @@ const ECHO = join(repoRoot(), "test", "dataplane", "echo-server.ts");
 
 export interface Backend {
   readonly name: string;
-  /** `http(s)://<namespace address>:<port>` — an address Envoy dials inside the namespace. */
+  /** `http(s)://<namespace address or hostname>:<port>` — what Envoy dials inside the namespace. */
   readonly url: string;
   readonly port: number;
   readonly pid: number;
@@ -17,10 +17,19 @@ export interface Backend {
 
 let nextPort = 8100;
 
-export async function startBackend(dp: DataPlane, name: string, opts: { tls?: { certFile: string; keyFile: string } } = {}): Promise<Backend> {
+export interface BackendOptions {
+  readonly tls?: { certFile: string; keyFile: string };
+  /** A name the data plane's DNS resolves to the backend (dp.dns.publish): the URL uses it instead of the address. */
+  readonly hostname?: string;
+  /** Static files served at URL paths (`/path` → file), e.g. a JWKS. */
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+export async function startBackend(dp: DataPlane, name: string, opts: BackendOptions = {}): Promise<Backend> {
   const port = nextPort++;
   const args = ["--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", ECHO, "--name", name, "--port", String(port)];
   if (opts.tls) args.push("--tls-cert", opts.tls.certFile, "--tls-key", opts.tls.keyFile);
+  for (const [path, file] of Object.entries(opts.files ?? {})) args.push("--file", `${path}=${file}`);
   const inNs = dp.ns.exec(process.execPath, args);
   const proc = spawnLogged(`backend ${name}`, inNs.cmd, inNs.args, join(dp.dir, `backend-${name}.log`));
   const scheme = opts.tls ? "https" : "http";
@@ -31,7 +40,7 @@ export async function startBackend(dp: DataPlane, name: string, opts: { tls?: { 
   });
   return {
     name,
-    url: `${scheme}://${dp.address}:${port}`,
+    url: `${scheme}://${opts.hostname ?? dp.address}:${port}`,
     port,
     pid: proc.pid,
     stop: () => killPid(proc.pid),

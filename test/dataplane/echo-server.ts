@@ -4,7 +4,8 @@
 //   GET /delay?ms=N                  answers after N ms
 //   GET /status/N                    answers with status N
 //   WebSocket upgrade                echoes text frames back (RFC 6455, unmasked server frames)
-// Usage: node echo-server.ts --name NAME --port PORT [--tls-cert FILE --tls-key FILE]
+//   GET <path> of a --file           that file's content as application/json (e.g. a JWKS)
+// Usage: node echo-server.ts --name NAME --port PORT [--tls-cert FILE --tls-key FILE] [--file /path=FILE ...]
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from "node:http";
@@ -13,8 +14,9 @@ import type { Duplex } from "node:stream";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { name: { type: "string" }, port: { type: "string" }, "tls-cert": { type: "string" }, "tls-key": { type: "string" } },
+  options: { name: { type: "string" }, port: { type: "string" }, "tls-cert": { type: "string" }, "tls-key": { type: "string" }, file: { type: "string", multiple: true } },
 });
+const files = new Map((values.file ?? []).map((f) => [f.slice(0, f.indexOf("=")), f.slice(f.indexOf("=") + 1)] as const));
 const name = values.name ?? "echo";
 const port = Number(values.port);
 const MAX_EVENTS = 1_000;
@@ -36,6 +38,12 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
         else setTimeout(tick, every);
       };
       tick();
+      return;
+    }
+    const file = files.get(url.pathname);
+    if (file !== undefined) {
+      res.writeHead(200, { "content-type": "application/json", "x-backend": name });
+      res.end(readFileSync(file));
       return;
     }
     const status = /^\/status\/(\d{3})$/.exec(url.pathname);

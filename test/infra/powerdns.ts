@@ -5,6 +5,7 @@ import { promises as dnsPromises } from "node:dns";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { NetNs } from "./dataplane/netns.ts";
 import { freePort, killPid, killPidSync, run, spawnLogged, waitFor, type Spawned } from "./procs.ts";
 
 const PDNS_SERVER = "/usr/sbin/pdns_server";
@@ -56,6 +57,13 @@ export interface PowerDnsOptions {
   readonly timeoutMs?: number;
   /** Accept RFC2136 dynamic updates from loopback (per zone only with a TSIG key: allowTsigUpdates). */
   readonly dnsUpdate?: boolean;
+  /**
+   * Run inside this network namespace instead of on the machine's loopback: DNS on the namespace's
+   * loopback and its veth address, the API on the veth address (reachable from the machine).
+   */
+  readonly netns?: NetNs;
+  /** DNS port (default: a free one); 53 where a resolv.conf must name the server. */
+  readonly dnsPort?: number;
 }
 
 const dot = (n: string): string => (n.endsWith(".") ? n : `${n}.`);
@@ -69,22 +77,24 @@ export async function startPowerDns(opts: PowerDnsOptions = {}): Promise<PowerDn
   let proc: Spawned | undefined;
   let dnsPort = 0;
   let apiPort = 0;
+  const ns = opts.netns;
+  const apiHost = ns ? ns.nsIp : "127.0.0.1";
   for (let attempt = 1; attempt <= 3; attempt++) {
-    dnsPort = await freePort();
+    dnsPort = opts.dnsPort ?? (await freePort());
     apiPort = await freePort();
     writeFileSync(
       join(dir, "pdns.conf"),
       [
         "launch=gsqlite3",
         `gsqlite3-database=${db}`,
-        "local-address=127.0.0.1",
+        `local-address=127.0.0.1${ns ? `, ${ns.nsIp}` : ""}`,
         `local-port=${dnsPort}`,
         "api=yes",
         `api-key=${apiKey}`,
         "webserver=yes",
-        "webserver-address=127.0.0.1",
+        `webserver-address=${apiHost}`,
         `webserver-port=${apiPort}`,
-        "webserver-allow-from=127.0.0.0/8",
+        `webserver-allow-from=127.0.0.0/8${ns ? `, ${ns.hostIp}/32` : ""}`,
         `socket-dir=${dir}`,
         "guardian=no",
         "daemon=no",
@@ -101,14 +111,15 @@ export async function startPowerDns(opts: PowerDnsOptions = {}): Promise<PowerDn
         "",
       ].join("\n"),
     );
-    const p = spawnLogged("pdns_server", PDNS_SERVER, [`--config-dir=${dir}`], join(dir, "pdns.log"));
+    const cmd = ns ? ns.exec(PDNS_SERVER, [`--config-dir=${dir}`]) : { cmd: PDNS_SERVER, args: [`--config-dir=${dir}`] };
+    const p = spawnLogged("pdns_server", cmd.cmd, cmd.args, join(dir, "pdns.log"));
     const exitHook = (): void => killPidSync(p.pid);
     process.once("exit", exitHook);
     try {
       await waitFor(
         "PowerDNS API",
         async () => {
-          const r = await fetch(`http://127.0.0.1:${apiPort}/api/v1/servers/localhost`, {
+          const r = await fetch(`http://${apiHost}:${apiPort}/api/v1/servers/localhost`, {
             headers: { "X-API-Key": apiKey },
             signal: AbortSignal.timeout(1_000),
           });
@@ -125,7 +136,7 @@ export async function startPowerDns(opts: PowerDnsOptions = {}): Promise<PowerDn
   }
   if (proc === undefined) throw new Error("PowerDNS did not start");
   const started = proc;
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const apiUrl = `http://${apiHost}:${apiPort}`;
   const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const r = await fetch(`${apiUrl}/api/v1/servers/localhost${path}`, {
       method,
@@ -137,7 +148,7 @@ export async function startPowerDns(opts: PowerDnsOptions = {}): Promise<PowerDn
     if (!r.ok) throw new Error(`PowerDNS ${method} ${path}: ${r.status} ${text}`);
     return text === "" ? undefined : (JSON.parse(text) as unknown);
   };
-  const dnsAddress = `127.0.0.1:${dnsPort}`;
+  const dnsAddress = `${ns ? ns.nsIp : "127.0.0.1"}:${dnsPort}`;
   return {
     dnsAddress,
     apiUrl,

@@ -28,7 +28,7 @@ export interface EnvoyGatewayController {
 }
 
 /** Envoy Gateway's own configuration (kind EnvoyGateway): Kubernetes provider, extension APIs on. */
-function controllerConfig(): string {
+function controllerConfig(enableEnvoyPatchPolicy: boolean): string {
   return [
     "apiVersion: gateway.envoyproxy.io/v1alpha1",
     "kind: EnvoyGateway",
@@ -42,7 +42,7 @@ function controllerConfig(): string {
     "    proxyTopologyInjector:",
     "      disabled: true",
     "extensionApis:",
-    "  enableEnvoyPatchPolicy: true",
+    `  enableEnvoyPatchPolicy: ${enableEnvoyPatchPolicy}`,
     "  enableBackend: true",
     // Envoy's own admin (19000) and stats (19001) ports are taken by the Envoy fleet in the same
     // network namespace; the controller's admin moves aside and its metrics listener is off.
@@ -84,6 +84,8 @@ export async function startEnvoyGateway(opts: {
   ns: NetNs;
   dir: string;
   detached?: boolean;
+  /** extensionApis.enableEnvoyPatchPolicy (default true). */
+  enableEnvoyPatchPolicy?: boolean;
 }): Promise<EnvoyGatewayController> {
   const bin = toolPaths().envoyGateway;
   const { kc, ns, dir } = opts;
@@ -99,7 +101,7 @@ export async function startEnvoyGateway(opts: {
   const certs = join(dir, "eg-certs");
   await writeControllerCerts(kc, certs);
   const configPath = join(dir, "envoy-gateway.yaml");
-  writeFileSync(configPath, controllerConfig());
+  writeFileSync(configPath, controllerConfig(opts.enableEnvoyPatchPolicy ?? true));
   mkdirSync("/certs", { recursive: true }); // mount point for the bind below (empty on the machine)
 
   const started: Spawned[] = [];

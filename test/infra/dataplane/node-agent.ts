@@ -33,7 +33,16 @@ export interface NodeAgentOptions {
    * Envoy resolves its bootstrap clusters with its own DNS client, which does not read /etc/hosts.
    */
   readonly serviceAddresses?: ReadonlyMap<string, string>;
+  /**
+   * The proxy image's system trust store: a PEM bundle bound over /etc/ssl/certs/ca-certificates.crt
+   * (where Envoy Gateway points Envoy for `wellKnownCACertificates: System`), as an operator's Envoy
+   * image with a private root added would carry it. Default: the machine's own store.
+   */
+  readonly trustBundle?: string;
 }
+
+/** Where Envoy Gateway tells Envoy the system CA bundle is (Debian's path, as in the envoy-proxy image). */
+export const SYSTEM_TRUST_STORE = "/etc/ssl/certs/ca-certificates.crt";
 
 export interface PodProcess {
   readonly deployment: string;
@@ -113,10 +122,14 @@ async function writeVolume(core: CoreV1Api, namespace: string, vol: V1Volume, de
 }
 
 /** Volumes written under podDir and a shell script that bind-mounts them, then execs the command. */
-async function materialize(core: CoreV1Api, namespace: string, d: V1Deployment, c: V1Container, podDir: string): Promise<Materialized> {
+async function materialize(core: CoreV1Api, namespace: string, d: V1Deployment, c: V1Container, podDir: string, trustBundle: string | undefined): Promise<Materialized> {
   const volumes = new Map((d.spec?.template.spec?.volumes ?? []).map((v) => [v.name, v] as const));
   const lines = ["set -e"];
   const scriptArgs: string[] = [];
+  if (trustBundle !== undefined) {
+    scriptArgs.push(trustBundle, SYSTEM_TRUST_STORE);
+    lines.push(`mount --bind "\${1}" "\${2}"`);
+  }
   for (const m of c.volumeMounts ?? []) {
     const vol = volumes.get(m.name);
     if (!vol) throw new Error(`container ${c.name}: volumeMount ${m.name} has no volume`);
@@ -160,7 +173,7 @@ export function startNodeAgent(opts: NodeAgentOptions): NodeAgent {
     const argv = [...(c.command ?? []), ...(c.args ?? [])].map((a) => resolveServiceNames(expandVars(a, vars), opts.serviceAddresses));
     if (argv[0] !== "envoy") throw new Error(`Deployment ${name}: envoy container runs ${argv[0]}, expected envoy`);
     argv[0] = opts.envoyBin;
-    const m = await materialize(core, opts.namespace, d, c, podDir);
+    const m = await materialize(core, opts.namespace, d, c, podDir, opts.trustBundle);
     const inNs = opts.ns.exec("unshare", ["--mount", "--ipc", "--propagation", "private", "sh", "-c", m.script, "pod", ...m.scriptArgs, ...argv]);
     const env: NodeJS.ProcessEnv = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...Object.fromEntries(vars) };
     const logFile = join(podDir, "envoy.log");
