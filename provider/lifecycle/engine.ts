@@ -17,6 +17,7 @@ import { admitHostnames, hostnameWarnings, releaseClaims, type AdmittedHostnames
 import { checkGatewayClasses } from "./gateway-class";
 import { awaitHostnameReadiness } from "./hostname-readiness";
 import { contextKey, gatewayAddressesOf, readRenderContext, type LiveContext } from "./render-context";
+import { immutableChanges, replacementNote } from "./immutable";
 import { CertificateIssueError, ensureCertificates, storedAccountOf, storedCertificatesOf, type StoredAcmeAccount, type StoredCertificate } from "./acme-certificates";
 
 /** What ACME mode adds to an HTTPProxy's state. */
@@ -133,8 +134,11 @@ export class Engine {
     return live;
   }
 
-  /** Before anything is written: every rendered object is absent, this stack's, in its state, or adopted on request. */
-  private async refuseForeign(client: KubeClient, kind: ResourceKind, source: Obj, objects: readonly RenderedObject[], writeContext: (key: string) => WriteContext, signal?: AbortSignal): Promise<void> {
+  /**
+   * Before anything is written: every rendered object is absent, this stack's, in its state, or
+   * adopted on request. Returns the live objects it read, by ref key.
+   */
+  private async refuseForeign(client: KubeClient, kind: ResourceKind, source: Obj, objects: readonly RenderedObject[], writeContext: (key: string) => WriteContext, signal?: AbortSignal): Promise<Map<string, KubeObject | undefined>> {
     const { namespace, name } = sourceIdentity(source);
     const live = await this.liveOf(client, objects, sourceSelector({ kind: kind.kind, namespace, name }), signal);
     const problems: string[] = [];
@@ -146,6 +150,7 @@ export class Engine {
       }
     }
     if (problems.length) throw new OwnershipError(`${kind.kind} ${namespace}/${name}: objects with these names are not this stack's:\n  ${problems.join("\n  ")}`, problems);
+    return live;
   }
 
   /**
@@ -230,9 +235,15 @@ export class Engine {
       objects = rendered.objects;
       for (const note of rendered.live?.offlineConnectors ?? []) ctx.onWarning?.(note);
       const writeContext = this.writeContext(previous);
-      await this.refuseForeign(client, kind, source, objects, writeContext, ctx.signal);
+      const live = await this.refuseForeign(client, kind, source, objects, writeContext, ctx.signal);
       const failures: string[] = [];
       for (const o of objects) {
+        const changes = immutableChanges(o, live.get(refKey(refOf(o))));
+        // A dry run cannot show a delete-and-create; the replacement is announced instead.
+        if (changes.length) {
+          ctx.onWarning?.(replacementNote(o, changes));
+          continue;
+        }
         try {
           await this.write(client, o, writeContext(refKey(refOf(o))), { ...(ctx.signal ? { signal: ctx.signal } : {}), dryRun: true });
         } catch (e) {
@@ -278,7 +289,7 @@ export class Engine {
     const id = `${sourceIdentity(source).namespace}/${sourceIdentity(source).name}`;
     const deadlineMs = Date.now() + (ctx.timeoutMs ?? this.settings.timeoutSeconds * 1000);
     const writeContext = this.writeContext(previous);
-    await this.refuseForeign(client, kind, source, objects, writeContext, ctx.signal);
+    const liveBefore = await this.refuseForeign(client, kind, source, objects, writeContext, ctx.signal);
     // Verified Domain + exclusive claim for every custom hostname, or nothing is written.
     const hostnames: AdmittedHostnames | undefined =
       kind.kind === "HTTPProxy"
@@ -302,6 +313,11 @@ export class Engine {
     for (const o of objects) {
       attempted++;
       try {
+        const changes = immutableChanges(o, liveBefore.get(refKey(refOf(o))));
+        if (changes.length) {
+          ctx.onProgress?.(replacementNote(o, changes));
+          await client.deleteAndWait(refOf(o), callOpts);
+        }
         applied.push(await this.write(client, o, writeContext(refKey(refOf(o))), callOpts));
       } catch (e) {
         const msg = `applying ${o.kind} ${o.metadata.namespace}/${o.metadata.name} failed: ${errorText(e)}`;
