@@ -30,7 +30,7 @@ import {
 } from "./types";
 
 /**
- * The Domain resource: the provider plays NSO's Domain controller (resources.md §2). Create
+ * The Domain resource: the provider plays NSO's Domain controller (docs/spec/resources.md §2). Create
  * records the Domain in the cluster (a ConfigMap, see domain-record.ts), publishes the
  * verification records and waits until the TXT record or the HTTP token proves ownership.
  *

@@ -28,7 +28,7 @@ import { ownerIdOf, previousOwnerIds } from "./ownership";
 
 /**
  * The two rules NSO applies to an HTTPProxy's custom hostnames before it programs them
- * (compile.md §3.2), enforced by the provider before any downstream object is written:
+ * (docs/spec/compile.md §3.2), enforced by the provider before any downstream object is written:
  *  1. each hostname is covered by a verified Domain in the same namespace (unless
  *     `gateway.disableHostnameVerification`);
  *  2. each hostname is claimed exclusively on the cluster; a hostname another owner holds fails

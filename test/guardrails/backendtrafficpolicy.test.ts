@@ -64,7 +64,7 @@ describe("BackendTrafficPolicy CRD layer (Envoy Gateway v1.8.1)", () => {
   });
 });
 
-describe("BackendTrafficPolicy webhook (guardrails.md §6)", () => {
+describe("BackendTrafficPolicy webhook (docs/spec/guardrails.md §6)", () => {
   it("B1: forbids the deprecated targetRef", () => {
     const obj = backendTrafficPolicy({ targetRefs: undefined, targetRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "g" } });
     expect(rejected(obj)).toEqual(["spec.targetRef: Forbidden: deprecated field, use spec.targetRefs or spec.targetSelectors instead"]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { FieldError } from "../../provider/core/errors";
 import { validate } from "../../provider/core/validate";
 
-/** HTTPProxy CRD layer (guardrails.md §1.1, C1–C31): limits at and one past their boundary, messages, paths. */
+/** HTTPProxy CRD layer (docs/spec/guardrails.md §1.1, C1–C31): limits at and one past their boundary, messages, paths. */
 
 type Json = Record<string, unknown>;
 

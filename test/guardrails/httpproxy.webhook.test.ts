@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { FieldError } from "../../provider/core/errors";
 import { validate } from "../../provider/core/validate";
 
-/** HTTPProxy validating webhook (guardrails.md §1.2, W1–W21) and its update semantics (§0.1). */
+/** HTTPProxy validating webhook (docs/spec/guardrails.md §1.2, W1–W21) and its update semantics (§0.1). */
 
 type Json = Record<string, unknown>;
 

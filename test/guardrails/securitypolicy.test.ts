@@ -74,7 +74,7 @@ describe("SecurityPolicy CRD layer (Envoy Gateway v1.8.1)", () => {
   });
 });
 
-describe("SecurityPolicy webhook (guardrails.md §5)", () => {
+describe("SecurityPolicy webhook (docs/spec/guardrails.md §5)", () => {
   it("S1: forbids the deprecated targetRef", () => {
     const obj = securityPolicy({ targetRef: { group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "a" } });
     delete (obj["spec"] as Record<string, unknown>)["targetRefs"];

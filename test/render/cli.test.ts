@@ -79,7 +79,7 @@ spec:
     type Item = { kind: string; spec?: Record<string, unknown> };
     const items = (out: string): Item[] => (JSON.parse(out) as { items: Item[] }).items;
 
-    it("renders an online tunnel, the Gateway's A records and a class-targeted patch (compile.md §5.2)", async () => {
+    it("renders an online tunnel, the Gateway's A records and a class-targeted patch (docs/spec/compile.md §5.2)", async () => {
       const offline = memoryIO({ "p.yaml": proxy, "c.yaml": "dnsIntegration: true\n" });
       expect(await runRender(["-o", "json", "--config", "c.yaml", "p.yaml"], offline)).toBe(0);
       const before = items(offline.out);

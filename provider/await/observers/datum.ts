@@ -1,5 +1,5 @@
 /**
- * Datum's own kinds when the provider targets an NSO-managed control plane (readiness.md §9):
+ * Datum's own kinds when the provider targets an NSO-managed control plane (docs/spec/readiness.md §9):
  * HTTPProxy and Domain.
  */
 import { checkAll, checkCondition, findCondition, readConditions, type ConditionRule } from "../conditions";

@@ -20,7 +20,7 @@ const PROGRAMMED: ConditionRule = {
 
 const LISTENER_RULES: readonly ConditionRule[] = [
   { type: "Conflicted", want: "False", whenMissing: "ok", terminalReasons: new Set(["HostnameConflict", "ProtocolConflict"]) },
-  // HostnameInUse is NSO's: another Gateway has claimed the hostname (fail fast per readiness.md §9).
+  // HostnameInUse is NSO's: another Gateway has claimed the hostname (fail fast per docs/spec/readiness.md §9).
   { type: "Accepted", terminalReasons: new Set(["PortUnavailable", "UnsupportedProtocol", "UnsupportedValue", "HostnameInUse"]) },
   { type: "ResolvedRefs", whenMissing: "ok", terminalReasons: new Set(["InvalidRouteKinds", "RefNotPermitted"]) },
   { type: "Programmed" },

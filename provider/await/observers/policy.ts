@@ -45,7 +45,7 @@ export const backendTLSPolicyObserver = policyObserver({
   extra: [{ type: "ResolvedRefs", whenMissing: "ok", terminalReasons: new Set(["InvalidKind"]) }],
 });
 
-/** Datum's TrafficProtectionPolicy (readiness.md §6): Accepted and Programmed per ancestor. */
+/** Datum's TrafficProtectionPolicy (docs/spec/readiness.md §6): Accepted and Programmed per ancestor. */
 export const trafficProtectionPolicyObserver = policyObserver({
   acceptedTerminal: ["Invalid", "Conflicted"],
   extra: [{ type: "Programmed" }],

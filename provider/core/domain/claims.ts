@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { normalizeHostname } from "./coverage";
 
 /**
- * Exclusive hostname claims across stacks (compile.md §3.2). NSO keeps one ConfigMap per custom
+ * Exclusive hostname claims across stacks (docs/spec/compile.md §3.2). NSO keeps one ConfigMap per custom
  * hostname, named after it, in an accounting namespace; `data.owner` says who holds it. Two
  * provider instances (two stacks, possibly two programs) see each other's claims because the
  * ConfigMap lives in the cluster, not in either stack's state.

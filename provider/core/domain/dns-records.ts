@@ -6,7 +6,7 @@ import { registrableDomain } from "./registrable";
  * of a program that manages DNS elsewhere (e.g. a Cloudflare record resource). A subdomain gets a
  * CNAME to the canonical hostname (it follows address changes); a zone apex cannot hold a CNAME,
  * so it gets the Gateway's addresses as A/AAAA (or an ALIAS where the DNS provider has one — NSO
- * programs ALIAS at apex, compile.md §3.8).
+ * programs ALIAS at apex, docs/spec/compile.md §3.8).
  */
 export interface RequiredDnsRecord {
   readonly name: string;

@@ -1,6 +1,6 @@
 /**
  * Turning what a verification attempt observed into NSO's condition reason and message
- * (readiness.md §4), plus a one-line progress text that says what was expected and what was found.
+ * (docs/spec/readiness.md §4), plus a one-line progress text that says what was expected and what was found.
  * Pure: the DNS and HTTP I/O lives in provider/await/dns.
  */
 

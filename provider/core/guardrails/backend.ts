@@ -10,7 +10,7 @@ import { has, list, re, type CelRule, type ObjectSchema } from "./gatewayapi/str
 
 /**
  * Backend (`gateway.envoyproxy.io/v1alpha1`): an upstream Envoy dials on the tenant's behalf.
- * Envoy Gateway's CRD (v1.8.1) and NSO's webhook (guardrails.md §7, E1–E4), which keeps those
+ * Envoy Gateway's CRD (v1.8.1) and NSO's webhook (docs/spec/guardrails.md §7, E1–E4), which keeps those
  * upstreams outside the platform (SSRF guard).
  */
 

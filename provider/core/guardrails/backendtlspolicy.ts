@@ -10,7 +10,7 @@ import { existsOne, field, has, list, re, type CelRule, type ObjectSchema } from
 
 /**
  * BackendTLSPolicy (`gateway.networking.k8s.io/v1`, Gateway API v1.5.1): TLS from Envoy to a backend.
- * Gateway API's CRD plus NSO's webhook (guardrails.md §7, T1–T2), which only lets the policy attach
+ * Gateway API's CRD plus NSO's webhook (docs/spec/guardrails.md §7, T1–T2), which only lets the policy attach
  * to Envoy Gateway Backends. v1alpha3 is still served and, under the webhook's default
  * `matchPolicy: Equivalent`, reaches the same webhook.
  */

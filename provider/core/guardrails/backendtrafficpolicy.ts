@@ -13,7 +13,7 @@ import { field, has, list, type CelRule, type IntegerSchema, type ObjectSchema, 
 
 /**
  * BackendTrafficPolicy (`gateway.envoyproxy.io/v1alpha1`): Envoy Gateway's CRD (v1.8.1, the parts
- * tenants use) and NSO's webhook (guardrails.md §6, B1–B20). Cluster settings sit inline in the
+ * tenants use) and NSO's webhook (docs/spec/guardrails.md §6, B1–B20). Cluster settings sit inline in the
  * spec, so the shared cluster-settings rules (B2–B17) are applied at `spec`; their limits come from
  * `gateway.extensionAPIValidationOptions.backendTrafficPolicies.ClusterSettings`.
  */

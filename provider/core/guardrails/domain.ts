@@ -7,7 +7,7 @@ import { field, list, re, type ObjectSchema } from "./gatewayapi/structural";
 
 /**
  * Domain (`networking.datumapis.com/v1alpha`): a domain name a tenant wants to prove it controls.
- * NSO's CRD (guardrails.md §2, D1–D6, including transition rules against the stored object) and its
+ * NSO's CRD (docs/spec/guardrails.md §2, D1–D6, including transition rules against the stored object) and its
  * webhook, which only runs on create (D7, duplicate names) and delete (D8/D9, still in use). There is
  * no update webhook: immutability is the CRD's job.
  */

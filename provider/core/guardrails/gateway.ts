@@ -17,7 +17,7 @@ import { crdLayer } from "./gatewayapi/crd";
 /**
  * Gateway (`gateway.networking.k8s.io/v1`): NSO's mutating webhook (G1 + default listener
  * injection), the upstream Gateway CRD (gatewayapi/gateway-crd.ts) and NSO's validating webhook
- * (G2–G18, `internal/validation/gateway_validation.go`), guardrails.md §3.
+ * (G2–G18, `internal/validation/gateway_validation.go`), docs/spec/guardrails.md §3.
  */
 
 function present(v: unknown): boolean {

@@ -11,7 +11,7 @@ import { crdLayer } from "./gatewayapi/crd";
 
 /**
  * HTTPRoute (`gateway.networking.k8s.io/v1`): the upstream CRD (gatewayapi/httproute-crd.ts) and
- * NSO's validating webhook (R1–R11, `internal/validation/httproute_validation.go`), guardrails.md §4.
+ * NSO's validating webhook (R1–R11, `internal/validation/httproute_validation.go`), docs/spec/guardrails.md §4.
  */
 
 function present(v: unknown): boolean {

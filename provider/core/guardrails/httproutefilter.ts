@@ -10,7 +10,7 @@ import { field, has, list, type CelRule, type ObjectSchema, type Schema } from "
 
 /**
  * HTTPRouteFilter (`gateway.envoyproxy.io/v1alpha1`): Envoy Gateway's CRD (v1.8.1) and NSO's webhook
- * (guardrails.md §7, F1). HTTPProxy rules reference these filters through ExtensionRef.
+ * (docs/spec/guardrails.md §7, F1). HTTPProxy rules reference these filters through ExtensionRef.
  */
 
 // ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import { field, has, list, re, type CelRule, type ObjectSchema, type Schema } fr
 
 /**
  * SecurityPolicy (`gateway.envoyproxy.io/v1alpha1`): Envoy Gateway's CRD (v1.8.1, the parts tenants
- * use) and NSO's webhook (guardrails.md §5, S1–S21). Limits come from
+ * use) and NSO's webhook (docs/spec/guardrails.md §5, S1–S21). Limits come from
  * `gateway.extensionAPIValidationOptions.securityPolicies`.
  */
 

@@ -8,7 +8,7 @@ import { field, has, list, re, type CelOutcome, type CelRule, type ObjectSchema 
 
 /**
  * TrafficProtectionPolicy (`networking.datumapis.com/v1alpha`): NSO's WAF policy. It has no webhook,
- * so everything here is NSO's CRD (guardrails.md §8, P1–P15), defaults included: mode Observe,
+ * so everything here is NSO's CRD (docs/spec/guardrails.md §8, P1–P15), defaults included: mode Observe,
  * samplingPercentage 100, one OWASP Core Rule Set with paranoia levels 1/1 and anomaly-score
  * thresholds 5 (inbound) / 4 (outbound).
  */

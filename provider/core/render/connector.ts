@@ -16,7 +16,7 @@ import type { RenderSettings } from "./settings";
 import type { ConnectorState, ListenerRef, RenderContext, RenderedObject } from "./types";
 
 /**
- * Connector backends (compile.md §5.2, EPP mode): the route keeps its placeholder backend, and an
+ * Connector backends (docs/spec/compile.md §5.2, EPP mode): the route keeps its placeholder backend, and an
  * EnvoyPatchPolicy `connector-<proxy>` rewrites Envoy's config around it.
  *
  * - Online (Connector Ready with a public-key id): each connector rule's cluster is replaced by a

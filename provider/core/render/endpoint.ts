@@ -2,7 +2,7 @@ import { isUnknown, UNKNOWN } from "../unknown";
 import { parseGoURL, parseIP, urlHostname, urlPort } from "../validation/network";
 
 /**
- * What an HTTPProxy backend endpoint URL means for the data plane (compile.md §2.3): the address
+ * What an HTTPProxy backend endpoint URL means for the data plane (docs/spec/compile.md §2.3): the address
  * an EndpointSlice carries, its address type, port and app protocol, and the hostnames used for
  * the Host rewrite and the backend certificate check.
  */

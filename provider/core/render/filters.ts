@@ -1,7 +1,7 @@
 import { isRecord } from "./json";
 
 /**
- * compile.md §2.4: Envoy Gateway refuses `Host` in header modifiers, so a
+ * docs/spec/compile.md §2.4: Envoy Gateway refuses `Host` in header modifiers, so a
  * `RequestHeaderModifier.set` of `Host` becomes the rule's `URLRewrite.hostname`.
  */
 

@@ -18,7 +18,7 @@ const NSO_ADMITS = "NSO admits this HTTPProxy but then fails to program it";
 const HTTPROUTE_MAX_RULE_FILTERS = 16;
 
 /**
- * compile.md §2.4 appends a URLRewrite (the backend's Host rewrite) to a rule that has none, so a
+ * docs/spec/compile.md §2.4 appends a URLRewrite (the backend's Host rewrite) to a rule that has none, so a
  * rule with 16 filters renders to 17. HTTPRoute rules keep the HTTPProxy's rule order and index.
  */
 function routeRuleFilterErrors(route: RenderedObject): FieldError[] {

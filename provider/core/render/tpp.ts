@@ -18,7 +18,7 @@ import type { RenderSettings, WafSettings } from "./settings";
 import type { ListenerRef, RenderContext, RenderedObject } from "./types";
 
 /**
- * TrafficProtectionPolicy → Coraza WAF (compile.md §7), in NSO's EPP mode: per targeted Gateway
+ * TrafficProtectionPolicy → Coraza WAF (docs/spec/compile.md §7), in NSO's EPP mode: per targeted Gateway
  * an EnvoyPatchPolicy `tpp-<policy>-<gateway>` that installs a (disabled) Coraza golang HTTP
  * filter on the Gateway's listeners and enables it, with the policy's directives, on the routes
  * the policy covers.

@@ -32,7 +32,7 @@ function rule(message: string, holds: (self: Obj) => boolean): CelRule {
 /**
  * The owning node's CEL rules. The singular `backendRef` rule is the one tenants meet first: it
  * rejects the object at the CRD layer before NSO's own "backendRef is not permitted" (S8/S14) can
- * run (guardrails.md errata).
+ * run (docs/spec/guardrails.md §11).
  */
 export const backendClusterRules: readonly CelRule[] = [
   rule("BackendRefs must be used, backendRef is not supported.", (s) => !has(s, "backendRef")),

@@ -9,7 +9,7 @@ import type { ArraySchema, CelRule, ObjectSchema, Schema } from "./structural";
 // imported binding is a getter call, which on paths run per node or per rule costs more than the work.
 const { field, has, list } = structural;
 
-/** Gateway API `HTTPRouteFilter` and filter lists as the CRDs declare them (guardrails.md C14–C26). */
+/** Gateway API `HTTPRouteFilter` and filter lists as the CRDs declare them (docs/spec/guardrails.md C14–C26). */
 
 // C19: header modifier `set`/`add` are list-maps keyed by name (≤16); `remove` is a set (≤16).
 function headerList(flavour: GatewayAPIFlavour): ArraySchema {

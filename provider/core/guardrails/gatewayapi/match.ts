@@ -10,7 +10,7 @@ import type { ArraySchema, CelRule, ObjectSchema, Schema } from "./structural";
 const { field } = structural;
 const { PATH_CHARS } = patterns;
 
-/** Gateway API `HTTPRouteMatch` as the CRDs declare it (guardrails.md C9–C13). */
+/** Gateway API `HTTPRouteMatch` as the CRDs declare it (docs/spec/guardrails.md C9–C13). */
 
 const EXACT_OR_PREFIX = "when type one of ['Exact', 'PathPrefix']";
 

@@ -25,7 +25,7 @@ export type CelOutcome = boolean | { evalError: string };
 export interface CelRule {
   /** The rule's `message`, reported as `Invalid value: <message>` (the API server shows no value). */
   message: string;
-  /** guardrails.md rule id, for readers. */
+  /** docs/spec/guardrails.md rule id, for readers. */
   id?: string;
   /**
    * The rule over a value already known to match the node's schema (types, defaults applied,

@@ -13,7 +13,7 @@ const { has } = structural;
 
 /**
  * NSO's HTTPProxy CRD (`networking.datumapis.com_httpproxies.yaml`): OpenAPI constraints, defaults
- * and CEL, guardrails.md §1.1 (C1–C31). Not configurable: it is compiled into the CRD.
+ * and CEL, docs/spec/guardrails.md §1.1 (C1–C31). Not configurable: it is compiled into the CRD.
  */
 
 const FILTERS = httpRouteFiltersSchema(HTTPPROXY_FLAVOUR);

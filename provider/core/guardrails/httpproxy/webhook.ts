@@ -17,7 +17,7 @@ const { isObj } = openapi;
 const { SUPPORTED_BACKEND_FILTERS, SUPPORTED_RULE_FILTERS, filterPolicyErrors } = filterPolicy;
 
 /**
- * NSO's HTTPProxy validating webhook (`internal/validation/httpproxy_validation.go`), guardrails.md
+ * NSO's HTTPProxy validating webhook (`internal/validation/httpproxy_validation.go`), docs/spec/guardrails.md
  * §1.2 (W1–W21), in NSO's error order: hostnames, metadata.name, then each rule (rule filters,
  * rule Host override, backends). It runs on the typed object, so every read here tolerates values
  * of the wrong type (only reachable when CRD errors were deferred for unknown inputs).
