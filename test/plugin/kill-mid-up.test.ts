@@ -6,13 +6,20 @@
 // cluster belongs to a proxy of the final state, and destroy leaves nothing.
 // When the CLI dies with it, the stack stays locked with pending creates: `pulumi cancel`,
 // `pulumi refresh --clear-pending-creates`, then `pulumi up` (README troubleshooting) converge the same way.
+// Real controllers (test/infra/controllers.ts): the slow proxy is slow for a real reason, its listener
+// certificates come (through a second provider instance, `late`) from a ClusterIssuer that does not
+// exist yet, so the up is still waiting for them when the kill comes (every datum plugin of the run:
+// one per provider instance); the test creates that ClusterIssuer after the kill and the next up
+// converges. Each case runs in its own namespace with its own late issuer.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOWNSTREAM_KINDS, refKey } from "../../provider/lifecycle/downstream";
 import type { DownstreamRef } from "../../provider/lifecycle/index";
+import { writeFileSync } from "node:fs";
 import { createKubeClient, type KubeClient } from "../../provider/kube/index";
-import { DELAY_ANNOTATION, startActors, type ActorGroup } from "../infra/actors/index";
-import { getControlPlane, type ControlPlane } from "../infra/controlplane";
+import { createCaClusterIssuer } from "../infra/cert-manager";
+import type { ControlPlane } from "../infra/controlplane";
+import { getControllers, type Controllers } from "../infra/controllers";
 import { killSession, sessionPids } from "../infra/procs";
 import { projectYaml, pulumiWorkspace, type PulumiWorkspace } from "../infra/pulumi";
 import { requireTools } from "../infra/tools";
@@ -22,8 +29,7 @@ import { ROOT } from "./harness";
 
 const MANAGED_BY = "app.kubernetes.io/managed-by=pulumi-datum";
 const PROXIES = 6;
-/** The slow proxy's controllers answer after this long: the up is still waiting when the plugin dies. */
-const SLOW_MS = 20_000;
+/** The proxy whose certificate waits for a ClusterIssuer created after the kill: the up is still waiting for it when the plugin dies. */
 const SLOW = `p${PROXIES - 1}`;
 
 const PROGRAM = `import { readFileSync } from "node:fs";
@@ -31,13 +37,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as datum from ${JSON.stringify(join(ROOT, "dist", "sdk", "index.js"))};
 
 const params = JSON.parse(readFileSync(new URL("./params.json", import.meta.url), "utf8"));
-const edge = new datum.Provider("edge", { kubeconfig: params.kubeconfig, timeoutSeconds: 120, guardrails: { gateway: { disableHostnameVerification: true } } });
-const proxies = params.proxies.map((p) => new datum.networking.HTTPProxy(p.metadata.name, p, { provider: edge }));
+const settings = { kubeconfig: params.kubeconfig, timeoutSeconds: 120, guardrails: { gateway: { disableHostnameVerification: true } } };
+const edge = new datum.Provider("edge", settings);
+const late = new datum.Provider("late", { ...settings, clusterIssuer: params.lateIssuer });
+const proxies = params.proxies.map((p) => new datum.networking.HTTPProxy(p.metadata.name, p, { provider: p.metadata.name === params.slow ? late : edge }));
 export const ready = pulumi.all(proxies.map((p) => p.ready));
 `;
 
+let rc: Controllers;
 let cp: ControlPlane;
-let actors: ActorGroup;
 let admin: KubeClient;
 let ws: PulumiWorkspace;
 let cli: PulumiRunner;
@@ -46,7 +54,7 @@ let ns: string;
 function proxy(i: number): Record<string, unknown> {
   const name = `p${i}`;
   return {
-    metadata: { name, namespace: ns, ...(name === SLOW ? { annotations: { [DELAY_ANNOTATION]: String(SLOW_MS) } } : {}) },
+    metadata: { name, namespace: ns },
     spec: {
       hostnames: [`${name}.${ns}.example.com`],
       rules: [
@@ -84,29 +92,41 @@ async function checkpoint(): Promise<Checkpoint> {
   return { resources: d.resources ?? [], pending: d.pending_operations ?? [] };
 }
 
-beforeAll(async () => {
-  cp = await getControlPlane();
-  actors = startActors(cp.kc);
-  admin = createKubeClient({ kubeconfig: cp.kubeconfig });
+/** A fresh namespace for the proxies, and the name of their late ClusterIssuer (not created yet), in params.json. */
+async function newCase(): Promise<string> {
   ns = await cp.newNamespace("kill");
+  const lateIssuer = `late-${ns}`;
+  const params = { kubeconfig: cp.kubeconfigPath, slow: SLOW, lateIssuer, proxies: Array.from({ length: PROXIES }, (_, i) => proxy(i)) };
+  writeFileSync(join(ws.programDir, "params.json"), JSON.stringify(params));
+  return lateIssuer;
+}
+
+/** The late ClusterIssuer appears: cert-manager issues the slow proxy's certificate. */
+async function issuerArrives(name: string): Promise<void> {
+  await createCaClusterIssuer(cp.kc, { name, secretNamespace: rc.certManager.clusterResourceNamespace });
+}
+
+beforeAll(async () => {
+  rc = await getControllers();
+  cp = rc.cp;
+  admin = createKubeClient({ kubeconfig: cp.kubeconfig });
   ws = pulumiWorkspace(
     {
       "index.ts": PROGRAM,
       "Pulumi.yaml": projectYaml("datum-kill", { name: "datum", dir: join(ROOT, "bin") }),
-      "params.json": JSON.stringify({ kubeconfig: cp.kubeconfigPath, proxies: Array.from({ length: PROXIES }, (_, i) => proxy(i)) }),
     },
     "datum-kill",
   );
   // Never fall back to a developer's own cluster.
   cli = pulumiRunner(requireTools("pulumi").pulumi, ws.programDir, { ...ws.env, KUBECONFIG: join(ws.dir, "no-kubeconfig") });
   await cli.ok(["stack", "init", "dev"]);
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   cli?.stopAll();
   ws?.dispose();
-  actors?.stop();
   await admin?.close();
+  await rc?.stop();
 });
 
 /** Every proxy ready, cluster objects and claims exactly the final state's, nothing pending; then destroy leaves nothing. */
@@ -126,7 +146,7 @@ async function expectConvergedThenDestroyed(): Promise<void> {
   expect(await claims()).toEqual([]);
 }
 
-/** Starts `pulumi up` and calls `kill` with the CLI's pid once the slow proxy's Gateway is applied (the plugin is waiting for its controller). */
+/** Starts `pulumi up` and calls `kill` with the CLI's pid once the slow proxy's Gateway is applied (the plugin is waiting for its certificate). */
 async function upKilledWhileWaiting(kill: (cliPid: number) => boolean): Promise<PulumiResult> {
   const run = cli.start(["up", "--yes", "--skip-preview"], { timeoutMs: 240_000 });
   const deadline = Date.now() + 120_000;
@@ -145,10 +165,12 @@ async function upKilledWhileWaiting(kill: (cliPid: number) => boolean): Promise<
 
 describe("pulumi CLI: the plugin is killed mid-up", () => {
   it("the up fails; `pulumi up` again converges with no orphan; destroy leaves nothing", async () => {
+    const lateIssuer = await newCase();
     const first = await upKilledWhileWaiting((cliPid) => {
+      // The engine runs one plugin process per provider instance (`edge` and `late`): both die.
       const plugins = sessionPids(cliPid, join("dist", "provider", "plugin", "main.js"));
-      if (plugins.length !== 1) return false;
-      process.kill(plugins[0]!, "SIGKILL");
+      if (plugins.length !== 2) return false;
+      for (const pid of plugins) process.kill(pid, "SIGKILL");
       return true;
     });
     expect(output(first)).toMatch(/pulumi-resource-datum exited prematurely/);
@@ -158,6 +180,7 @@ describe("pulumi CLI: the plugin is killed mid-up", () => {
     const inState = interrupted.resources.filter((r) => r.type === "datum:networking:HTTPProxy").map((r) => r.outputs?.["metadata"]);
     expect(inState).not.toContainEqual(expect.objectContaining({ name: SLOW }));
 
+    await issuerArrives(lateIssuer);
     const second = await cli.run(["up", "--yes", "--skip-preview"], { timeoutMs: 240_000 });
     expect(second.code, output(second)).toBe(0);
     expect(second.stdout).not.toMatch(/already exists and belongs to/);
@@ -166,6 +189,7 @@ describe("pulumi CLI: the plugin is killed mid-up", () => {
   }, 600_000);
 
   it("the CLI itself killed too: `pulumi cancel`, `pulumi refresh --clear-pending-creates`, `pulumi up` converge with no orphan", async () => {
+    const lateIssuer = await newCase();
     await upKilledWhileWaiting((cliPid) => {
       killSession(cliPid);
       return true;
@@ -175,6 +199,7 @@ describe("pulumi CLI: the plugin is killed mid-up", () => {
     await cli.ok(["cancel", "--yes"]);
     await cli.ok(["refresh", "--clear-pending-creates", "--yes", "--skip-preview"]);
     expect((await checkpoint()).pending).toEqual([]);
+    await issuerArrives(lateIssuer);
     const again = await cli.run(["up", "--yes", "--skip-preview"], { timeoutMs: 240_000 });
     expect(again.code, output(again)).toBe(0);
     await expectConvergedThenDestroyed();
