@@ -51,6 +51,8 @@ export interface PebbleOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Names pebble refuses to order (ACME rejectedIdentifier): a real issuance failure. */
   readonly domainBlocklist?: readonly string[];
+  /** Port pebble connects to for http-01 (80: a real Gateway's HTTP listeners); default a free one. */
+  readonly httpPort?: number;
   readonly timeoutMs?: number;
 }
 
@@ -76,8 +78,8 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
           managementListenAddress: `127.0.0.1:${mgmt}`,
           certificate: leaf.cert,
           privateKey: leaf.key,
-          // HTTP-01/TLS-ALPN-01 validation ports; only DNS-01 is used by the tests.
-          httpPort: await freePort(),
+          // HTTP-01/TLS-ALPN-01 validation ports (pebble connects to them; it does not listen).
+          httpPort: opts.httpPort ?? (await freePort()),
           tlsPort: await freePort(),
           ocspResponderURL: "",
           externalAccountBindingRequired: false,
