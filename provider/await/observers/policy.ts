@@ -35,7 +35,9 @@ export function policyObserver(spec: PolicyObserverSpec): Observer {
 export const envoyPolicyObserver = policyObserver({ acceptedTerminal: ["Invalid", "Conflicted"] });
 
 export const envoyPatchPolicyObserver = policyObserver({
-  acceptedTerminal: ["Invalid", "Conflicted"],
+  // Disabled: Envoy Gateway's own configuration (extensionApis.enableEnvoyPatchPolicy) is off; only
+  // its operator can change that (and restart it), so waiting out the timeout cannot help.
+  acceptedTerminal: ["Invalid", "Conflicted", "Disabled"],
   extra: [{ type: "Programmed", terminalReasons: new Set(["Invalid"]) }],
 });
 
