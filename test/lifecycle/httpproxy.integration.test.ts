@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle, type ResourceState } from "../../provider/lifecycle/index.ts";
 import { countsSince, createKubeClient, RequestCounter, type KubeClient } from "../../provider/kube/index.ts";
 import { UNKNOWN } from "../../provider/core/unknown.ts";
+import { readRenderContext } from "../../provider/lifecycle/render-context.ts";
 import { getControllers, refusedGatewayClass, type Controllers } from "../infra/controllers.ts";
 import { startControlPlane, type ControlPlane } from "../infra/controlplane.ts";
 
@@ -48,6 +49,17 @@ async function owned(ns: string, name: string): Promise<string[]> {
     out.push(...l.items.map((o) => `${o.kind}/${o.metadata.name}`));
   }
   return out.sort();
+}
+
+/** What reading the live render context of one proxy costs (its Gateway's status, its class): no more per object. */
+async function renderContextReads(ns: string, name: string, spec: unknown): Promise<number> {
+  const metrics = new RequestCounter();
+  const client = createKubeClient({ kubeconfig: cp.kubeconfig }, { metrics });
+  const before = metrics.snapshot();
+  const gateway = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name, namespace: ns, labels: {} } };
+  await readRenderContext(client, { kind: "HTTPProxy", metadata: { name, namespace: ns }, spec }, [gateway], "envoy-gateway");
+  await client.close();
+  return countsSince(before, metrics.snapshot()).reads;
 }
 
 beforeAll(async () => {
@@ -107,10 +119,11 @@ describe("HTTPProxy lifecycle on a real API server", () => {
     const beforeRead = metrics.snapshot();
     const read = await proxy.read(created.id, updated.outputs, smaller.inputs, { preview: false });
     expect(read?.outputs["drift"]).toEqual(expect.arrayContaining([expect.stringContaining("spec.gatewayClassName")]));
-    // One list for the primary object, one GET of the Gateway (its addresses are a render input),
-    // then one list per rendered kind — not one GET per object.
+    // One list for the primary object, the reads of the live render context (Gateway addresses,
+    // class merging), then one list per rendered kind — not one GET per object.
     const kinds = new Set((updated.outputs["downstream"] as { kind: string }[]).map((r) => r.kind));
-    expect(countsSince(beforeRead, metrics.snapshot())).toMatchObject({ reads: 2 + kinds.size, writes: 0 });
+    const context = await renderContextReads(ns, "shop", smaller.inputs["spec"]);
+    expect(countsSince(beforeRead, metrics.snapshot())).toMatchObject({ reads: 1 + context + kinds.size, writes: 0 });
     expect((updated.outputs["downstream"] as unknown[]).length).toBeGreaterThan(kinds.size);
 
     // A source label changed out of band: the object is no longer listed, is read by name, and the label is drift.
