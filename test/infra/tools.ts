@@ -15,10 +15,16 @@ export const VERSIONS = {
   certManager: "v1.21.2",
   externalDns: "v0.20.0",
   pulumiKubernetes: "v4.0.0-20260115033456-f47bc2d6f199",
+  /** pkg/v3 of go/pulumi-codegen (Pulumi's SDK generators). */
+  pulumiCodegen: "v3.276.0",
+  /** PyPI `pulumi` in the venv where sdk/python is installed (the newest release the index serves). */
+  pulumiPython: "3.272.0",
 } as const;
 
 /** Revision of our cert-manager main (go/cert-manager/main.go); keys its cached binary. Same as build-tools.sh. */
 const CERT_MANAGER_WRAPPER = "w2";
+/** Revision of go/pulumi-codegen/main.go; keys its cached binary. Same as build-tools.sh. */
+const PULUMI_CODEGEN_WRAPPER = "w1";
 
 export function cacheDir(): string {
   return process.env["PULUMI_DATUM_CACHE"] ?? join(homedir(), ".cache", "pulumi-datum");
@@ -36,6 +42,10 @@ export interface ToolPaths {
   readonly certManagerController: string;
   /** external-dns (go/external-dns): CRD source + PowerDNS provider, see external-dns.ts. */
   readonly externalDns: string;
+  /** Pulumi's SDK generators behind a small main (go/pulumi-codegen): writes sdk/python and sdk/go. */
+  readonly pulumiCodegen: string;
+  /** python of a venv with the Pulumi Python SDK from PyPI. */
+  readonly pulumiPython: string;
   readonly crdDirs: readonly string[];
 }
 
@@ -56,6 +66,8 @@ export function toolPaths(): ToolPaths {
     ),
     certManagerController: join(bin, `cert-manager-controller-${VERSIONS.certManager}-${CERT_MANAGER_WRAPPER}`, "cert-manager-controller"),
     externalDns: join(bin, `external-dns-${VERSIONS.externalDns}`, "external-dns"),
+    pulumiCodegen: join(bin, `pulumi-codegen-${VERSIONS.pulumiCodegen}-${PULUMI_CODEGEN_WRAPPER}`, "pulumi-codegen"),
+    pulumiPython: join(bin, `pulumi-python-${VERSIONS.pulumiPython}`, "bin", "python"),
     crdDirs: [
       join(crds, `gateway-api-${VERSIONS.gatewayApi}`),
       join(crds, `envoy-gateway-${VERSIONS.envoyGateway}`),
@@ -75,6 +87,8 @@ export type ToolName =
   | "externalDns"
   | "envoyGateway"
   | "envoy"
+  | "pulumiCodegen"
+  | "pulumiPython"
   | "crds";
 
 /** Throws an Error naming the missing binaries and telling how to build them. Never skips. */
