@@ -62,6 +62,16 @@ bench: setup
 dist: setup
 	$(WITH_NODE) node dist/scripts/dist-plugin.js
 
+# Every SDK from the models: schema.json, the TypeScript SDK (scripts/gen-sdk.ts) and the Python and
+# Go SDKs (sdk/python, sdk/go) from Pulumi's own generators (test/infra/go/pulumi-codegen).
+.PHONY: sdk
+sdk: setup
+	$(INFRA_DIR)/build-tools.sh pulumi-codegen
+	$(WITH_NODE) node dist/scripts/gen-schema.js
+	$(WITH_NODE) node dist/scripts/gen-sdk.js
+	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON -e \
+	  'require("child_process").execFileSync(require("./test/infra/tools.ts").toolPaths().pulumiCodegen, ["-schema", "schema.json", "-out", "sdk", "python", "go"], { stdio: "inherit" })'
+
 clean:
 	rm -rf dist node_modules/.installed
 
