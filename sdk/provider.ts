@@ -39,6 +39,7 @@ export class Provider extends pulumi.ProviderResource {
     resourceInputs["kubeconfig"] = args?.kubeconfig ? pulumi.secret(args.kubeconfig) : undefined;
     resourceInputs["namespace"] = args?.namespace;
     resourceInputs["ownerId"] = args?.ownerId;
+    resourceInputs["requireAllHostnames"] = pulumi.output(args?.requireAllHostnames).apply(JSON.stringify);
     resourceInputs["skipAwait"] = pulumi.output(args?.skipAwait).apply(JSON.stringify);
     resourceInputs["targetDomain"] = args?.targetDomain;
     resourceInputs["timeoutSeconds"] = pulumi.output(args?.timeoutSeconds).apply(JSON.stringify);
@@ -90,6 +91,8 @@ export interface ProviderArgs {
   namespace?: pulumi.Input<string>;
   /** this stack's identity on the cluster, written on every object (annotation pulumi-datum.io/owner) and into hostname claims; only objects carrying it are updated, forced back or deleted; default `<project>/<stack>`. */
   ownerId?: pulumi.Input<string>;
+  /** fail the whole operation when any custom hostname is unverified or claimed by another owner (default: as NSO, program the hostnames that pass and report the others in hostnameStatuses). */
+  requireAllHostnames?: pulumi.Input<boolean>;
   /** return after apply without waiting for readiness. Default: `false`. */
   skipAwait?: pulumi.Input<boolean>;
   /** suffix of canonical hostnames: <word>-<word>-<5 chars>.<targetDomain>. Default: `datum.local`. */

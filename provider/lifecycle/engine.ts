@@ -13,7 +13,9 @@ import { UNKNOWN, containsUnknown } from "../core/unknown";
 import { isFieldManagerConflict, type KubeClient, type KubeObject, type RequestCounter } from "../kube";
 import { foreignObjectMessage, leftAloneMessage, markOwned, mayDelete, mayWrite, ownershipOf, OwnershipError, type WriteContext } from "./ownership";
 import type { AwaitResult } from "../await";
-import { admitHostnames, hostnameWarnings, releaseClaims, type AdmittedHostnames } from "./hostnames";
+import { admitHostnames, customHostnames, foreseeRefusals, refusalWarnings, releaseClaims, type AdmittedHostnames, type RefusedHostname } from "./hostnames";
+import { proxyStatus } from "./httpproxy/hostname-status";
+import { normalizeHostname } from "../core/domain/coverage";
 import { checkGatewayClasses } from "./gateway-class";
 import { awaitHostnameReadiness } from "./hostname-readiness";
 import { contextKey, gatewayAddressesOf, readRenderContext, type LiveContext } from "./render-context";
@@ -116,9 +118,19 @@ export class Engine {
    * A render with its live context (Gateway addresses, Connector states, class merging) for the
    * kinds that have one: the first render names the Gateway whose status is read.
    */
-  private async renderLive(client: KubeClient, kind: ResourceKind, source: Obj, first: RenderedObject[], oldSource: Obj | undefined, secrets: ReadonlySet<string> | undefined, signal?: AbortSignal): Promise<{ objects: RenderedObject[]; live: LiveContext | undefined }> {
+  private async renderLive(
+    client: KubeClient,
+    kind: ResourceKind,
+    source: Obj,
+    first: RenderedObject[],
+    oldSource: Obj | undefined,
+    secrets: ReadonlySet<string> | undefined,
+    signal?: AbortSignal,
+    refused: readonly RefusedHostname[] = [],
+  ): Promise<{ objects: RenderedObject[]; live: LiveContext | undefined }> {
     if (!LIVE_CONTEXT_KINDS.has(kind.kind)) return { objects: first, live: undefined };
-    const live = await readRenderContext(client, { ...source, kind: kind.kind }, first, renderSettingsOf(this.settings).gatewayClassName, signal);
+    const read = await readRenderContext(client, { ...source, kind: kind.kind }, first, renderSettingsOf(this.settings).gatewayClassName, signal);
+    const live = refused.length ? withUnserved(read, source, refused) : read;
     return { objects: this.renderSource(kind, source, oldSource, secrets, live.context), live };
   }
 
@@ -193,6 +205,7 @@ export class Engine {
     readiness: { ready: boolean; message: string },
     drift: string[] = [],
     certs?: CertificateState,
+    admission?: { verifiedBy?: ReadonlyMap<string, string>; refused: readonly RefusedHostname[] },
   ): ResourceState {
     const out: ResourceState = { ...toInputs(source), downstream: unionRefs(objects.map(refOf), certs?.secretRefs ?? []), ready: readiness.ready, readiness: readiness.message, drift };
     if (certs !== undefined) {
@@ -206,8 +219,22 @@ export class Engine {
       const status = gw && isObj(gw["status"]) ? gw["status"] : {};
       const addrs = Array.isArray(status["addresses"]) ? status["addresses"] : [];
       out["addresses"] = addrs.filter(isObj).map((a) => String(a["value"] ?? ""));
-      const spec = isObj(source["spec"]) ? source["spec"] : {};
-      out["hostnames"] = [out["canonicalHostname"], ...(Array.isArray(spec["hostnames"]) ? spec["hostnames"] : [])];
+      const refused = admission?.refused ?? [];
+      const refusedSet = new Set(refused.map((r) => r.hostname));
+      const custom = customHostnames(source).map((h) => h.hostname);
+      out["hostnames"] = [out["canonicalHostname"], ...custom.filter((h) => !refusedSet.has(h))];
+      const proxy = proxyStatus({
+        canonical: String(out["canonicalHostname"]),
+        customHostnames: custom,
+        ...(admission?.verifiedBy !== undefined && { verifiedBy: admission.verifiedBy }),
+        refused,
+        rendered: objects,
+        live,
+        dnsIntegration: renderSettingsOf(this.settings).dnsIntegration,
+        ...(certs !== undefined && { acmeIssued: new Set(certs.certificates.map((c) => c.hostname)) }),
+      });
+      out["hostnameStatuses"] = proxy.hostnameStatuses;
+      out["conditions"] = proxy.conditions;
     }
     return out;
   }
@@ -231,7 +258,16 @@ export class Engine {
       client = undefined;
     }
     if (client) {
-      const rendered = await this.renderLive(client, kind, source, objects, oldSource, ctx.secretValues, ctx.signal);
+      // Hostname rules need writes (claims) and may need a Domain check: preview foresees them and warns.
+      const refused =
+        kind.kind === "HTTPProxy"
+          ? await foreseeRefusals(client, this.settings, source, ctx.signal).catch((e: unknown) => {
+              ctx.onWarning?.(`hostname rules not checked: ${errorText(e)}`);
+              return [];
+            })
+          : [];
+      for (const w of refusalWarnings(this.settings, source, refused)) ctx.onWarning?.(w);
+      const rendered = await this.renderLive(client, kind, source, objects, oldSource, ctx.secretValues, ctx.signal, this.settings.requireAllHostnames ? [] : refused);
       objects = rendered.objects;
       for (const note of rendered.live?.offlineConnectors ?? []) ctx.onWarning?.(note);
       const writeContext = this.writeContext(previous);
@@ -251,16 +287,15 @@ export class Engine {
         }
       }
       if (failures.length) throw new Error(`the cluster would reject these objects:\n  ${failures.join("\n  ")}`);
-      // Hostname rules need writes (claims) and may need a Domain check: at preview they only warn.
-      if (kind.kind === "HTTPProxy") {
-        const warnings = await hostnameWarnings(client, this.settings, source, ctx.signal).catch((e: unknown) => [`hostname rules not checked: ${errorText(e)}`]);
-        for (const w of warnings) ctx.onWarning?.(w);
-      }
     }
     const out = this.outputs(kind, source, objects, [], { ready: false, message: "preview" });
     out["ready"] = UNKNOWN;
     out["readiness"] = UNKNOWN;
-    if (kind.kind === "HTTPProxy") out["addresses"] = UNKNOWN;
+    if (kind.kind === "HTTPProxy") {
+      out["addresses"] = UNKNOWN;
+      out["hostnameStatuses"] = UNKNOWN;
+      out["conditions"] = UNKNOWN;
+    }
     // Whether a certificate is reused or renewed is decided at `up`; the keys are never previewed.
     if (kind.kind === "HTTPProxy" && this.acmeMode) {
       out["certificates"] = UNKNOWN;
@@ -285,7 +320,7 @@ export class Engine {
   ): Promise<ResourceState> {
     const previousState = prior.state;
     const client = await this.client();
-    const { objects, live: liveContext } = await this.renderLive(client, kind, source, this.renderSource(kind, source, prior.source, ctx.secretValues), prior.source, ctx.secretValues, ctx.signal);
+    let { objects, live: liveContext } = await this.renderLive(client, kind, source, this.renderSource(kind, source, prior.source, ctx.secretValues), prior.source, ctx.secretValues, ctx.signal);
     const id = `${sourceIdentity(source).namespace}/${sourceIdentity(source).name}`;
     const deadlineMs = Date.now() + (ctx.timeoutMs ?? this.settings.timeoutSeconds * 1000);
     const writeContext = this.writeContext(previous);
@@ -295,6 +330,12 @@ export class Engine {
       kind.kind === "HTTPProxy"
         ? await admitHostnames(client, this.settings, source, { deadlineMs, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) })
         : undefined;
+    const admission = hostnames !== undefined ? { verifiedBy: hostnames.verifiedBy, refused: hostnames.refused } : undefined;
+    // NSO's partial programming: the refused hostnames get no listener, certificate or record.
+    if (hostnames !== undefined && hostnames.refused.length > 0 && liveContext !== undefined) {
+      liveContext = withUnserved(liveContext, source, hostnames.refused);
+      objects = this.renderSource(kind, source, prior.source, ctx.secretValues, liveContext.context);
+    }
     const applied: KubeObject[] = [];
     let attempted = 0;
     const pruned = new Set<string>();
@@ -305,7 +346,7 @@ export class Engine {
       ? { certificates: storedCertificatesOf(previousState), account: storedAccountOf(previousState), secretRefs: [] }
       : undefined;
     const partial = (message: string, reasons: string[]): PartialFailureError => {
-      const out = this.outputs(kind, source, objects.slice(0, attempted), applied, { ready: false, message }, [], certs);
+      const out = this.outputs(kind, source, objects.slice(0, attempted), applied, { ready: false, message }, [], certs, admission);
       out["downstream"] = unionRefs(unionRefs(objects.slice(0, attempted).map(refOf), certs?.secretRefs ?? []), previous.filter((r) => !pruned.has(refKey(r))));
       return new PartialFailureError(message, id, out, reasons);
     };
@@ -369,7 +410,7 @@ export class Engine {
       throw partial(msg, [msg]);
     }
     if (this.settings.skipAwait) {
-      return this.outputs(kind, source, objects, applied, { ready: false, message: "not awaited (skipAwait)" }, [], certs);
+      return this.outputs(kind, source, objects, applied, { ready: false, message: "not awaited (skipAwait)" }, [], certs, admission);
     }
     const classes = await checkGatewayClasses(client, applied, ctx.signal);
     if (classes.problem !== undefined) throw partial(classes.problem, [classes.problem]);
@@ -384,7 +425,7 @@ export class Engine {
     let live: readonly KubeObject[] = result.objects.length ? result.objects : applied;
     if (result.status !== "ready") {
       const message = result.message;
-      throw new PartialFailureError(message, id, this.outputs(kind, source, objects, live, { ready: false, message }, [], certs), [message]);
+      throw new PartialFailureError(message, id, this.outputs(kind, source, objects, live, { ready: false, message }, [], certs, admission), [message]);
     }
     // Phase two: the DNS records point at the addresses Envoy Gateway has just given the Gateway.
     if (liveContext !== undefined && renderSettingsOf(this.settings).dnsIntegration) {
@@ -392,22 +433,22 @@ export class Engine {
         live = await this.publishAddresses(client, kind, source, objects, live, liveContext, { ...prior, secrets: ctx.secretValues }, ctx);
       } catch (e) {
         const message = `publishing the Gateway's addresses in DNS failed: ${errorText(e)}`;
-        throw new PartialFailureError(message, id, this.outputs(kind, source, objects, live, { ready: false, message }, [], certs), [message]);
+        throw new PartialFailureError(message, id, this.outputs(kind, source, objects, live, { ready: false, message }, [], certs, admission), [message]);
       }
     }
     if (kind.kind === "HTTPProxy" && (this.settings.awaitDns || this.settings.tlsProbe || this.settings.httpProbe)) {
       const { namespace, name } = sourceIdentity(source);
-      const edge = await awaitHostnameReadiness(this.settings, source, live, {
+      const edge = await awaitHostnameReadiness(this.settings, withoutHostnames(source, admission?.refused ?? []), live, {
         canonicalHostname: canonicalHostname(namespace, name, this.settings.targetDomain),
         deadlineMs,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
       });
-      if (!edge.ready) throw new PartialFailureError(edge.message, id, this.outputs(kind, source, objects, live, { ready: false, message: edge.message }, [], certs), [...edge.reasons]);
+      if (!edge.ready) throw new PartialFailureError(edge.message, id, this.outputs(kind, source, objects, live, { ready: false, message: edge.message }, [], certs, admission), [...edge.reasons]);
     }
-    const offline = liveContext?.offlineConnectors ?? [];
-    for (const note of offline) ctx.onWarning?.(note);
-    return this.outputs(kind, source, objects, live, { ready: true, message: offline.length ? `ready; ${offline.join("; ")}` : "ready" }, [], certs);
+    const notes = [...(liveContext?.offlineConnectors ?? []), ...(admission?.refused ?? []).map((r) => `${r.hostname} not served (${r.reason}): ${r.message}`)];
+    for (const note of notes) ctx.onWarning?.(note);
+    return this.outputs(kind, source, objects, live, { ready: true, message: notes.length ? `ready; ${notes.join("; ")}` : "ready" }, [], certs, admission);
   }
 
   /**
@@ -577,7 +618,8 @@ export class Engine {
     const { source: inputs, missing } = restoreCredentials(decoded, known, identity);
     if (missing.length) ctx.onWarning?.(missingCredentialsMessage(`${kind.kind} ${namespace}/${name}`, missing));
     const source: Obj = { apiVersion: kind.apiVersion, kind: kind.kind, ...inputs };
-    const { objects } = await this.renderLive(client, kind, source, this.renderSource(kind, source, undefined, ctx.secretValues), undefined, ctx.secretValues, ctx.signal);
+    const refused = kind.kind === "HTTPProxy" && !this.settings.requireAllHostnames ? await foreseeRefusals(client, this.settings, source, ctx.signal) : [];
+    const { objects } = await this.renderLive(client, kind, source, this.renderSource(kind, source, undefined, ctx.secretValues), undefined, ctx.secretValues, ctx.signal, refused);
     const live: KubeObject[] = [];
     const drift: string[] = [];
     const listed = await this.listRendered(client, objects, selector, ctx.signal);
@@ -598,8 +640,22 @@ export class Engine {
       .filter((x) => x.r && x.r.state !== "ready");
     const ready = pending.length === 0 && drift.length === 0;
     const message = ready ? "ready" : drift.length ? `drift: ${drift.length} difference(s)` : "not ready";
-    return { source, state: this.outputs(kind, source, objects, live, { ready, message }, drift) };
+    return { source, state: this.outputs(kind, source, objects, live, { ready, message }, drift, undefined, { refused }) };
   }
+}
+
+/** The live context plus the hostnames the cluster refused, which the render leaves out. */
+function withUnserved(live: LiveContext, source: Obj, refused: readonly RefusedHostname[]): LiveContext {
+  return { ...live, context: { ...live.context, unservedHostnames: { [contextKey(source)]: refused.map((r) => r.hostname) } } };
+}
+
+/** The source as the edge serves it: without the refused hostnames (the edge waits skip them). */
+function withoutHostnames(source: Obj, refused: readonly RefusedHostname[]): Obj {
+  if (refused.length === 0) return source;
+  const out = new Set(refused.map((r) => r.hostname));
+  const spec = isObj(source["spec"]) ? source["spec"] : {};
+  const hostnames = Array.isArray(spec["hostnames"]) ? spec["hostnames"] : [];
+  return { ...source, spec: { ...spec, hostnames: hostnames.filter((h) => typeof h !== "string" || !out.has(normalizeHostname(h))) } };
 }
 
 /** True when both lists hold the same strings, in any order. */

@@ -136,20 +136,31 @@ export interface VerifyContext {
  * create a Domain with `waitForVerification: false`, publish its TXT record through a DNS provider
  * resource, and then create the HTTPProxy in the same `up`.
  */
-export async function requireVerifiedHostnames(client: KubeClient, settings: EngineSettings, source: Obj, held: readonly string[], ctx: VerifyContext): Promise<void> {
-  if (settings.guardrails.gateway.disableHostnameVerification) return;
+async function verifyHostnames(client: KubeClient, settings: EngineSettings, source: Obj, held: readonly string[], ctx: VerifyContext): Promise<{ verifiedBy: Map<string, string>; refused: RefusedHostname[] }> {
+  const verifiedBy = new Map<string, string>();
+  const refused: RefusedHostname[] = [];
   const heldSet = new Set(held.map(normalizeHostname));
+  for (const h of customHostnames(source)) if (heldSet.has(h.hostname)) verifiedBy.set(h.hostname, "already served by this stack (verified when first claimed)");
+  if (settings.guardrails.gateway.disableHostnameVerification) {
+    for (const h of customHostnames(source)) if (!verifiedBy.has(h.hostname)) verifiedBy.set(h.hostname, "verification disabled (gateway.disableHostnameVerification)");
+    return { verifiedBy, refused };
+  }
   const wanted = customHostnames(source).filter((h) => !heldSet.has(h.hostname));
-  if (wanted.length === 0) return;
+  if (wanted.length === 0) return { verifiedBy, refused };
   const { namespace } = sourceIdentity(source);
   const records = await listDomainRecords(client, namespace, await readingKey(client, settings, ctx.signal), ctx.signal);
   const checked = new Map<string, DomainVerificationOutcome>();
-  const problems: string[] = [];
+  const unverified = (h: SpecHostname, message: string): void => {
+    refused.push({ hostname: h.hostname, field: h.field, reason: "UnverifiedHostnamesPresent", message });
+  };
   for (const h of wanted) {
     const coverage = hostnameCoverage(h.hostname, records.map(factOf));
-    if (coverage.state === "verified") continue;
+    if (coverage.state === "verified") {
+      verifiedBy.set(h.hostname, `Domain ${namespace}/${coverage.domain.name} (${coverage.domain.domainName}) is verified`);
+      continue;
+    }
     if (coverage.state === "uncovered") {
-      problems.push(uncoveredText(h, namespace));
+      unverified(h, uncoveredText(h, namespace));
       continue;
     }
     const covering = records.filter((r) => domainCovers(r.domainName, h.hostname));
@@ -163,17 +174,22 @@ export async function requireVerifiedHostnames(client: KubeClient, settings: Eng
       }
       if (outcome?.state === "verified") {
         verified = true;
+        verifiedBy.set(h.hostname, `Domain ${namespace}/${r.name} (${r.domainName}) verified now`);
         break;
       }
       const findings = outcome ? lastFindings(outcome) : undefined;
       const hint = outcome ? publishHint(outcome) : "the Domain has no verification token yet; run `pulumi up` for the Domain first";
       notes.push(`Domain ${namespace}/${r.name} (${r.domainName}) is not verified yet: ${hint}${findings ? `; last check: ${findings}` : ""}`);
     }
-    if (!verified) problems.push(`${h.field}: ${unverifiedHostnameMessage(h.hostname)} ${notes.join("; ")}`);
+    if (!verified) unverified(h, `${h.field}: ${unverifiedHostnameMessage(h.hostname)} ${notes.join("; ")}`);
   }
-  if (problems.length > 0) {
-    throw new HostnameRuleError(`${describe(source)}: hostnames must be covered by a verified Domain in namespace ${JSON.stringify(namespace)}:\n  ${problems.join("\n  ")}`, problems);
-  }
+  return { verifiedBy, refused };
+}
+
+function unverifiedError(source: Obj, refused: readonly RefusedHostname[]): HostnameRuleError {
+  const problems = refused.map((r) => r.message);
+  const { namespace } = sourceIdentity(source);
+  return new HostnameRuleError(`${describe(source)}: hostnames must be covered by a verified Domain in namespace ${JSON.stringify(namespace)}:\n  ${problems.join("\n  ")}`, problems);
 }
 
 async function verifyPending(client: KubeClient, settings: EngineSettings, r: DomainRecord, ctx: VerifyContext): Promise<DomainVerificationOutcome> {
@@ -193,21 +209,23 @@ async function verifyPending(client: KubeClient, settings: EngineSettings, r: Do
 }
 
 /**
- * Rule 2. Takes the claims (keeping the ones already held) and, when another owner holds any
- * hostname, gives back what this call took and fails naming the holder. Claims on hostnames the
- * proxy drops are released by `releaseClaims` after the Gateway stops serving them.
+ * Rule 2. Takes the claims on `wanted` (keeping the ones already held). A hostname another owner
+ * holds is refused (HostnameInUse). With `all`, one refusal fails the operation instead: what this
+ * call took is given back and the error names the holders. Claims on hostnames the proxy drops are
+ * released by `releaseClaims` after the Gateway stops serving them.
  */
-export async function claimHostnames(client: KubeClient, settings: EngineSettings, source: Obj, held: readonly string[], signal?: AbortSignal): Promise<void> {
+async function claimHostnames(client: KubeClient, settings: EngineSettings, source: Obj, held: readonly string[], wanted: readonly SpecHostname[], all: boolean, signal?: AbortSignal): Promise<RefusedHostname[]> {
+  if (wanted.length === 0) return [];
   const claims = await import("../claims/hostname-claims.js");
   const owner = claimOwner(settings, source);
-  const wanted = customHostnames(source);
-  if (wanted.length === 0) return;
   const opts = { namespace: settings.hostnameClaimNamespace, previous: earlierOwners(settings, source), ...(signal ? { signal } : {}) };
   const result = await claims.syncHostnameClaims(client, owner, [...held, ...wanted.map((h) => h.hostname)], opts);
-  if (result.conflicts.length === 0) return;
-  await claims.releaseHostnameClaims(client, owner, { ...opts, keep: held });
+  if (result.conflicts.length === 0) return [];
   const fieldOf = new Map(wanted.map((h) => [h.hostname, h.field]));
-  const problems = result.conflicts.map((c) => `${fieldOf.get(c.hostname) ?? "spec.hostnames"}: ${c.message}`);
+  const refused = result.conflicts.map((c): RefusedHostname => ({ hostname: c.hostname, field: fieldOf.get(c.hostname) ?? "spec.hostnames", reason: "HostnameInUse", message: `${fieldOf.get(c.hostname) ?? "spec.hostnames"}: ${c.message}` }));
+  if (!all) return refused;
+  await claims.releaseHostnameClaims(client, owner, { ...opts, keep: held });
+  const problems = refused.map((r) => r.message);
   throw new HostnameRuleError(`${describe(source)}: hostnames are claimed by another owner on this cluster:\n  ${problems.join("\n  ")}`, problems);
 }
 
@@ -222,33 +240,49 @@ export async function releaseClaims(client: KubeClient, settings: EngineSettings
   });
 }
 
-/** What preview can tell without writing: hostnames that would be refused, and why. */
-export async function hostnameWarnings(client: KubeClient, settings: EngineSettings, source: Obj, signal?: AbortSignal): Promise<string[]> {
+/**
+ * What can be told without writing (preview, refresh): the hostnames `up` would refuse, and why.
+ * A covering Domain that is still pending counts as refused here; `up` checks it once more.
+ */
+export async function foreseeRefusals(client: KubeClient, settings: EngineSettings, source: Obj, signal?: AbortSignal): Promise<RefusedHostname[]> {
   const wanted = customHostnames(source);
   if (wanted.length === 0) return [];
   const owner = claimOwner(settings, source);
   const earlier = earlierOwners(settings, source);
   const held = new Set(await heldHostnames(client, [owner, ...earlier], settings.hostnameClaimNamespace, signal));
   const { namespace } = sourceIdentity(source);
-  const out: string[] = [];
+  const out: RefusedHostname[] = [];
+  const unverified = (h: SpecHostname, message: string): void => {
+    out.push({ hostname: h.hostname, field: h.field, reason: "UnverifiedHostnamesPresent", message });
+  };
   if (!settings.guardrails.gateway.disableHostnameVerification) {
     const facts = (await listDomainRecords(client, namespace, await readingKey(client, settings, signal), signal)).map(factOf);
     for (const h of wanted) {
       if (held.has(h.hostname)) continue;
       const coverage = hostnameCoverage(h.hostname, facts);
-      if (coverage.state === "uncovered") out.push(uncoveredText(h, namespace));
+      if (coverage.state === "uncovered") unverified(h, uncoveredText(h, namespace));
       else if (coverage.state === "unverified") {
         const names = coverage.domains.map((d) => `${namespace}/${d.name} (${d.domainName})`).join(", ");
-        out.push(`${h.field}: ${unverifiedHostnameMessage(h.hostname)} Domain ${names} is not verified yet; up checks it once more before refusing`);
+        unverified(h, `${h.field}: ${unverifiedHostnameMessage(h.hostname)} Domain ${names} is not verified yet; up checks it once more`);
       }
     }
   }
+  const refused = new Set(out.map((r) => r.hostname));
   for (const h of wanted) {
+    if (refused.has(h.hostname)) continue;
     const existing = await client.get({ apiVersion: "v1", kind: "ConfigMap", namespace: settings.hostnameClaimNamespace, name: h.hostname }, signal ? { signal } : {});
     const decision = decideClaim(existing as { data?: unknown } | undefined, owner);
-    if (decision.action === "conflict" && !earlier.some((e) => ownerString(e) === decision.holder)) out.push(`${h.field}: ${claimConflictMessage(h.hostname, decision.holder, settings.hostnameClaimNamespace)}`);
+    if (decision.action === "conflict" && !earlier.some((e) => ownerString(e) === decision.holder)) {
+      out.push({ hostname: h.hostname, field: h.field, reason: "HostnameInUse", message: `${h.field}: ${claimConflictMessage(h.hostname, decision.holder, settings.hostnameClaimNamespace)}` });
+    }
   }
-  return out.map((w) => `${describe(source)}: ${w}`);
+  return out;
+}
+
+/** Preview's warnings: each hostname `up` would refuse, why, and what `up` then does. */
+export function refusalWarnings(settings: EngineSettings, source: Obj, refused: readonly RefusedHostname[]): string[] {
+  const then = settings.requireAllHostnames ? "up fails (requireAllHostnames)" : "up leaves it out of the Gateway and serves the other hostnames";
+  return refused.map((r) => `${describe(source)}: ${r.message} — ${then}`);
 }
 
 export interface ProxyUse {
@@ -293,16 +327,40 @@ export async function proxiesUsingDomain(client: KubeClient, namespace: string, 
   return out;
 }
 
+/** A custom hostname the proxy will not serve, with NSO's listener reason and what to change. */
+export interface RefusedHostname {
+  readonly hostname: string;
+  readonly field: string;
+  readonly reason: "UnverifiedHostnamesPresent" | "HostnameInUse";
+  readonly message: string;
+}
+
 export interface AdmittedHostnames {
-  /** Gives back claims on hostnames the proxy no longer has; call once the Gateway stopped serving them. */
+  /** How each admitted custom hostname was verified (which Domain, or why none was needed). */
+  readonly verifiedBy: ReadonlyMap<string, string>;
+  /** Hostnames left out of the Gateway (NSO's partial programming); empty with `requireAllHostnames`. */
+  readonly refused: readonly RefusedHostname[];
+  /** Gives back claims on hostnames the proxy no longer serves; call once the Gateway stopped serving them. */
   releaseDropped(): Promise<string[]>;
 }
 
-/** Both rules, in order, before an HTTPProxy's objects are written (create and update). */
+/**
+ * Both rules, in order, before an HTTPProxy's objects are written (create and update). As NSO does,
+ * the hostnames that pass are programmed and the others reported (`refused`); with
+ * `requireAllHostnames` any refusal fails the operation before anything is written.
+ */
 export async function admitHostnames(client: KubeClient, settings: EngineSettings, source: Obj, ctx: VerifyContext): Promise<AdmittedHostnames> {
   const held = await heldHostnames(client, [claimOwner(settings, source), ...earlierOwners(settings, source)], settings.hostnameClaimNamespace, ctx.signal);
-  await requireVerifiedHostnames(client, settings, source, held, ctx);
-  await claimHostnames(client, settings, source, held, ctx.signal);
-  const keep = customHostnames(source).map((h) => h.hostname);
-  return { releaseDropped: () => releaseClaims(client, settings, source, keep, ctx.signal) };
+  const verification = await verifyHostnames(client, settings, source, held, ctx);
+  if (settings.requireAllHostnames && verification.refused.length > 0) throw unverifiedError(source, verification.refused);
+  const unverified = new Set(verification.refused.map((r) => r.hostname));
+  const wanted = customHostnames(source).filter((h) => !unverified.has(h.hostname));
+  const inUse = await claimHostnames(client, settings, source, held, wanted, settings.requireAllHostnames, ctx.signal);
+  const refused = [...verification.refused, ...inUse];
+  const refusedSet = new Set(refused.map((r) => r.hostname));
+  const keep = customHostnames(source)
+    .map((h) => h.hostname)
+    .filter((h) => !refusedSet.has(h));
+  const verifiedBy = new Map([...verification.verifiedBy].filter(([h]) => !refusedSet.has(h)));
+  return { verifiedBy, refused, releaseDropped: () => releaseClaims(client, settings, source, keep, ctx.signal) };
 }

@@ -143,6 +143,12 @@ export const engineSettingsSchema = renderSettingsSchema
       .describe(
         "HMAC key (secret) that signs the verified status the provider writes into Domain records; stacks sharing Domains must use the same key; default: a key the provider keeps in a Secret in hostnameClaimNamespace",
       ),
+    requireAllHostnames: z
+      .boolean()
+      .default(false)
+      .describe(
+        "fail the whole operation when any custom hostname is unverified or claimed by another owner (default: as NSO, program the hostnames that pass and report the others in hostnameStatuses)",
+      ),
     skipAwait: z.boolean().default(false).describe("return after apply without waiting for readiness"),
     timeoutSeconds: z.number().int().positive().default(600).describe("readiness timeout per operation (customTimeouts win)"),
     dnsServers: z
@@ -198,6 +204,7 @@ export function renderSettingsOf(s: EngineSettings): RenderSettings {
     ownerId: _o,
     adoptExisting: _ae,
     domainSigningKey: _dk,
+    requireAllHostnames: _rah,
     skipAwait: _s,
     timeoutSeconds: _t,
     dnsServers: _d,

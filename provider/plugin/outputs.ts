@@ -32,12 +32,40 @@ export const domainVerificationSchema = z
   })
   .describe("How to prove ownership: the TXT record (or HTTP token) to publish; kept after verification so DNS resources fed from it stay stable");
 
+const statusConditionSchema = z
+  .object({
+    type: z.string(),
+    status: z.enum(["True", "False", "Unknown"]),
+    reason: z.string(),
+    message: z.string(),
+  })
+  .describe("A condition as NSO reports it (metav1.Condition without times)");
+
+export const hostnameStatusSchema = z
+  .object({
+    hostname: z.string(),
+    conditions: z
+      .array(statusConditionSchema)
+      .describe(
+        "Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS)",
+      ),
+  })
+  .describe("One hostname's state: NSO's status.hostnameStatuses entry");
+
 /** Output properties per resource kind. */
 export const RESOURCE_OUTPUTS = {
   HTTPProxy: {
     ...commonOutputs,
     canonicalHostname: z.string().optional().describe("Platform hostname of the proxy (`<word>-<word>-<5 chars>.<targetDomain>`); CNAME custom hostnames to it"),
-    hostnames: z.array(z.string()).optional().describe("Every hostname the proxy answers on: the canonical hostname and spec.hostnames"),
+    hostnames: z.array(z.string()).optional().describe("Every hostname the proxy answers on: the canonical hostname and the spec.hostnames that were admitted (see hostnameStatuses for the others)"),
+    hostnameStatuses: z
+      .array(hostnameStatusSchema)
+      .optional()
+      .describe("Per hostname (sorted), as NSO's status.hostnameStatuses: why each is or is not served; unverified or claimed-elsewhere hostnames are left out of the Gateway and reported here"),
+    conditions: z
+      .array(statusConditionSchema)
+      .optional()
+      .describe("NSO's aggregate conditions: Accepted, Programmed, HostnamesVerified, HostnamesInUse, CertificatesReady"),
     addresses: z.array(z.string()).optional().describe("IP addresses of the generated Gateway (empty until the data plane has them)"),
     certificates: z
       .array(storedCertificateSchema)

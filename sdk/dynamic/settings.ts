@@ -42,6 +42,8 @@ export interface DynamicSettings {
   namespace?: string;
   /** this stack's identity on the cluster, written on every object (annotation pulumi-datum.io/owner) and into hostname claims; only objects carrying it are updated, forced back or deleted; default `<project>/<stack>`. */
   ownerId?: string;
+  /** fail the whole operation when any custom hostname is unverified or claimed by another owner (default: as NSO, program the hostnames that pass and report the others in hostnameStatuses). */
+  requireAllHostnames?: boolean;
   /** return after apply without waiting for readiness. Default: `false`. */
   skipAwait?: boolean;
   /** suffix of canonical hostnames: <word>-<word>-<5 chars>.<targetDomain>. Default: `datum.local`. */

@@ -35,11 +35,15 @@ export class HTTPProxy extends pulumi.CustomResource {
   declare public readonly canonicalHostname: pulumi.Output<string | undefined>;
   /** ACME mode only: the certificate of each HTTPS listener, as issued by the provider. */
   declare public readonly certificates: pulumi.Output<outputs.networking.HTTPProxyCertificates[] | undefined>;
+  /** NSO's aggregate conditions: Accepted, Programmed, HostnamesVerified, HostnamesInUse, CertificatesReady. */
+  declare public readonly conditions: pulumi.Output<outputs.networking.HTTPProxyConditions[] | undefined>;
   /** The Gateway API / Envoy Gateway / cert-manager objects this resource became. */
   declare public readonly downstream: pulumi.Output<outputs.index.DownstreamRef[]>;
   /** Differences between the cluster and the rendered objects found by the last refresh; the next `up` repairs them. */
   declare public readonly drift: pulumi.Output<string[]>;
-  /** Every hostname the proxy answers on: the canonical hostname and spec.hostnames. */
+  /** Per hostname (sorted), as NSO's status.hostnameStatuses: why each is or is not served; unverified or claimed-elsewhere hostnames are left out of the Gateway and reported here. */
+  declare public readonly hostnameStatuses: pulumi.Output<outputs.networking.HTTPProxyHostnameStatuses[] | undefined>;
+  /** Every hostname the proxy answers on: the canonical hostname and the spec.hostnames that were admitted (see hostnameStatuses for the others). */
   declare public readonly hostnames: pulumi.Output<string[] | undefined>;
   /** What the last operation found: `ready`, what is still pending, or what failed, quoting the controller. */
   declare public readonly readiness: pulumi.Output<string>;
@@ -58,8 +62,10 @@ export class HTTPProxy extends pulumi.CustomResource {
       resourceInputs["addresses"] = undefined;
       resourceInputs["canonicalHostname"] = undefined;
       resourceInputs["certificates"] = undefined;
+      resourceInputs["conditions"] = undefined;
       resourceInputs["downstream"] = undefined;
       resourceInputs["drift"] = undefined;
+      resourceInputs["hostnameStatuses"] = undefined;
       resourceInputs["hostnames"] = undefined;
       resourceInputs["readiness"] = undefined;
       resourceInputs["ready"] = undefined;
@@ -70,8 +76,10 @@ export class HTTPProxy extends pulumi.CustomResource {
       resourceInputs["addresses"] = undefined;
       resourceInputs["canonicalHostname"] = undefined;
       resourceInputs["certificates"] = undefined;
+      resourceInputs["conditions"] = undefined;
       resourceInputs["downstream"] = undefined;
       resourceInputs["drift"] = undefined;
+      resourceInputs["hostnameStatuses"] = undefined;
       resourceInputs["hostnames"] = undefined;
       resourceInputs["readiness"] = undefined;
       resourceInputs["ready"] = undefined;

@@ -683,6 +683,28 @@ export namespace networking {
     /** the certificate's private key (always a secret). */
     privateKeyPem: pulumi.Input<string>;
   }
+  /** A condition as NSO reports it (metav1.Condition without times) */
+  export interface HTTPProxyConditions {
+    type: pulumi.Input<string>;
+    /** One of: `True`, `False`, `Unknown`. */
+    status: pulumi.Input<string>;
+    reason: pulumi.Input<string>;
+    message: pulumi.Input<string>;
+  }
+  /** One hostname's state: NSO's status.hostnameStatuses entry */
+  export interface HTTPProxyHostnameStatuses {
+    hostname: pulumi.Input<string>;
+    /** Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS). */
+    conditions: pulumi.Input<pulumi.Input<networking.HTTPProxyHostnameStatusesConditions>[]>;
+  }
+  /** A condition as NSO reports it (metav1.Condition without times) */
+  export interface HTTPProxyHostnameStatusesConditions {
+    type: pulumi.Input<string>;
+    /** One of: `True`, `False`, `Unknown`. */
+    status: pulumi.Input<string>;
+    reason: pulumi.Input<string>;
+    message: pulumi.Input<string>;
+  }
   export interface HTTPProxyRule {
     /** unique rule name; copied to the HTTPRoute rule. */
     name?: pulumi.Input<string>;

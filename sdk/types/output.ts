@@ -681,6 +681,28 @@ export namespace networking {
     /** the certificate's private key (always a secret). */
     privateKeyPem: string;
   }
+  /** A condition as NSO reports it (metav1.Condition without times) */
+  export interface HTTPProxyConditions {
+    type: string;
+    /** One of: `True`, `False`, `Unknown`. */
+    status: string;
+    reason: string;
+    message: string;
+  }
+  /** One hostname's state: NSO's status.hostnameStatuses entry */
+  export interface HTTPProxyHostnameStatuses {
+    hostname: string;
+    /** Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS). */
+    conditions: networking.HTTPProxyHostnameStatusesConditions[];
+  }
+  /** A condition as NSO reports it (metav1.Condition without times) */
+  export interface HTTPProxyHostnameStatusesConditions {
+    type: string;
+    /** One of: `True`, `False`, `Unknown`. */
+    status: string;
+    reason: string;
+    message: string;
+  }
   export interface HTTPProxyRule {
     /** unique rule name; copied to the HTTPRoute rule. */
     name?: string;

@@ -3,6 +3,7 @@ import { renderConnectorPolicy } from "./connector";
 import { renderDNSEndpoint } from "./dns";
 import { listenerCertificates, plannedListeners, renderCertificates, renderGateway, type ListenerCertificate } from "./gateway";
 import { canonicalHostname } from "./hostname";
+import { normalizeHostname } from "../domain/coverage";
 import { asArray, asRecord } from "./json";
 import { targetOf } from "./object";
 import { sortForApply } from "./order";
@@ -22,7 +23,7 @@ export function renderHTTPProxy(proxy: HTTPProxy, settings: RenderSettings = DEF
   const target = targetOf(obj, settings);
   const { namespace: sourceNamespace, name } = target.source;
   const spec = asRecord(obj["spec"]);
-  const hostnames = asArray(spec["hostnames"]);
+  const hostnames = servedHostnames(asArray(spec["hostnames"]), context.unservedHostnames?.[`${sourceNamespace}/${name}`]);
   const rules = asArray(spec["rules"]);
   const canonical = canonicalHostname(sourceNamespace, name, settings.targetDomain);
   const listeners = plannedListeners(canonical, hostnames);
@@ -41,6 +42,17 @@ export function renderHTTPProxy(proxy: HTTPProxy, settings: RenderSettings = DEF
   return sortForApply(objects);
 }
 
+/**
+ * spec.hostnames with the ones the cluster refused blanked out (null: no listener, certificate or
+ * record). Positions are kept, so the other hostnames' listeners keep their names
+ * (`http(s)-hostname-<i>`) when a refused one is admitted later.
+ */
+function servedHostnames(hostnames: readonly unknown[], unserved: readonly string[] | undefined): unknown[] {
+  if (!unserved?.length) return [...hostnames];
+  const out = new Set(unserved.map(normalizeHostname));
+  return hostnames.map((h) => (typeof h === "string" && out.has(normalizeHostname(h)) ? null : h));
+}
+
 /** The listeners of the proxy's Gateway, for rendering policies that target it. */
 export function httpProxyListeners(proxy: HTTPProxy): ListenerRef[] {
   const spec = asRecord((proxy as unknown as Record<string, unknown>)["spec"]);
@@ -48,10 +60,11 @@ export function httpProxyListeners(proxy: HTTPProxy): ListenerRef[] {
 }
 
 /** The certificates an HTTPProxy's HTTPS listeners need (the ACME client issues these in ACME mode). */
-export function httpProxyCertificates(proxy: HTTPProxy, settings: RenderSettings = DEFAULT_RENDER_SETTINGS): ListenerCertificate[] {
+export function httpProxyCertificates(proxy: HTTPProxy, settings: RenderSettings = DEFAULT_RENDER_SETTINGS, context: RenderContext = {}): ListenerCertificate[] {
   const obj = proxy as unknown as Record<string, unknown>;
   const target = targetOf(obj, settings);
   const spec = asRecord(obj["spec"]);
   const canonical = canonicalHostname(target.source.namespace, target.source.name, settings.targetDomain);
-  return listenerCertificates(target.source.name, plannedListeners(canonical, asArray(spec["hostnames"])), settings);
+  const hostnames = servedHostnames(asArray(spec["hostnames"]), context.unservedHostnames?.[`${target.source.namespace}/${target.source.name}`]);
+  return listenerCertificates(target.source.name, plannedListeners(canonical, hostnames), settings);
 }

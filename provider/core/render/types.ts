@@ -41,6 +41,12 @@ export interface RenderContext {
    * that targets a Gateway: the connector and WAF patches follow.
    */
   mergedGateways?: boolean;
+  /**
+   * Custom hostnames of an HTTPProxy the cluster refused (unverified, or claimed by another owner),
+   * keyed by the HTTPProxy: as NSO does, they get no listener, route hostname, certificate or DNS
+   * record, and the other hostnames are programmed.
+   */
+  unservedHostnames?: Readonly<Record<string, readonly string[]>>;
   /** Listeners of the Gateways policies target, keyed by the HTTPProxy. `render()` fills this from the proxies it renders. */
   gatewayListeners?: Readonly<Record<string, readonly ListenerRef[]>>;
 }
