@@ -77,6 +77,8 @@ type providerArgs struct {
 	Namespace *string `pulumi:"namespace"`
 	// this stack's identity on the cluster, written on every object (annotation pulumi-datum.io/owner) and into hostname claims; only objects carrying it are updated, forced back or deleted; default `<project>/<stack>`.
 	OwnerId *string `pulumi:"ownerId"`
+	// fail the whole operation when any custom hostname is unverified or claimed by another owner (default: as NSO, program the hostnames that pass and report the others in hostnameStatuses).
+	RequireAllHostnames *bool `pulumi:"requireAllHostnames"`
 	// return after apply without waiting for readiness. Default: `false`.
 	SkipAwait *bool `pulumi:"skipAwait"`
 	// suffix of canonical hostnames: <word>-<word>-<5 chars>.<targetDomain>. Default: `datum.local`.
@@ -129,6 +131,8 @@ type ProviderArgs struct {
 	Namespace pulumi.StringPtrInput
 	// this stack's identity on the cluster, written on every object (annotation pulumi-datum.io/owner) and into hostname claims; only objects carrying it are updated, forced back or deleted; default `<project>/<stack>`.
 	OwnerId pulumi.StringPtrInput
+	// fail the whole operation when any custom hostname is unverified or claimed by another owner (default: as NSO, program the hostnames that pass and report the others in hostnameStatuses).
+	RequireAllHostnames pulumi.BoolPtrInput
 	// return after apply without waiting for readiness. Default: `false`.
 	SkipAwait pulumi.BoolPtrInput
 	// suffix of canonical hostnames: <word>-<word>-<5 chars>.<targetDomain>. Default: `datum.local`.

@@ -40,6 +40,7 @@ class ProviderArgs:
                  kubeconfig: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
                  owner_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_all_hostnames: pulumi.Input[Optional[_builtins.bool]] = None,
                  skip_await: pulumi.Input[Optional[_builtins.bool]] = None,
                  target_domain: pulumi.Input[Optional[_builtins.str]] = None,
                  timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
@@ -67,6 +68,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] kubeconfig: kubeconfig contents (YAML/JSON) or a path to a kubeconfig file (secret); default: $KUBECONFIG or ~/.kube/config.
         :param pulumi.Input[_builtins.str] namespace: namespace of resources that do not set metadata.namespace; default `default`.
         :param pulumi.Input[_builtins.str] owner_id: this stack's identity on the cluster, written on every object (annotation pulumi-datum.io/owner) and into hostname claims; only objects carrying it are updated, forced back or deleted; default `<project>/<stack>`.
+        :param pulumi.Input[_builtins.bool] require_all_hostnames: fail the whole operation when any custom hostname is unverified or claimed by another owner (default: as NSO, program the hostnames that pass and report the others in hostnameStatuses).
         :param pulumi.Input[_builtins.bool] skip_await: return after apply without waiting for readiness. Default: `false`.
         :param pulumi.Input[_builtins.str] target_domain: suffix of canonical hostnames: <word>-<word>-<5 chars>.<targetDomain>. Default: `datum.local`.
         :param pulumi.Input[_builtins.int] timeout_seconds: readiness timeout per operation (customTimeouts win). Default: `600`.
@@ -111,6 +113,8 @@ class ProviderArgs:
             pulumi.set(__self__, "namespace", namespace)
         if owner_id is not None:
             pulumi.set(__self__, "owner_id", owner_id)
+        if require_all_hostnames is not None:
+            pulumi.set(__self__, "require_all_hostnames", require_all_hostnames)
         if skip_await is not None:
             pulumi.set(__self__, "skip_await", skip_await)
         if target_domain is not None:
@@ -351,6 +355,18 @@ class ProviderArgs:
         pulumi.set(self, "owner_id", value)
 
     @_builtins.property
+    @pulumi.getter(name="requireAllHostnames")
+    def require_all_hostnames(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        fail the whole operation when any custom hostname is unverified or claimed by another owner (default: as NSO, program the hostnames that pass and report the others in hostnameStatuses).
+        """
+        return pulumi.get(self, "require_all_hostnames")
+
+    @require_all_hostnames.setter
+    def require_all_hostnames(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "require_all_hostnames", value)
+
+    @_builtins.property
     @pulumi.getter(name="skipAwait")
     def skip_await(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -436,6 +452,7 @@ class Provider(pulumi.ProviderResource):
                  kubeconfig: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
                  owner_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_all_hostnames: pulumi.Input[Optional[_builtins.bool]] = None,
                  skip_await: pulumi.Input[Optional[_builtins.bool]] = None,
                  target_domain: pulumi.Input[Optional[_builtins.str]] = None,
                  timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
@@ -466,6 +483,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] kubeconfig: kubeconfig contents (YAML/JSON) or a path to a kubeconfig file (secret); default: $KUBECONFIG or ~/.kube/config.
         :param pulumi.Input[_builtins.str] namespace: namespace of resources that do not set metadata.namespace; default `default`.
         :param pulumi.Input[_builtins.str] owner_id: this stack's identity on the cluster, written on every object (annotation pulumi-datum.io/owner) and into hostname claims; only objects carrying it are updated, forced back or deleted; default `<project>/<stack>`.
+        :param pulumi.Input[_builtins.bool] require_all_hostnames: fail the whole operation when any custom hostname is unverified or claimed by another owner (default: as NSO, program the hostnames that pass and report the others in hostnameStatuses).
         :param pulumi.Input[_builtins.bool] skip_await: return after apply without waiting for readiness. Default: `false`.
         :param pulumi.Input[_builtins.str] target_domain: suffix of canonical hostnames: <word>-<word>-<5 chars>.<targetDomain>. Default: `datum.local`.
         :param pulumi.Input[_builtins.int] timeout_seconds: readiness timeout per operation (customTimeouts win). Default: `600`.
@@ -515,6 +533,7 @@ class Provider(pulumi.ProviderResource):
                  kubeconfig: pulumi.Input[Optional[_builtins.str]] = None,
                  namespace: pulumi.Input[Optional[_builtins.str]] = None,
                  owner_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_all_hostnames: pulumi.Input[Optional[_builtins.bool]] = None,
                  skip_await: pulumi.Input[Optional[_builtins.bool]] = None,
                  target_domain: pulumi.Input[Optional[_builtins.str]] = None,
                  timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
@@ -548,6 +567,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["kubeconfig"] = None if kubeconfig is None else pulumi.Output.secret(kubeconfig)
             __props__.__dict__["namespace"] = namespace
             __props__.__dict__["owner_id"] = owner_id
+            __props__.__dict__["require_all_hostnames"] = pulumi.Output.from_input(require_all_hostnames).apply(pulumi.runtime.to_json) if require_all_hostnames is not None else None
             __props__.__dict__["skip_await"] = pulumi.Output.from_input(skip_await).apply(pulumi.runtime.to_json) if skip_await is not None else None
             __props__.__dict__["target_domain"] = target_domain
             __props__.__dict__["timeout_seconds"] = pulumi.Output.from_input(timeout_seconds).apply(pulumi.runtime.to_json) if timeout_seconds is not None else None

@@ -106,6 +106,11 @@ func GetOwnerId(ctx *pulumi.Context) string {
 	return config.Get(ctx, "datum:ownerId")
 }
 
+// fail the whole operation when any custom hostname is unverified or claimed by another owner (default: as NSO, program the hostnames that pass and report the others in hostnameStatuses).
+func GetRequireAllHostnames(ctx *pulumi.Context) bool {
+	return config.GetBool(ctx, "datum:requireAllHostnames")
+}
+
 // return after apply without waiting for readiness. Default: `false`.
 func GetSkipAwait(ctx *pulumi.Context) bool {
 	return config.GetBool(ctx, "datum:skipAwait")

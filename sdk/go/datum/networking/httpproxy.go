@@ -26,11 +26,15 @@ type HTTPProxy struct {
 	CanonicalHostname pulumi.StringPtrOutput `pulumi:"canonicalHostname"`
 	// ACME mode only: the certificate of each HTTPS listener, as issued by the provider.
 	Certificates HTTPProxyCertificatesArrayOutput `pulumi:"certificates"`
+	// NSO's aggregate conditions: Accepted, Programmed, HostnamesVerified, HostnamesInUse, CertificatesReady.
+	Conditions HTTPProxyConditionsArrayOutput `pulumi:"conditions"`
 	// The Gateway API / Envoy Gateway / cert-manager objects this resource became.
 	Downstream datum.DownstreamRefArrayOutput `pulumi:"downstream"`
 	// Differences between the cluster and the rendered objects found by the last refresh; the next `up` repairs them.
 	Drift pulumi.StringArrayOutput `pulumi:"drift"`
-	// Every hostname the proxy answers on: the canonical hostname and spec.hostnames.
+	// Per hostname (sorted), as NSO's status.hostnameStatuses: why each is or is not served; unverified or claimed-elsewhere hostnames are left out of the Gateway and reported here.
+	HostnameStatuses HTTPProxyHostnameStatusesArrayOutput `pulumi:"hostnameStatuses"`
+	// Every hostname the proxy answers on: the canonical hostname and the spec.hostnames that were admitted (see hostnameStatuses for the others).
 	Hostnames pulumi.StringArrayOutput `pulumi:"hostnames"`
 	// Name, namespace, labels and annotations of the object. The name defaults to the resource name plus a random suffix; the namespace to the provider's namespace.
 	Metadata meta.ObjectMetaOutput `pulumi:"metadata"`
@@ -217,6 +221,11 @@ func (o HTTPProxyOutput) Certificates() HTTPProxyCertificatesArrayOutput {
 	return o.ApplyT(func(v *HTTPProxy) HTTPProxyCertificatesArrayOutput { return v.Certificates }).(HTTPProxyCertificatesArrayOutput)
 }
 
+// NSO's aggregate conditions: Accepted, Programmed, HostnamesVerified, HostnamesInUse, CertificatesReady.
+func (o HTTPProxyOutput) Conditions() HTTPProxyConditionsArrayOutput {
+	return o.ApplyT(func(v *HTTPProxy) HTTPProxyConditionsArrayOutput { return v.Conditions }).(HTTPProxyConditionsArrayOutput)
+}
+
 // The Gateway API / Envoy Gateway / cert-manager objects this resource became.
 func (o HTTPProxyOutput) Downstream() datum.DownstreamRefArrayOutput {
 	return o.ApplyT(func(v *HTTPProxy) datum.DownstreamRefArrayOutput { return v.Downstream }).(datum.DownstreamRefArrayOutput)
@@ -227,7 +236,12 @@ func (o HTTPProxyOutput) Drift() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *HTTPProxy) pulumi.StringArrayOutput { return v.Drift }).(pulumi.StringArrayOutput)
 }
 
-// Every hostname the proxy answers on: the canonical hostname and spec.hostnames.
+// Per hostname (sorted), as NSO's status.hostnameStatuses: why each is or is not served; unverified or claimed-elsewhere hostnames are left out of the Gateway and reported here.
+func (o HTTPProxyOutput) HostnameStatuses() HTTPProxyHostnameStatusesArrayOutput {
+	return o.ApplyT(func(v *HTTPProxy) HTTPProxyHostnameStatusesArrayOutput { return v.HostnameStatuses }).(HTTPProxyHostnameStatusesArrayOutput)
+}
+
+// Every hostname the proxy answers on: the canonical hostname and the spec.hostnames that were admitted (see hostnameStatuses for the others).
 func (o HTTPProxyOutput) Hostnames() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *HTTPProxy) pulumi.StringArrayOutput { return v.Hostnames }).(pulumi.StringArrayOutput)
 }

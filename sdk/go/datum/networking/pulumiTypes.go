@@ -613,6 +613,179 @@ func (o HTTPProxyCertificatesArrayOutput) Index(i pulumi.IntInput) HTTPProxyCert
 	}).(HTTPProxyCertificatesOutput)
 }
 
+// A condition as NSO reports it (metav1.Condition without times)
+type HTTPProxyConditions struct {
+	Message string `pulumi:"message"`
+	Reason  string `pulumi:"reason"`
+	// One of: `True`, `False`, `Unknown`.
+	Status string `pulumi:"status"`
+	Type   string `pulumi:"type"`
+}
+
+// A condition as NSO reports it (metav1.Condition without times)
+type HTTPProxyConditionsOutput struct{ *pulumi.OutputState }
+
+func (HTTPProxyConditionsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HTTPProxyConditions)(nil)).Elem()
+}
+
+func (o HTTPProxyConditionsOutput) ToHTTPProxyConditionsOutput() HTTPProxyConditionsOutput {
+	return o
+}
+
+func (o HTTPProxyConditionsOutput) ToHTTPProxyConditionsOutputWithContext(ctx context.Context) HTTPProxyConditionsOutput {
+	return o
+}
+
+func (o HTTPProxyConditionsOutput) Message() pulumi.StringOutput {
+	return o.ApplyT(func(v HTTPProxyConditions) string { return v.Message }).(pulumi.StringOutput)
+}
+
+func (o HTTPProxyConditionsOutput) Reason() pulumi.StringOutput {
+	return o.ApplyT(func(v HTTPProxyConditions) string { return v.Reason }).(pulumi.StringOutput)
+}
+
+// One of: `True`, `False`, `Unknown`.
+func (o HTTPProxyConditionsOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v HTTPProxyConditions) string { return v.Status }).(pulumi.StringOutput)
+}
+
+func (o HTTPProxyConditionsOutput) Type() pulumi.StringOutput {
+	return o.ApplyT(func(v HTTPProxyConditions) string { return v.Type }).(pulumi.StringOutput)
+}
+
+type HTTPProxyConditionsArrayOutput struct{ *pulumi.OutputState }
+
+func (HTTPProxyConditionsArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]HTTPProxyConditions)(nil)).Elem()
+}
+
+func (o HTTPProxyConditionsArrayOutput) ToHTTPProxyConditionsArrayOutput() HTTPProxyConditionsArrayOutput {
+	return o
+}
+
+func (o HTTPProxyConditionsArrayOutput) ToHTTPProxyConditionsArrayOutputWithContext(ctx context.Context) HTTPProxyConditionsArrayOutput {
+	return o
+}
+
+func (o HTTPProxyConditionsArrayOutput) Index(i pulumi.IntInput) HTTPProxyConditionsOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) HTTPProxyConditions {
+		return vs[0].([]HTTPProxyConditions)[vs[1].(int)]
+	}).(HTTPProxyConditionsOutput)
+}
+
+// One hostname's state: NSO's status.hostnameStatuses entry
+type HTTPProxyHostnameStatuses struct {
+	// Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS).
+	Conditions []HTTPProxyHostnameStatusesConditions `pulumi:"conditions"`
+	Hostname   string                                `pulumi:"hostname"`
+}
+
+// One hostname's state: NSO's status.hostnameStatuses entry
+type HTTPProxyHostnameStatusesOutput struct{ *pulumi.OutputState }
+
+func (HTTPProxyHostnameStatusesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HTTPProxyHostnameStatuses)(nil)).Elem()
+}
+
+func (o HTTPProxyHostnameStatusesOutput) ToHTTPProxyHostnameStatusesOutput() HTTPProxyHostnameStatusesOutput {
+	return o
+}
+
+func (o HTTPProxyHostnameStatusesOutput) ToHTTPProxyHostnameStatusesOutputWithContext(ctx context.Context) HTTPProxyHostnameStatusesOutput {
+	return o
+}
+
+// Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS).
+func (o HTTPProxyHostnameStatusesOutput) Conditions() HTTPProxyHostnameStatusesConditionsArrayOutput {
+	return o.ApplyT(func(v HTTPProxyHostnameStatuses) []HTTPProxyHostnameStatusesConditions { return v.Conditions }).(HTTPProxyHostnameStatusesConditionsArrayOutput)
+}
+
+func (o HTTPProxyHostnameStatusesOutput) Hostname() pulumi.StringOutput {
+	return o.ApplyT(func(v HTTPProxyHostnameStatuses) string { return v.Hostname }).(pulumi.StringOutput)
+}
+
+type HTTPProxyHostnameStatusesArrayOutput struct{ *pulumi.OutputState }
+
+func (HTTPProxyHostnameStatusesArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]HTTPProxyHostnameStatuses)(nil)).Elem()
+}
+
+func (o HTTPProxyHostnameStatusesArrayOutput) ToHTTPProxyHostnameStatusesArrayOutput() HTTPProxyHostnameStatusesArrayOutput {
+	return o
+}
+
+func (o HTTPProxyHostnameStatusesArrayOutput) ToHTTPProxyHostnameStatusesArrayOutputWithContext(ctx context.Context) HTTPProxyHostnameStatusesArrayOutput {
+	return o
+}
+
+func (o HTTPProxyHostnameStatusesArrayOutput) Index(i pulumi.IntInput) HTTPProxyHostnameStatusesOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) HTTPProxyHostnameStatuses {
+		return vs[0].([]HTTPProxyHostnameStatuses)[vs[1].(int)]
+	}).(HTTPProxyHostnameStatusesOutput)
+}
+
+// A condition as NSO reports it (metav1.Condition without times)
+type HTTPProxyHostnameStatusesConditions struct {
+	Message string `pulumi:"message"`
+	Reason  string `pulumi:"reason"`
+	// One of: `True`, `False`, `Unknown`.
+	Status string `pulumi:"status"`
+	Type   string `pulumi:"type"`
+}
+
+// A condition as NSO reports it (metav1.Condition without times)
+type HTTPProxyHostnameStatusesConditionsOutput struct{ *pulumi.OutputState }
+
+func (HTTPProxyHostnameStatusesConditionsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HTTPProxyHostnameStatusesConditions)(nil)).Elem()
+}
+
+func (o HTTPProxyHostnameStatusesConditionsOutput) ToHTTPProxyHostnameStatusesConditionsOutput() HTTPProxyHostnameStatusesConditionsOutput {
+	return o
+}
+
+func (o HTTPProxyHostnameStatusesConditionsOutput) ToHTTPProxyHostnameStatusesConditionsOutputWithContext(ctx context.Context) HTTPProxyHostnameStatusesConditionsOutput {
+	return o
+}
+
+func (o HTTPProxyHostnameStatusesConditionsOutput) Message() pulumi.StringOutput {
+	return o.ApplyT(func(v HTTPProxyHostnameStatusesConditions) string { return v.Message }).(pulumi.StringOutput)
+}
+
+func (o HTTPProxyHostnameStatusesConditionsOutput) Reason() pulumi.StringOutput {
+	return o.ApplyT(func(v HTTPProxyHostnameStatusesConditions) string { return v.Reason }).(pulumi.StringOutput)
+}
+
+// One of: `True`, `False`, `Unknown`.
+func (o HTTPProxyHostnameStatusesConditionsOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v HTTPProxyHostnameStatusesConditions) string { return v.Status }).(pulumi.StringOutput)
+}
+
+func (o HTTPProxyHostnameStatusesConditionsOutput) Type() pulumi.StringOutput {
+	return o.ApplyT(func(v HTTPProxyHostnameStatusesConditions) string { return v.Type }).(pulumi.StringOutput)
+}
+
+type HTTPProxyHostnameStatusesConditionsArrayOutput struct{ *pulumi.OutputState }
+
+func (HTTPProxyHostnameStatusesConditionsArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]HTTPProxyHostnameStatusesConditions)(nil)).Elem()
+}
+
+func (o HTTPProxyHostnameStatusesConditionsArrayOutput) ToHTTPProxyHostnameStatusesConditionsArrayOutput() HTTPProxyHostnameStatusesConditionsArrayOutput {
+	return o
+}
+
+func (o HTTPProxyHostnameStatusesConditionsArrayOutput) ToHTTPProxyHostnameStatusesConditionsArrayOutputWithContext(ctx context.Context) HTTPProxyHostnameStatusesConditionsArrayOutput {
+	return o
+}
+
+func (o HTTPProxyHostnameStatusesConditionsArrayOutput) Index(i pulumi.IntInput) HTTPProxyHostnameStatusesConditionsOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) HTTPProxyHostnameStatusesConditions {
+		return vs[0].([]HTTPProxyHostnameStatusesConditions)[vs[1].(int)]
+	}).(HTTPProxyHostnameStatusesConditionsOutput)
+}
+
 type HTTPProxyRule struct {
 	// 0..1; absent only with a RequestRedirect filter.
 	Backends []HTTPProxyRuleBackend       `pulumi:"backends"`
@@ -1379,6 +1552,12 @@ func init() {
 	pulumi.RegisterOutputType(HTTPProxyACMEAccountPtrOutput{})
 	pulumi.RegisterOutputType(HTTPProxyCertificatesOutput{})
 	pulumi.RegisterOutputType(HTTPProxyCertificatesArrayOutput{})
+	pulumi.RegisterOutputType(HTTPProxyConditionsOutput{})
+	pulumi.RegisterOutputType(HTTPProxyConditionsArrayOutput{})
+	pulumi.RegisterOutputType(HTTPProxyHostnameStatusesOutput{})
+	pulumi.RegisterOutputType(HTTPProxyHostnameStatusesArrayOutput{})
+	pulumi.RegisterOutputType(HTTPProxyHostnameStatusesConditionsOutput{})
+	pulumi.RegisterOutputType(HTTPProxyHostnameStatusesConditionsArrayOutput{})
 	pulumi.RegisterOutputType(HTTPProxyRuleOutput{})
 	pulumi.RegisterOutputType(HTTPProxyRuleArrayOutput{})
 	pulumi.RegisterOutputType(HTTPProxyRuleBackendOutput{})

@@ -110,6 +110,11 @@ ownerId: Optional[str]
 this stack's identity on the cluster, written on every object (annotation pulumi-datum.io/owner) and into hostname claims; only objects carrying it are updated, forced back or deleted; default `<project>/<stack>`.
 """
 
+requireAllHostnames: Optional[bool]
+"""
+fail the whole operation when any custom hostname is unverified or claimed by another owner (default: as NSO, program the hostnames that pass and report the others in hostnameStatuses).
+"""
+
 skipAwait: Optional[bool]
 """
 return after apply without waiting for readiness. Default: `false`.

@@ -155,6 +155,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('ownerId')
 
     @_builtins.property
+    def require_all_hostnames(self) -> Optional[bool]:
+        """
+        fail the whole operation when any custom hostname is unverified or claimed by another owner (default: as NSO, program the hostnames that pass and report the others in hostnameStatuses).
+        """
+        return __config__.get_bool('requireAllHostnames')
+
+    @_builtins.property
     def skip_await(self) -> Optional[bool]:
         """
         return after apply without waiting for readiness. Default: `false`.

@@ -121,8 +121,10 @@ class HTTPProxy(pulumi.CustomResource):
             __props__.__dict__["addresses"] = None
             __props__.__dict__["canonical_hostname"] = None
             __props__.__dict__["certificates"] = None
+            __props__.__dict__["conditions"] = None
             __props__.__dict__["downstream"] = None
             __props__.__dict__["drift"] = None
+            __props__.__dict__["hostname_statuses"] = None
             __props__.__dict__["hostnames"] = None
             __props__.__dict__["readiness"] = None
             __props__.__dict__["ready"] = None
@@ -154,8 +156,10 @@ class HTTPProxy(pulumi.CustomResource):
         __props__.__dict__["addresses"] = None
         __props__.__dict__["canonical_hostname"] = None
         __props__.__dict__["certificates"] = None
+        __props__.__dict__["conditions"] = None
         __props__.__dict__["downstream"] = None
         __props__.__dict__["drift"] = None
+        __props__.__dict__["hostname_statuses"] = None
         __props__.__dict__["hostnames"] = None
         __props__.__dict__["metadata"] = None
         __props__.__dict__["readiness"] = None
@@ -203,6 +207,14 @@ class HTTPProxy(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
+    def conditions(self) -> pulumi.Output[Optional[Sequence['outputs.HTTPProxyConditions']]]:
+        """
+        NSO's aggregate conditions: Accepted, Programmed, HostnamesVerified, HostnamesInUse, CertificatesReady.
+        """
+        return pulumi.get(self, "conditions")
+
+    @_builtins.property
+    @pulumi.getter
     def downstream(self) -> pulumi.Output[Sequence['_root_outputs.DownstreamRef']]:
         """
         The Gateway API / Envoy Gateway / cert-manager objects this resource became.
@@ -218,10 +230,18 @@ class HTTPProxy(pulumi.CustomResource):
         return pulumi.get(self, "drift")
 
     @_builtins.property
+    @pulumi.getter(name="hostnameStatuses")
+    def hostname_statuses(self) -> pulumi.Output[Optional[Sequence['outputs.HTTPProxyHostnameStatuses']]]:
+        """
+        Per hostname (sorted), as NSO's status.hostnameStatuses: why each is or is not served; unverified or claimed-elsewhere hostnames are left out of the Gateway and reported here.
+        """
+        return pulumi.get(self, "hostname_statuses")
+
+    @_builtins.property
     @pulumi.getter
     def hostnames(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        Every hostname the proxy answers on: the canonical hostname and spec.hostnames.
+        Every hostname the proxy answers on: the canonical hostname and the spec.hostnames that were admitted (see hostnameStatuses for the others).
         """
         return pulumi.get(self, "hostnames")
 

@@ -25,6 +25,9 @@ __all__ = [
     'DomainVerificationHTTPToken',
     'HTTPProxyACMEAccount',
     'HTTPProxyCertificates',
+    'HTTPProxyConditions',
+    'HTTPProxyHostnameStatuses',
+    'HTTPProxyHostnameStatusesConditions',
     'HTTPProxyRule',
     'HTTPProxyRuleBackend',
     'HTTPProxyRuleBackendConnector',
@@ -437,6 +440,124 @@ class HTTPProxyCertificates(dict):
         kubernetes.io/tls Secret the listener uses.
         """
         return pulumi.get(self, "secret_name")
+
+
+@pulumi.output_type
+class HTTPProxyConditions(dict):
+    """
+    A condition as NSO reports it (metav1.Condition without times)
+    """
+    def __init__(__self__, *,
+                 message: _builtins.str,
+                 reason: _builtins.str,
+                 status: _builtins.str,
+                 type: _builtins.str):
+        """
+        A condition as NSO reports it (metav1.Condition without times)
+
+        :param _builtins.str status: One of: `True`, `False`, `Unknown`.
+        """
+        pulumi.set(__self__, "message", message)
+        pulumi.set(__self__, "reason", reason)
+        pulumi.set(__self__, "status", status)
+        pulumi.set(__self__, "type", type)
+
+    @_builtins.property
+    @pulumi.getter
+    def message(self) -> _builtins.str:
+        return pulumi.get(self, "message")
+
+    @_builtins.property
+    @pulumi.getter
+    def reason(self) -> _builtins.str:
+        return pulumi.get(self, "reason")
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> _builtins.str:
+        """
+        One of: `True`, `False`, `Unknown`.
+        """
+        return pulumi.get(self, "status")
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> _builtins.str:
+        return pulumi.get(self, "type")
+
+
+@pulumi.output_type
+class HTTPProxyHostnameStatuses(dict):
+    """
+    One hostname's state: NSO's status.hostnameStatuses entry
+    """
+    def __init__(__self__, *,
+                 conditions: Sequence['outputs.HTTPProxyHostnameStatusesConditions'],
+                 hostname: _builtins.str):
+        """
+        One hostname's state: NSO's status.hostnameStatuses entry
+
+        :param Sequence['HTTPProxyHostnameStatusesConditions'] conditions: Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS).
+        """
+        pulumi.set(__self__, "conditions", conditions)
+        pulumi.set(__self__, "hostname", hostname)
+
+    @_builtins.property
+    @pulumi.getter
+    def conditions(self) -> Sequence['outputs.HTTPProxyHostnameStatusesConditions']:
+        """
+        Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS).
+        """
+        return pulumi.get(self, "conditions")
+
+    @_builtins.property
+    @pulumi.getter
+    def hostname(self) -> _builtins.str:
+        return pulumi.get(self, "hostname")
+
+
+@pulumi.output_type
+class HTTPProxyHostnameStatusesConditions(dict):
+    """
+    A condition as NSO reports it (metav1.Condition without times)
+    """
+    def __init__(__self__, *,
+                 message: _builtins.str,
+                 reason: _builtins.str,
+                 status: _builtins.str,
+                 type: _builtins.str):
+        """
+        A condition as NSO reports it (metav1.Condition without times)
+
+        :param _builtins.str status: One of: `True`, `False`, `Unknown`.
+        """
+        pulumi.set(__self__, "message", message)
+        pulumi.set(__self__, "reason", reason)
+        pulumi.set(__self__, "status", status)
+        pulumi.set(__self__, "type", type)
+
+    @_builtins.property
+    @pulumi.getter
+    def message(self) -> _builtins.str:
+        return pulumi.get(self, "message")
+
+    @_builtins.property
+    @pulumi.getter
+    def reason(self) -> _builtins.str:
+        return pulumi.get(self, "reason")
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> _builtins.str:
+        """
+        One of: `True`, `False`, `Unknown`.
+        """
+        return pulumi.get(self, "status")
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> _builtins.str:
+        return pulumi.get(self, "type")
 
 
 @pulumi.output_type
