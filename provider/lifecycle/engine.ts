@@ -1,4 +1,4 @@
-import { render, sourceSelector, canonicalHostname, ownedLabels, httpProxyCertificates, type RenderContext, type RenderedObject } from "../core/render";
+import { applyOrder, render, sourceSelector, canonicalHostname, ownedLabels, httpProxyCertificates, type RenderContext, type RenderedObject } from "../core/render";
 import type { HTTPProxy } from "../core/models/httpproxy";
 import type { AcmeCertificatesSettings } from "../acme/settings";
 import type { ResourceKind } from "./kinds";
@@ -351,19 +351,27 @@ export class Engine {
       return new PartialFailureError(message, id, out, reasons);
     };
 
-    for (const o of objects) {
-      attempted++;
-      try {
-        const changes = immutableChanges(o, liveBefore.get(refKey(refOf(o))));
-        if (changes.length) {
-          ctx.onProgress?.(replacementNote(o, changes));
-          await client.deleteAndWait(refOf(o), callOpts);
-        }
-        applied.push(await this.write(client, o, writeContext(refKey(refOf(o))), callOpts));
-      } catch (e) {
-        const msg = `applying ${o.kind} ${o.metadata.namespace}/${o.metadata.name} failed: ${errorText(e)}`;
-        throw partial(msg, [msg]);
-      }
+    // Stage by stage (applyOrder); the objects of one stage do not depend on each other and go
+    // to the API server concurrently. A failure ends the apply after its stage has settled.
+    for (const stage of applyStages(objects)) {
+      attempted += stage.length;
+      const results = await Promise.allSettled(
+        stage.map(async (o) => {
+          const changes = immutableChanges(o, liveBefore.get(refKey(refOf(o))));
+          if (changes.length) {
+            ctx.onProgress?.(replacementNote(o, changes));
+            await client.deleteAndWait(refOf(o), callOpts);
+          }
+          return this.write(client, o, writeContext(refKey(refOf(o))), callOpts);
+        }),
+      );
+      const failures: string[] = [];
+      results.forEach((r, i) => {
+        const o = stage[i] as RenderedObject;
+        if (r.status === "fulfilled") applied.push(r.value);
+        else failures.push(`applying ${o.kind} ${o.metadata.namespace}/${o.metadata.name} failed: ${errorText(r.reason)}`);
+      });
+      if (failures.length) throw partial(failures.join("; "), failures);
     }
     const acmeSettings = acme ? this.acmeSettings() : undefined;
     if (acmeSettings !== undefined && certs !== undefined) {
@@ -539,7 +547,6 @@ export class Engine {
   async delete(kind: ResourceKind, source: Obj, ctx: OperationContext, known: readonly DownstreamRef[] = []): Promise<void> {
     const client = await this.client();
     const owned = await this.listOwned(client, kind, source, known, ctx.signal, true);
-    const { applyOrder } = await import("../core/render/index.js");
     owned.sort((a, b) => applyOrder(b.kind) - applyOrder(a.kind));
     for (const o of owned) if (this.deletable(o, ctx)) await client.deleteAndWait(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
     // Only once the Gateway is gone may another proxy take its hostnames.
@@ -656,6 +663,19 @@ function withoutHostnames(source: Obj, refused: readonly RefusedHostname[]): Obj
   const spec = isObj(source["spec"]) ? source["spec"] : {};
   const hostnames = Array.isArray(spec["hostnames"]) ? spec["hostnames"] : [];
   return { ...source, spec: { ...spec, hostnames: hostnames.filter((h) => typeof h !== "string" || !out.has(normalizeHostname(h))) } };
+}
+
+/** Consecutive runs of objects with one apply rank (the render sorts them by rank). */
+function applyStages(objects: readonly RenderedObject[]): RenderedObject[][] {
+  const stages: RenderedObject[][] = [];
+  let rank: number | undefined;
+  for (const o of objects) {
+    const r = applyOrder(o.kind);
+    if (r !== rank || stages.length === 0) stages.push([]);
+    rank = r;
+    (stages[stages.length - 1] as RenderedObject[]).push(o);
+  }
+  return stages;
 }
 
 /** True when both lists hold the same strings, in any order. */
