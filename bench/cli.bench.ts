@@ -9,33 +9,42 @@
 //    is needed; custom hostnames still take their cluster-wide claims);
 //  - raw: a TS program creating, for the same N proxies, every object `render()` produces
 //    (computed here with the provider's own render settings, written into the program as JSON) as
-//    `pulumi.CustomResource`s with an explicit `kubernetes` provider (no @pulumi/kubernetes SDK).
+//    `pulumi.CustomResource`s with an explicit `kubernetes` provider (no @pulumi/kubernetes SDK),
+//    each annotated with pulumi-kubernetes' own `pulumi.com/waitFor` for the readiness our
+//    provider awaits (RAW_WAIT_FOR), so both `up`s return when the controllers have programmed it.
 //
 // Both run offline with a file backend (test/infra/pulumi.ts), default --parallel (GOMAXPROCS × 4),
-// against a control plane started here, with the status actors playing Envoy Gateway and
-// cert-manager. Figures go to the summary table (bench/results.ts) and are printed as a table,
-// with each side's plugin peak memory (VmHWM of the plugin processes in the CLI's session, sampled
-// from /proc). The load figure of docs/benchmarks.md (one stack of 1 000 proxies) is
-//   BENCH_CLI_SIZES=1000 BENCH_CLI_SIDES=ours BENCH_CLI_BUDGET_S=2700 npx vitest bench --run bench/cli.bench.ts
+// against one control plane with the real controllers (test/infra/controllers.ts: Envoy Gateway +
+// Envoy, cert-manager with the default ClusterIssuer). Each round runs both sides, one after the
+// other, each a full preview / up / no-change up / destroy cycle; odd rounds start with ours, even
+// rounds with raw. The sides use different hostnames (the side is in the name), so the Gateways
+// never conflict on the one merged Envoy. Figures go to the summary table (bench/results.ts) and
+// are printed as a table (median, min–max) with each side's plugin peak memory (VmHWM of the
+// plugin processes in the CLI's session, sampled from /proc) and the 1-minute load average seen at
+// the start of the steps. The figures of docs/benchmarks.md are
+//   BENCH_CLI_SIZES=100 BENCH_CLI_ROUNDS=3 npx vitest bench --run bench/cli.bench.ts
+// and its load figure (one stack of 1 000 proxies)
+//   BENCH_CLI_SIZES=1000 BENCH_CLI_SIDES=ours BENCH_CLI_ROUNDS=1 BENCH_CLI_BUDGET_S=2700 npx vitest bench --run bench/cli.bench.ts
 //
 //   BENCH_CLI=0               skip this file
 //   BENCH_CLI_SIZES=1,10      proxy counts (default 1,10,100)
-//   BENCH_CLI_ROUNDS=3        rounds per size, median reported (default 3 for 1 and 10, 1 for 100)
-//   BENCH_CLI_BUDGET_S=840    stop starting new steps after this many seconds (default 840 = 14 min)
+//   BENCH_CLI_ROUNDS=3        rounds per size, median reported (default 3)
+//   BENCH_CLI_BUDGET_S=3600   stop starting new steps after this many seconds (default 3600)
 //   BENCH_CLI_CHECKPOINTS=1   keep the file backend's per-step checkpoints (see CHECKPOINTS below)
 //
 // pulumi-resource-kubernetes is optional (`make infra-k8s-provider`); without it the raw column
 // says "not built (make infra-k8s-provider)".
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RenderedObject } from "../provider/core/render/index.ts";
 import { DOWNSTREAM_KINDS } from "../provider/lifecycle/downstream.ts";
-import { startActors, type ActorGroup } from "../test/infra/actors/index.ts";
-import { startControlPlane, type ControlPlane } from "../test/infra/controlplane.ts";
-import { kube } from "../test/infra/kube.ts";
+import type { ControlPlane } from "../test/infra/controlplane.ts";
+import { getControllers, type Controllers } from "../test/infra/controllers.ts";
+import { conditionsOf, findCondition, kube } from "../test/infra/kube.ts";
 import { projectYaml, pulumiWorkspace, type PulumiWorkspace } from "../test/infra/pulumi.ts";
 import { killSession, peakRssKiB, sessionPids } from "../test/infra/procs.ts";
 import { repoRoot, requireTools, toolPaths } from "../test/infra/tools.ts";
@@ -47,7 +56,7 @@ const SIZES = (process.env["BENCH_CLI_SIZES"] ?? "1,10,100")
   .split(",")
   .map((s) => Number.parseInt(s.trim(), 10))
   .filter((n) => Number.isInteger(n) && n > 0);
-const BUDGET_MS = Number.parseInt(process.env["BENCH_CLI_BUDGET_S"] ?? "840", 10) * 1000;
+const BUDGET_MS = Number.parseInt(process.env["BENCH_CLI_BUDGET_S"] ?? "3600", 10) * 1000;
 const SIDES = (process.env["BENCH_CLI_SIDES"] ?? "ours,raw").split(",").map((s) => s.trim());
 /**
  * The file backend rewrites the whole checkpoint (and a .bak) after every step, which is
@@ -72,11 +81,10 @@ interface StepResult {
   note?: string;
 }
 
-/** Rounds per size (median reported): small sizes are noisy on a shared machine, 100 is long. */
-function rounds(n: number): number {
-  const env = Number.parseInt(process.env["BENCH_CLI_ROUNDS"] ?? "", 10);
-  return Number.isInteger(env) && env > 0 ? env : n <= 10 ? 3 : 1;
-}
+/** Rounds per size (median and min–max reported). */
+const ROUNDS = ((env) => (Number.isInteger(env) && env > 0 ? env : 3))(Number.parseInt(process.env["BENCH_CLI_ROUNDS"] ?? "", 10));
+/** Odd rounds start with ours, even rounds with raw, so neither side always runs on a fresher (or warmer) cluster. */
+const sideOrder = (round: number): readonly Side[] => (round % 2 === 1 ? ["ours", "raw"] : ["raw", "ours"]);
 
 /** KiB as MiB for the tables. */
 function mib(kib: number | undefined): string {
@@ -93,13 +101,18 @@ function median(xs: readonly number[]): number | undefined {
 const started = Date.now();
 const remaining = (): number => BUDGET_MS - (Date.now() - started);
 
-/** N typical proxies in `ns`; hostnames depend on N only, so both sides render the same objects (each in its own namespace). */
-function proxies(n: number, ns: string): Record<string, unknown>[] {
+/**
+ * N typical proxies in `ns`. The hostnames carry N and the side: both sides render the same
+ * objects but for their names, and no two Gateways share a hostname on the one merged Envoy
+ * (a shared hostname is a listener conflict there, even for a moment after a destroy).
+ */
+function proxies(n: number, ns: string, side: Side): Record<string, unknown>[] {
   return Array.from({ length: n }, (_, i) => {
     const name = `p${i}`;
     const p = typicalHTTPProxy(name);
     const spec = p["spec"] as Record<string, unknown>;
-    return { ...p, metadata: { name, namespace: ns }, spec: { ...spec, hostnames: [`${name}.n${n}.example.com`, `www.${name}.n${n}.example.com`] } };
+    const host = `${name}.n${n}.${side}.example.com`;
+    return { ...p, metadata: { name, namespace: ns }, spec: { ...spec, hostnames: [host, `www.${host}`] } };
   });
 }
 
@@ -130,6 +143,32 @@ function k8sToken(o: RenderedObject): string {
   return `kubernetes:${group}/${version}:${o.kind}`;
 }
 
+/** `jsonpath=` expression (pulumi-kubernetes' strict `kubectl get -o jsonpath` syntax) that the condition `type` of `conditionsPath` is True. */
+const conditionTrue = (conditionsPath: string, type: string): string => `jsonpath={${conditionsPath}[?(@.type=="${type}")].status}=True`;
+
+/**
+ * The `pulumi.com/waitFor` expressions (a JSON array: all must hold) that make pulumi-kubernetes
+ * wait for what provider/await waits for on the same object: Gateway Accepted and Programmed
+ * (`condition=` also checks observedGeneration) and every listener Programmed; HTTPRoute
+ * Accepted and ResolvedRefs for each parent; BackendTLSPolicy Accepted for its ancestor;
+ * Certificate Ready. Services and EndpointSlices are ready once stored, on both sides.
+ */
+function rawWaitFor(o: RenderedObject): string[] {
+  const spec = (o as { spec?: { listeners?: { name: string }[]; parentRefs?: unknown[] } }).spec;
+  switch (o.kind) {
+    case "Gateway":
+      return ["condition=Accepted", "condition=Programmed", ...(spec?.listeners ?? []).map((l) => conditionTrue(`.status.listeners[?(@.name=="${l.name}")].conditions`, "Programmed"))];
+    case "HTTPRoute":
+      return (spec?.parentRefs ?? []).flatMap((_, i) => [conditionTrue(`.status.parents[${i}].conditions`, "Accepted"), conditionTrue(`.status.parents[${i}].conditions`, "ResolvedRefs")]);
+    case "BackendTLSPolicy":
+      return [conditionTrue(".status.ancestors[0].conditions", "Accepted")];
+    case "Certificate":
+      return ["condition=Ready"];
+    default:
+      return [];
+  }
+}
+
 function rawObjects(sources: readonly Record<string, unknown>[], renderOne: (source: Record<string, unknown>) => RenderedObject[]): { type: string; name: string; props: RenderedObject }[] {
   const out: { type: string; name: string; props: RenderedObject }[] = [];
   for (const src of sources) {
@@ -138,7 +177,12 @@ function rawObjects(sources: readonly Record<string, unknown>[], renderOne: (sou
       // pulumi-kubernetes deletes with Foreground propagation by default, which needs the garbage
       // collector (kube-controller-manager) to finish; the test control plane has none, and our
       // provider deletes with Background — so the raw side asks for Background too.
-      const annotations = { ...(o.metadata.annotations ?? {}), "pulumi.com/deletionPropagationPolicy": "background" };
+      const waitFor = rawWaitFor(o);
+      const annotations = {
+        ...(o.metadata.annotations ?? {}),
+        "pulumi.com/deletionPropagationPolicy": "background",
+        ...(waitFor.length > 0 ? { "pulumi.com/waitFor": JSON.stringify(waitFor) } : {}),
+      };
       out.push({ type: k8sToken(o), name: `${proxy}-${o.kind.toLowerCase()}-${o.metadata.name}`, props: { ...o, metadata: { ...o.metadata, annotations } } });
     }
   }
@@ -235,20 +279,19 @@ function stepTimeout(step: Step, n: number): number {
 }
 
 describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () => {
+  let rc: Controllers;
   let cp: ControlPlane;
-  let actors: ActorGroup;
 
   beforeAll(async () => {
     requireTools("pulumi", "pulumiLanguageNodejs");
     if (!existsSync(join(repoRoot(), "dist", "provider", "plugin", "main.js"))) throw new Error("the provider is not built (dist/provider/plugin/main.js); run `make setup`");
-    cp = await startControlPlane();
-    // Gateways, HTTPRoutes, BackendTLSPolicies, Certificates… of both sides over all rounds (≈ 2900 objects).
-    actors = startActors(cp.kc, { maxWrites: 100_000 });
-  }, 180_000);
+    rc = await getControllers();
+    cp = rc.cp;
+  }, 300_000);
 
   afterAll(async () => {
     for (const pid of running) killSession(pid);
-    actors?.stop();
+    await rc?.stop();
     await cp?.stop();
   });
 
@@ -258,76 +301,81 @@ describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () =>
     const results = new Map<string, StepResult>();
     const key = (side: Side, n: number, step: Step) => `${side}|${n}|${step}`;
     const failures: string[] = [];
+    const loads: number[] = [];
     const k = kube(cp.kc);
     const root = repoRoot();
+    const result = (side: Side, n: number, step: Step): StepResult => {
+      const r = results.get(key(side, n, step)) ?? { samples: [], peaksKiB: [] };
+      results.set(key(side, n, step), r);
+      return r;
+    };
 
-    const runSide = async (side: Side, n: number): Promise<void> => {
+    /** One side's stack for N proxies (namespace, workspace, `stack init`), used by every round. */
+    const openSide = async (side: Side, n: number): Promise<{ ns: string; ws: PulumiWorkspace; env: NodeJS.ProcessEnv }> => {
       const ns = await cp.newNamespace(`cli-${side}-n${n}`);
-      const sources = proxies(n, ns);
-      let ws: PulumiWorkspace;
-      if (side === "ours") {
-        ws = pulumiWorkspace(
-          {
-            "Pulumi.yaml": projectYaml("bench-datum", { name: "datum", dir: join(root, "bin") }),
-            "index.ts": OURS_PROGRAM(join(root, "dist", "sdk", "index.js")),
-            "params.json": JSON.stringify({ kubeconfig: cp.kubeconfigPath, config: PROVIDER_CONFIG, proxies: sources }),
-          },
-          "bench-datum",
-        );
-      } else {
-        const objects = rawObjects(sources, await pluginRenderer(root));
-        ws = pulumiWorkspace(
-          {
-            "Pulumi.yaml": projectYaml("bench-raw", { name: "kubernetes", dir: dirname(k8sPlugin) }),
-            "index.ts": RAW_PROGRAM,
-            "params.json": JSON.stringify({ kubeconfig: cp.kubeconfigPath, objects }),
-          },
-          "bench-raw",
-        );
-      }
+      const sources = proxies(n, ns, side);
+      const ws =
+        side === "ours"
+          ? pulumiWorkspace(
+              {
+                "Pulumi.yaml": projectYaml("bench-datum", { name: "datum", dir: join(root, "bin") }),
+                "index.ts": OURS_PROGRAM(join(root, "dist", "sdk", "index.js")),
+                "params.json": JSON.stringify({ kubeconfig: cp.kubeconfigPath, config: PROVIDER_CONFIG, proxies: sources }),
+              },
+              "bench-datum",
+            )
+          : pulumiWorkspace(
+              {
+                "Pulumi.yaml": projectYaml("bench-raw", { name: "kubernetes", dir: dirname(k8sPlugin) }),
+                "index.ts": RAW_PROGRAM,
+                "params.json": JSON.stringify({ kubeconfig: cp.kubeconfigPath, objects: rawObjects(sources, await pluginRenderer(root)) }),
+              },
+              `bench-raw`,
+            );
       // Never fall back to a developer's own cluster.
       const env: NodeJS.ProcessEnv = { KUBECONFIG: join(ws.dir, "no-kubeconfig"), ...(CHECKPOINTS ? {} : { PULUMI_SKIP_CHECKPOINTS: "true" }) };
-      try {
-        const init = await pulumi(ws, ["stack", "init", "bench"], 60_000, env);
-        if (init.code !== 0) throw new Error(`pulumi stack init exited ${init.code}\n${init.out}`);
-        const result = (step: Step): StepResult => {
-          const k = key(side, n, step);
-          const r = results.get(k) ?? { samples: [], peaksKiB: [] };
-          results.set(k, r);
-          return r;
-        };
-        // Each round is a full cycle on the same (then empty) stack and namespace.
-        rounds: for (let round = 1; round <= rounds(n); round++) {
-          for (const step of STEPS) {
-            if (remaining() < 10_000) {
-              result(step).note ??= "skipped (time budget)";
-              break rounds;
-            }
-            const args =
-              step === "preview" ? ["preview"] : step === "destroy" ? ["destroy", "--yes", "--skip-preview"] : ["up", "--yes", "--skip-preview"];
-            const r = await pulumi(ws, args, stepTimeout(step, n), env, side);
-            if (r.code !== 0) {
-              const note = r.timedOut ? `timed out after ${(r.ms / 1000).toFixed(0)} s` : `failed (exit ${r.code})`;
-              result(step).note = note;
-              failures.push(`${side} n=${n} round ${round} ${step}: ${note}\n${r.out.slice(-3000)}`);
-              break rounds; // the later steps depend on this one
-            }
-            process.stdout.write(`[cli bench] ${side} n=${n} round ${round} ${step}: ${(r.ms / 1000).toFixed(1)} s, plugin peak ${mib(r.pluginPeakKiB)}\n`);
-            try {
-              await checkStep(side, n, step, ns, r.out, ws, env);
-            } catch (e) {
-              result(step).note = "check failed";
-              failures.push(`${side} n=${n} round ${round} ${step}: ${String(e)}\n${r.out.slice(-3000)}`);
-              break rounds;
-            }
-            result(step).samples.push(r.ms);
-            if (r.pluginPeakKiB !== undefined) result(step).peaksKiB.push(r.pluginPeakKiB);
-          }
-        }
-      } finally {
+      const init = await pulumi(ws, ["stack", "init", "bench"], 60_000, env);
+      if (init.code !== 0) {
         ws.dispose();
+        throw new Error(`pulumi stack init exited ${init.code}\n${init.out}`);
       }
+      return { ns, ws, env };
     };
+
+    /** One full cycle (preview, up, no-change up, destroy) of one side; false when a step failed (later rounds would not start clean). */
+    const cycle = async (side: Side, n: number, round: number, s: { ns: string; ws: PulumiWorkspace; env: NodeJS.ProcessEnv }): Promise<boolean> => {
+      for (const step of STEPS) {
+        if (remaining() < 10_000) {
+          result(side, n, step).note ??= "skipped (time budget)";
+          return false;
+        }
+        const args = step === "preview" ? ["preview"] : step === "destroy" ? ["destroy", "--yes", "--skip-preview"] : ["up", "--yes", "--skip-preview"];
+        const load = loadavg()[0] ?? 0;
+        loads.push(load);
+        const r = await pulumi(s.ws, args, stepTimeout(step, n), s.env, side);
+        if (r.code !== 0) {
+          const note = r.timedOut ? `timed out after ${(r.ms / 1000).toFixed(0)} s` : `failed (exit ${r.code})`;
+          result(side, n, step).note = note;
+          failures.push(`${side} n=${n} round ${round} ${step}: ${note}\n${r.out.slice(-3000)}`);
+          return false; // the later steps depend on this one
+        }
+        process.stdout.write(`[cli bench] ${side} n=${n} round ${round} ${step}: ${(r.ms / 1000).toFixed(1)} s, plugin peak ${mib(r.pluginPeakKiB)}, load ${load.toFixed(1)}\n`);
+        try {
+          await checkStep(side, n, step, s.ns, r.out, s.ws, s.env);
+        } catch (e) {
+          result(side, n, step).note = "check failed";
+          failures.push(`${side} n=${n} round ${round} ${step}: ${String(e)}\n${r.out.slice(-3000)}`);
+          return false;
+        }
+        result(side, n, step).samples.push(r.ms);
+        if (r.pluginPeakKiB !== undefined) result(side, n, step).peaksKiB.push(r.pluginPeakKiB);
+      }
+      return true;
+    };
+
+    /** Every `kind` object in `ns` has condition `type` True (so an `up` that returned waited for the controllers). */
+    const allTrue = async (apiVersion: string, kind: string, ns: string, type: string): Promise<string[]> =>
+      (await k.list(apiVersion, kind, ns)).filter((o) => findCondition(conditionsOf(o), type)?.status !== "True").map((o) => `${kind} ${o.metadata?.name ?? "?"}: ${type} not True`);
 
     /** What each step must have done (so a fast figure is never a silent no-op). */
     const checkStep = async (side: Side, n: number, step: Step, ns: string, out: string, ws: PulumiWorkspace, env: NodeJS.ProcessEnv): Promise<void> => {
@@ -337,12 +385,14 @@ describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () =>
       if (step === "up") {
         expect(out).toMatch(new RegExp(`${resources + 1} created`));
         expect(await gateways()).toBe(n);
+        // Both sides returned only once Envoy Gateway programmed every Gateway and cert-manager issued every Certificate.
+        expect([...(await allTrue("gateway.networking.k8s.io/v1", "Gateway", ns, "Programmed")), ...(await allTrue("cert-manager.io/v1", "Certificate", ns, "Ready"))]).toEqual([]);
+        // The raw program registers exactly the objects the plugin writes.
+        const counts = await Promise.all(DOWNSTREAM_KINDS.map(async (kd) => (await k.list(kd.apiVersion, kd.kind, ns)).length));
+        expect(counts.reduce((a, b) => a + b, 0)).toBe(n * 11);
         if (side === "ours") {
           const o = await pulumi(ws, ["stack", "output", "ready"], 60_000, env);
           expect(o.out.trim()).toBe(String(n)); // every proxy reported ready
-          // The raw program registers exactly the objects the plugin wrote.
-          const counts = await Promise.all(DOWNSTREAM_KINDS.map(async (kd) => (await k.list(kd.apiVersion, kd.kind, ns)).length));
-          expect(counts.reduce((a, b) => a + b, 0)).toBe(n * 11);
         }
       }
       if (step === "up (no changes)") {
@@ -355,9 +405,21 @@ describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () =>
       }
     };
 
+    const sides = (["ours", "raw"] as const).filter((side) => SIDES.includes(side) && (side === "ours" || rawAvailable));
     for (const n of SIZES) {
-      if (SIDES.includes("ours")) await runSide("ours", n);
-      if (rawAvailable && SIDES.includes("raw")) await runSide("raw", n);
+      const open = new Map<Side, { ns: string; ws: PulumiWorkspace; env: NodeJS.ProcessEnv }>();
+      const broken = new Set<Side>();
+      try {
+        for (const side of sides) open.set(side, await openSide(side, n));
+        for (let round = 1; round <= ROUNDS; round++) {
+          for (const side of sideOrder(round)) {
+            const s = open.get(side);
+            if (s !== undefined && !broken.has(side) && !(await cycle(side, n, round, s))) broken.add(side);
+          }
+        }
+      } finally {
+        for (const s of open.values()) s.ws.dispose();
+      }
     }
 
     // Report: one row per (step, N) with both sides and the ratio.
@@ -379,8 +441,7 @@ describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () =>
         const oursMs = ms(ours);
         const rawMs = ms(raw);
         const ratio = oursMs !== undefined && rawMs !== undefined ? oursMs / rawMs : undefined;
-        const r = rounds(n);
-        const what = `${STEP_LABEL[step]}, ${n} ${n === 1 ? "HTTPProxy" : "HTTPProxies"} (${n + 1} vs ${n * 11 + 1} resources${r > 1 ? `, median of ${r}` : ""}${CHECKPOINTS ? ", per-step checkpoints" : ""})`;
+        const what = `${STEP_LABEL[step]}, ${n} ${n === 1 ? "HTTPProxy" : "HTTPProxies"} (${n + 1} vs ${n * 11 + 1} resources${ROUNDS > 1 ? `, median of ${ROUNDS}, sides alternating` : ""}${CHECKPOINTS ? ", per-step checkpoints" : ""})`;
         const rawText = rawAvailable ? fmt(raw) : NOT_BUILT;
         figures.push({ key: `${step}-${n}${CHECKPOINTS ? "-checkpoints" : ""}`, what, ours: fmt(ours), raw: rawText, ...(ratio !== undefined ? { ratio } : {}) });
         printed.push([`${step}, ${n} ${n === 1 ? "proxy" : "proxies"}`, fmt(ours), spread(ours), peak(ours), rawText, spread(raw), peak(raw), formatRatio(ratio)]);
@@ -388,7 +449,8 @@ describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () =>
     }
     // Only full comparisons go into the summary (BENCH_CLI_SIDES is for experiments).
     if (SIDES.includes("ours") && SIDES.includes("raw")) recordFigures("cli", figures);
-    process.stdout.write(`\nPulumi CLI wall time (pulumi-datum vs the same objects as raw pulumi-kubernetes resources)\n${markdownTable(["step", "pulumi-datum (median)", "min–max s", "plugin peak", "raw pulumi-kubernetes (median)", "min–max s", "plugin peak", "ours / raw"], printed)}\n`);
+    const loadText = loads.length > 0 ? `1-minute load average at the start of the steps: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (median ${(median(loads) ?? 0).toFixed(1)}) on ${availableParallelism()} CPUs` : "";
+    process.stdout.write(`\nPulumi CLI wall time (pulumi-datum vs the same objects as raw pulumi-kubernetes resources; ${ROUNDS} rounds, sides alternating)\n${loadText}\n${markdownTable(["step", "pulumi-datum (median)", "min–max s", "plugin peak", "raw pulumi-kubernetes (median)", "min–max s", "plugin peak", "ours / raw"], printed)}\n`);
     expect(failures).toEqual([]);
   }, BUDGET_MS + 6 * 60_000); // the budget stops new steps; the last one may still run its timeout
 });
