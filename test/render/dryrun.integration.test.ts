@@ -22,6 +22,8 @@ import {
   type RenderSettingsInput,
 } from "../../provider/core/render/index.ts";
 import { validate, type Operation } from "../../provider/core/validate.ts";
+import fc from "fast-check";
+import { validHTTPProxy } from "./arbitrary.ts";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
 
 interface Vector {
@@ -160,6 +162,33 @@ describe("server-side dry run of rendered objects (real CRD schemas + CEL)", () 
     { name: "tpp" },
     { name: "tpp-alone" },
   ];
+  // Random valid HTTPProxies (the property tests' arbitrary), rendered with every cluster fact the
+  // engine can pass (addresses, an online connector, partial programming, a merging class) and DNS
+  // integration: whatever validate admits, the API server must admit once rendered.
+  test("40 random valid HTTPProxies render to objects the API server admits", async () => {
+    const samples = fc.sample(validHTTPProxy, { numRuns: 40, seed: 4242 });
+    const failures: string[] = [];
+    for (const [i, proxy] of samples.entries()) {
+      const ns = await cp.newNamespace("prop");
+      const p = { ...proxy, metadata: { ...proxy.metadata, namespace: ns } };
+      const key = `${ns}/${p.metadata.name}`;
+      const hostnames = (p.spec as { hostnames?: string[] }).hostnames ?? [];
+      const context: RenderContext = {
+        gatewayAddresses: { [key]: ["203.0.113.7", "2001:db8::7"] },
+        connectors: {},
+        mergedGateways: i % 2 === 0,
+        ...(hostnames.length > 1 && { unservedHostnames: { [key]: [hostnames[0] as string] } }),
+      };
+      const result = render([p], settingsFor(ns, { dnsIntegration: true }), context);
+      if (result.errors.length) {
+        failures.push(`#${i} render: ${JSON.stringify(result.errors)}`);
+        continue;
+      }
+      for (const r of await rejections(result.objects)) failures.push(`#${i} ${r}\n  input: ${JSON.stringify(p)}`);
+    }
+    expect(failures).toEqual([]);
+  }, 240_000);
+
   test.for(goldens.map((g) => [g.name, g] as const))("golden input %s", async ([, g]) => {
     const ns = await cp.newNamespace("dry");
     const input = yaml.loadAll(readFileSync(join(__dirname, "golden", "inputs", `${g.name}.yaml`), "utf8"));
