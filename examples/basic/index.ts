@@ -3,7 +3,7 @@
 // The proxy answers on shop.<domain> and www.shop.<domain> (plus its canonical hostname):
 //   /api with header `x-api-version: 2`  → https://api.<upstream>, Host rewritten, a header added
 //   /docs                                → 301 to docs.<domain>
-//   everything else                      → https://www.<upstream>
+//   everything else                      → https://www.<upstream> (or config webEndpoint)
 //
 // Custom hostnames must be covered by a verified Domain in the same namespace (Datum's rule).
 // `pulumi preview` already shows the TXT record to publish (output `domainVerification`); `pulumi up`
@@ -14,6 +14,7 @@ import * as datum from "@pulumi-datum/datum";
 const config = new pulumi.Config();
 const domainName = config.get("domain") ?? "example.com";
 const upstream = config.get("upstream") ?? "example.net";
+const webEndpoint = config.get("webEndpoint") ?? `https://www.${upstream}`;
 
 const edge = new datum.Provider("edge", {
   kubeconfig: config.getSecret("kubeconfig"),
@@ -21,6 +22,10 @@ const edge = new datum.Provider("edge", {
   namespace: config.get("namespace") ?? "default",
   timeoutSeconds: config.getNumber("timeoutSeconds") ?? 300,
   dnsServers: config.getObject<string[]>("dnsServers"),
+  // The cert-manager ClusterIssuer of the HTTPS listeners' certificates (default datum-acme).
+  clusterIssuer: config.get("clusterIssuer"),
+  // An external-dns DNSEndpoint per proxy: its hostnames appear in DNS (default off).
+  dnsIntegration: config.getBoolean("dnsIntegration"),
 });
 
 const domain = new datum.networking.Domain("shop-domain", {
@@ -56,7 +61,7 @@ const proxy = new datum.networking.HTTPProxy("shop", {
       },
       {
         name: "web",
-        backends: [{ endpoint: `https://www.${upstream}` }],
+        backends: [{ endpoint: webEndpoint }],
       },
     ],
   },

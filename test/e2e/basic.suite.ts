@@ -1,12 +1,24 @@
 // examples/basic through the real engine: native plugin, explicit provider, project config.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MODE_ANNOTATION } from "../infra/actors/index.ts";
+import { CLUSTER_ISSUER } from "../infra/controllers.ts";
+import { conditionsOf, findCondition, kube, type KObject } from "../infra/kube.ts";
 import { deleteObject, getObject, ownedObjects } from "./cluster.ts";
 import { failed, output, timings, waitUntil, writesDuring, type E2eContext } from "./context.ts";
 import { changesOf, changeSummary, exampleWorkspace, type ExampleWorkspace, type PulumiResult } from "./workspace.ts";
 
 const STACK = "e2e";
 const GATEWAY = "gateway.networking.k8s.io/v1";
+const CERT_MANAGER = "cert-manager.io/v1";
+
+function issuerOf(o: KObject): string | undefined {
+  return (o.spec?.["issuerRef"] as { name?: string } | undefined)?.name;
+}
+
+/** Listeners Envoy Gateway reports waiting for their certificate Secret (ResolvedRefs False, InvalidCertificateRef). */
+function listenersWithoutCertificate(gw: KObject | undefined): string[] {
+  const listeners = (gw?.status?.["listeners"] ?? []) as { name: string; conditions?: unknown }[];
+  return listeners.filter((l) => findCondition(conditionsOf({ status: { conditions: l.conditions } }), "ResolvedRefs")?.reason === "InvalidCertificateRef").map((l) => l.name);
+}
 
 export function basicSuite(ctx: () => E2eContext): void {
   describe("examples/basic (native plugin)", () => {
@@ -115,35 +127,58 @@ export function basicSuite(ctx: () => E2eContext): void {
     }, 240_000);
 
     it("Ctrl-C during a readiness wait leaves state that the next up repairs", async () => {
-      await ws.config(`proxyAnnotations["${MODE_ANNOTATION}"]`, "never", { path: true });
+      // The stack names a ClusterIssuer the cluster does not have (a typo): cert-manager cannot issue
+      // the listener Certificates (Issuing, never Ready) and the provider waits for them. (The TLS
+      // Secrets of the earlier up outlive its destroy — cert-manager leaves them — so Envoy Gateway
+      // still serves those; without them it would report the HTTPS listeners InvalidCertificateRef
+      // and the Gateway would be waited for as well.)
+      const issuer = `${ns}-issuer`;
+      await ws.config("clusterIssuer", issuer);
       const run = ws.start(["up", "--yes", "--skip-preview"]);
-      // The Gateway exists with the annotation: the proxy was applied and the provider is waiting.
+      let ended: PulumiResult | undefined;
+      void run.done.then((r) => (ended = r));
       try {
-        await waitUntil("the Gateway written with actor-mode never", async () => {
-          const gw = await getObject(kc(), GATEWAY, "Gateway", ns, "shop");
-          return gw?.metadata?.annotations?.[MODE_ANNOTATION] === "never";
-        });
+        await waitUntil(`cert-manager holding the Certificates for the missing ClusterIssuer ${issuer}`, async () => {
+          if (ended !== undefined) throw new Error(`pulumi up ended before the wait:\n${output(ended)}`);
+          const certificates = await kube(kc()).list(CERT_MANAGER, "Certificate", ns);
+          // Issuing=True: cert-manager has taken each Certificate up and cannot finish it.
+          return certificates.length > 0 && certificates.every((c) => issuerOf(c) === issuer && findCondition(conditionsOf(c), "Issuing")?.status === "True");
+        }, 120_000);
       } catch (e) {
-        run.signal("SIGKILL");
+        if (ended === undefined) run.signal("SIGKILL");
         throw new Error(`${String(e)}\n${run.output()}`);
       }
+      const pending = await kube(kc()).list(CERT_MANAGER, "Certificate", ns);
+      expect(pending.filter((c) => findCondition(conditionsOf(c), "Ready")?.status === "True")).toEqual([]);
       await new Promise((r) => setTimeout(r, 1_000));
       run.signal("SIGINT");
       const cancelled = await run.done;
       expect(cancelled.code, output(cancelled)).not.toBe(0);
       // The engine's cancel reached the provider's readiness wait, which gave up at once...
-      expect(output(cancelled)).toMatch(/cancelled while waiting for:[\s\S]*Gateway [\w-]+\/shop/);
+      expect(output(cancelled)).toMatch(/cancelled while waiting for:[\s\S]*Certificate [\w-]+\/shop-/);
       expect(cancelled.ms).toBeLessThan(60_000);
       // ...and the proxy is in state (created, not ready): the next up updates it, it does not create it.
       const half = (await ws.state()).resources.find((x) => x.urn === proxyUrn);
       expect(half?.id).toBe(`${ns}/shop`);
 
-      await ws.config(`proxyAnnotations["${MODE_ANNOTATION}"]`, "ready", { path: true });
+      // What the user does: corrects the stack's config to the cluster's ClusterIssuer (here the
+      // provider's default) and runs up again, which updates the proxy it left unfinished.
+      await ws.ok(["config", "rm", "clusterIssuer"]);
       const repaired = await ws.ok(["up", "--yes", "--skip-preview"]);
       expect(output(repaired)).not.toMatch(/error/i);
       const out = await ws.outputs();
       expect(out["ready"]).toBe(true);
       expect((await ws.state()).pendingOperations).toEqual([]);
+      const issued = await kube(kc()).list(CERT_MANAGER, "Certificate", ns);
+      expect(issued.length).toBeGreaterThan(0);
+      for (const c of issued) {
+        expect(issuerOf(c)).toBe(CLUSTER_ISSUER);
+        expect(findCondition(conditionsOf(c), "Ready")?.status, c.metadata?.name).toBe("True");
+        // The Secret Envoy serves holds the certificate of the ClusterIssuer the stack names.
+        const secret = await kube(kc()).get("v1", "Secret", ns, String(c.spec?.["secretName"]));
+        expect(secret?.metadata?.annotations?.["cert-manager.io/issuer-name"]).toBe(CLUSTER_ISSUER);
+      }
+      expect(listenersWithoutCertificate(await kube(kc()).get(GATEWAY, "Gateway", ns, "shop"))).toEqual([]);
       await ws.ok(["preview", "--expect-no-changes"]);
       await ws.ok(["destroy", "--yes", "--skip-preview"]);
       expect(await ownedObjects(kc(), ns)).toEqual([]);

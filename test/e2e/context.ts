@@ -1,6 +1,7 @@
 // Shared by the example suites: the control plane they all use, and the checks every suite makes.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { expect } from "vitest";
+import type { Controllers } from "../infra/controllers.ts";
 import type { ControlPlane } from "../infra/controlplane.ts";
 import type { PowerDns } from "../infra/powerdns.ts";
 import { recordWrites, type WriteEvent } from "./cluster.ts";
@@ -8,6 +9,8 @@ import type { PulumiResult } from "./workspace.ts";
 
 export interface E2eContext {
   readonly cp: ControlPlane;
+  /** The real Envoy Gateway data plane and cert-manager on `cp`. */
+  readonly controllers: Controllers;
   /** ip:port of the PowerDNS where the DNS actor publishes Domain verification records. */
   readonly dnsServer: string;
   /** That PowerDNS, for suites that manage zones of their own through its API (examples/acme). */

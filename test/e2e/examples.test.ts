@@ -1,13 +1,14 @@
 // End to end: each example project under examples/ run by the Pulumi CLI built from Go modules,
-// with a local file backend, against the harness control plane and its status actors; then the
-// release tarballs installed into projects outside the repository (install.suite.ts). All suites
-// share one control plane (and the multi-cluster suite starts a second one); each example works in
-// its own namespace and with its own hostnames. The acme suite adds its own pebble (ACME CA), which
-// validates dns-01 challenges against the PowerDNS started here.
+// with a local file backend, against the harness control plane and the real controllers (Envoy
+// Gateway + Envoy, cert-manager: test/infra/controllers.ts); then the release tarballs installed
+// into projects outside the repository (install.suite.ts). All suites share one control plane (and
+// the multi-cluster suite starts a second one with its own controllers); each example works in its
+// own namespace and with its own hostnames (the Gateways share one Envoy: equal hostnames would
+// conflict). The acme suite adds its own pebble (ACME CA), which validates dns-01 challenges against
+// the PowerDNS started here.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DOMAIN_RECORD_LABEL } from "../../provider/lifecycle/domain-record";
-import { startActors, type ActorGroup } from "../infra/actors/index.ts";
-import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
+import { getControllers, type Controllers } from "../infra/controllers.ts";
 import { startPowerDns, type PowerDns } from "../infra/powerdns.ts";
 import { acmeSuite } from "./acme.suite.ts";
 import { basicSuite } from "./basic.suite.ts";
@@ -20,31 +21,29 @@ import { multiClusterSuite } from "./multi-cluster.suite.ts";
 import { policiesSuite } from "./policies.suite.ts";
 import { yamlSuite } from "./yaml.suite.ts";
 
-let cp: ControlPlane;
-let actors: ActorGroup;
+let rc: Controllers;
 let dns: PowerDns;
 let dnsActor: DnsActor;
 
 beforeAll(async () => {
-  cp = await getControlPlane();
-  actors = startActors(cp.kc);
+  rc = await getControllers();
   // Domains verify for real: the DNS actor publishes each Domain's TXT record in this PowerDNS,
   // which the examples name in the provider's `dnsServers`.
   dns = await startPowerDns();
-  dnsActor = await startDnsActor(cp.kc, dns);
-  await ensureNamespace(cp.kc, CLAIMS_NAMESPACE);
-}, 180_000);
+  dnsActor = await startDnsActor(rc.cp.kc, dns);
+  await ensureNamespace(rc.cp.kc, CLAIMS_NAMESPACE);
+}, 240_000);
 
 afterAll(async () => {
-  actors?.stop();
   dnsActor?.stop();
   await dns?.stop();
+  await rc?.stop();
   if (Object.keys(timings).length > 0) {
     console.log(`[e2e] examples/basic wall times: ${Object.entries(timings).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
   }
 });
 
-const ctx = (): E2eContext => ({ cp, dnsServer: dns.dnsAddress, powerDns: dns });
+const ctx = (): E2eContext => ({ cp: rc.cp, controllers: rc, dnsServer: dns.dnsAddress, powerDns: dns });
 
 it("the DNS actor follows the provider's Domain records", () => {
   expect(DNS_ACTOR_LABEL).toBe(DOMAIN_RECORD_LABEL);

@@ -1,11 +1,13 @@
 // examples/multi-cluster through the real engine: one program, stacks cluster-a and cluster-b on two
-// control planes, selected by kubeconfig context (one KUBECONFIG with both, as on a laptop).
+// control planes, selected by kubeconfig context (one KUBECONFIG with both, as on a laptop). Each
+// cluster has its own real controllers: two Envoy Gateway data planes side by side, each in its own
+// network namespace with its own address.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { startActors, type ActorGroup } from "../infra/actors/index.ts";
+import { startControllers, type Controllers } from "../infra/controllers.ts";
 import { startControlPlane, type ControlPlane } from "../infra/controlplane.ts";
 import { deleteObject, ensureNamespace, getObject, mergeKubeconfigs, ownedObjects } from "./cluster.ts";
 import { CLAIMS_NAMESPACE, failed, writesDuring, type E2eContext } from "./context.ts";
@@ -17,7 +19,7 @@ const SOURCE_ANNOTATION = "pulumi-datum.io/source";
 export function multiClusterSuite(ctx: () => E2eContext): void {
   describe("examples/multi-cluster (two control planes, staged rollout)", () => {
     let second: ControlPlane;
-    let secondActors: ActorGroup;
+    let secondControllers: Controllers;
     let ws: ExampleWorkspace;
     let kubeDir: string | undefined;
     const ns = `multi-${process.pid}`;
@@ -34,7 +36,7 @@ export function multiClusterSuite(ctx: () => E2eContext): void {
 
     beforeAll(async () => {
       second = await startControlPlane();
-      secondActors = startActors(second.kc);
+      secondControllers = await startControllers(second);
       for (const kc of [ctx().cp.kc, second.kc]) {
         await ensureNamespace(kc, ns);
         await ensureNamespace(kc, CLAIMS_NAMESPACE);
@@ -52,7 +54,7 @@ export function multiClusterSuite(ctx: () => E2eContext): void {
     afterAll(async () => {
       ws?.dispose();
       if (kubeDir !== undefined) rmSync(kubeDir, { recursive: true, force: true });
-      secondActors?.stop();
+      await secondControllers?.stop();
       await second?.stop();
     });
 
@@ -80,6 +82,13 @@ export function multiClusterSuite(ctx: () => E2eContext): void {
       expect(await ownedObjects(second.kc, ns)).toEqual([]);
       await ws.ok(["up", "--yes", "--skip-preview"], { stack: "cluster-b" });
       expect(await servedEndpoint("cluster-b")).toBe("https://v1.api.example.net");
+      // Each cluster's own Envoy Gateway programmed its Gateway, with its own data plane's address.
+      const addresses = { "cluster-a": ctx().controllers.gatewayAddress, "cluster-b": secondControllers.gatewayAddress };
+      expect(addresses["cluster-a"]).not.toBe(addresses["cluster-b"]);
+      for (const stack of ["cluster-a", "cluster-b"] as const) {
+        const gw = (await getObject(clusters()[stack], GATEWAY, "Gateway", ns, "api")) as { status?: { addresses?: unknown } } | undefined;
+        expect(gw?.status?.addresses).toEqual([{ type: "IPAddress", value: addresses[stack] }]);
+      }
       for (const stack of ["cluster-a", "cluster-b"]) {
         expect(await ws.outputs(stack)).toMatchObject({ release: "v1", ready: true });
         expect(changesOf(changeSummary(await ws.ok(["up", "--yes", "--skip-preview", "--json"], { stack })))).toEqual({});
