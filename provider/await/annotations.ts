@@ -2,7 +2,8 @@
  * pulumi-kubernetes' await annotations, honoured on the objects we apply:
  * `pulumi.com/skipAwait: "true"` and `pulumi.com/timeoutSeconds: "<n>"`.
  */
-import { obj, path, str } from "./json";
+import { path, str } from "./json";
+import { asObj } from "../core/json";
 
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
 export const TIMEOUT_SECONDS_ANNOTATION = "pulumi.com/timeoutSeconds";
@@ -15,7 +16,7 @@ export interface AwaitAnnotations {
 }
 
 export function readAwaitAnnotations(o: unknown): AwaitAnnotations {
-  const a = obj(path(o, "metadata", "annotations"));
+  const a = asObj(path(o, "metadata", "annotations"));
   const errors: { field: string; message: string }[] = [];
   const skip = str(a[SKIP_AWAIT_ANNOTATION]);
   const timeout = str(a[TIMEOUT_SECONDS_ANNOTATION]);

@@ -3,8 +3,9 @@
  * controller wrote it for the object's current metadata.generation. Without the guard a
  * status left over from the previous spec reads as success right after an update.
  */
-import { arr, num, obj, str } from "./json";
+import { num, str } from "./json";
 import { failed, pending, type Readiness } from "./readiness";
+import { asArray, asObj } from "../core/json";
 
 export interface Condition {
   readonly type: string;
@@ -16,8 +17,8 @@ export interface Condition {
 
 export function readConditions(v: unknown): Condition[] {
   const out: Condition[] = [];
-  for (const raw of arr(v)) {
-    const c = obj(raw);
+  for (const raw of asArray(v)) {
+    const c = asObj(raw);
     const type = str(c["type"]);
     if (type === undefined) continue;
     const og = num(c["observedGeneration"]);

@@ -1,14 +1,6 @@
 /** Total readers over untrusted JSON: observers must never throw, whatever the status holds. */
 
-export type Obj = Readonly<Record<string, unknown>>;
-
-export function obj(v: unknown): Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {};
-}
-
-export function arr(v: unknown): readonly unknown[] {
-  return Array.isArray(v) ? v : [];
-}
+import { asObj } from "../core/json";
 
 export function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
@@ -20,7 +12,7 @@ export function num(v: unknown): number | undefined {
 
 export function path(v: unknown, ...keys: string[]): unknown {
   let cur = v;
-  for (const k of keys) cur = obj(cur)[k];
+  for (const k of keys) cur = asObj(cur)[k];
   return cur;
 }
 

@@ -1,4 +1,5 @@
 import { resolveGuardrailConfig, deepMerge, expandDottedKeys, settingsKeyErrors, type GuardrailConfig } from "../core/config";
+import { isObj } from "../core/json";
 
 /**
  * One settings file serves every command. Operator keys (`gateway.*`, `httpProxy.*`, nested or
@@ -21,8 +22,8 @@ function splitSettings(raw: Record<string, unknown>): { ok: true; settings: Spli
   let guardrails: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
     const root = k.split(".")[0] as string;
-    if (k === "guardrails" && v !== null && typeof v === "object" && !Array.isArray(v)) {
-      guardrails = v as Record<string, unknown>;
+    if (k === "guardrails" && isObj(v)) {
+      guardrails = v;
     } else if (OPERATOR_ROOTS.has(root)) operator[k] = v;
     else rest[k] = v;
   }

@@ -1,4 +1,5 @@
 import { parseSource, type SourcePos } from "./source";
+import { isObj } from "../core/json";
 
 /**
  * Reads Kubernetes objects from YAML (multi-document) or JSON (one object, an array, or a
@@ -12,14 +13,10 @@ export interface LoadedObject {
 
 export type LoadResult = { ok: true; objects: LoadedObject[] } | { ok: false; error: string };
 
-function isMapping(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
 /** Top-level lists and `kind: List` items are objects of their own; null documents are skipped. */
 function flatten(value: unknown, pos: SourcePos, out: LoadedObject[]): void {
   if (value === null || value === undefined) return;
-  const items = Array.isArray(value) ? value : isMapping(value) && value["kind"] === "List" && Array.isArray(value["items"]) ? value["items"] : undefined;
+  const items = Array.isArray(value) ? value : isObj(value) && value["kind"] === "List" && Array.isArray(value["items"]) ? value["items"] : undefined;
   if (!items) {
     out.push({ object: value, pos });
     return;
@@ -50,7 +47,7 @@ export function loadMappingAt(text: string, file: string): { ok: true; value: Re
   if (!parsed.ok) return parsed;
   const docs = parsed.documents.filter((d) => d.value !== null && d.value !== undefined);
   const doc = docs[0];
-  if (docs.length !== 1 || !doc || !isMapping(doc.value)) {
+  if (docs.length !== 1 || !doc || !isObj(doc.value)) {
     return { ok: false, error: `${file}:${doc?.pos.line ?? 1}: expected one mapping of settings` };
   }
   return { ok: true, value: doc.value, pos: doc.pos };

@@ -6,6 +6,7 @@ import { parseArgs } from "./args";
 import { readInputs, readSettings, type InputObject } from "./inputs";
 import type { CliIO } from "./io";
 import { lineOfField } from "./source";
+import { asObj } from "../core/json";
 
 /** A field error with the line of the field in the input file. */
 export interface LocatedFieldError extends FieldError {
@@ -36,8 +37,8 @@ function str(v: unknown): string {
 
 export function reportFor(input: InputObject, valid: boolean, errors: readonly FieldError[], warnings: readonly FieldWarning[] = []): ValidationReport {
   const { object } = input;
-  const o = object !== null && typeof object === "object" && !Array.isArray(object) ? (object as Record<string, unknown>) : {};
-  const meta = o["metadata"] !== null && typeof o["metadata"] === "object" ? (o["metadata"] as Record<string, unknown>) : {};
+  const o = asObj(object);
+  const meta = asObj(o["metadata"]);
   return {
     file: input.file,
     line: input.pos.line,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isObj } from "./json";
 
 /**
  * Every admission limit and operator setting the guardrails read, with NSO's defaults.
@@ -146,7 +147,7 @@ export type ExpandResult = { ok: true; value: Record<string, unknown> } | { ok: 
 /** Errors for every key (dotted segment or nested key) below `path` that is a prototype key. */
 function prototypeKeyErrors(v: unknown, path: string, out: string[]): void {
   if (Array.isArray(v)) v.forEach((e, i) => prototypeKeyErrors(e, `${path}[${i}]`, out));
-  if (!isPlainObject(v)) return;
+  if (!isObj(v)) return;
   for (const k of Object.keys(v)) {
     const bad = k.split(".").find((p) => PROTOTYPE_KEYS.has(p));
     if (bad !== undefined) out.push(`${path}.${k}: key ${JSON.stringify(bad)} is not allowed in settings (it names JavaScript's object prototype, not a setting); remove it`);
@@ -179,13 +180,9 @@ export function expandDottedKeys(input: Record<string, unknown>): ExpandResult {
     }
     const leaf = parts[parts.length - 1] as string;
     const prev = node[leaf];
-    node[leaf] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
+    node[leaf] = isObj(prev) && isObj(v) ? deepMerge(prev, v) : v;
   }
   return { ok: true, value: out };
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /** `b` over `a`, merging nested mappings; callers have refused prototype keys (expandDottedKeys). */
@@ -193,7 +190,7 @@ export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
-    out[k] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
+    out[k] = isObj(prev) && isObj(v) ? deepMerge(prev, v) : v;
   }
   return out;
 }
@@ -203,7 +200,7 @@ export type ConfigResult = { ok: true; config: GuardrailConfig } | { ok: false; 
 /** Builds a config from user settings (nested or dotted keys); unknown keys inside known sections are errors. */
 export function resolveGuardrailConfig(input: unknown): ConfigResult {
   if (input === undefined || input === null) return { ok: true, config: DEFAULT_GUARDRAIL_CONFIG };
-  if (!isPlainObject(input)) return { ok: false, errors: ["config: must be an object"] };
+  if (!isObj(input)) return { ok: false, errors: ["config: must be an object"] };
   const expanded = expandDottedKeys(input);
   if (!expanded.ok) return expanded;
   const parsed = guardrailConfigSchema.safeParse(expanded.value);

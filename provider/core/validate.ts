@@ -6,7 +6,7 @@ import { httpProxyLimitErrors } from "./render/limits";
 import { DEFAULT_RENDER_SETTINGS } from "./render/settings";
 import { containsUnknown } from "./unknown";
 import { admit, type AdmissionResult, type Operation } from "./validation/pipeline";
-import { isObj } from "./validation/schema";
+import { isObj } from "./json";
 
 export type { AdmissionResult, FieldWarning, Operation } from "./validation/pipeline";
 export { supportedKinds } from "./validation/pipeline";

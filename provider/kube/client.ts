@@ -13,6 +13,7 @@ import { isTimeoutReason, reasonText, type RetryPolicy } from "./retry";
 import { KubeTransport, type TransportOptions, type TransportRequest } from "./transport";
 import { asKubeObject, describeRef, type KubeObject, type ObjectQuery, type ObjectRef } from "./types";
 import { readWatchStream, reflect, type ListWatchSource, type ObjectList, type ReflectOptions, type Reflection, type ReflectHandlers, type WatchEnd, type WatchEvent, type WatchOptions } from "./watch";
+import { isObj } from "../core/json";
 
 export interface KubeClientOptions {
   /** SSA field manager (default "pulumi-datum"). */
@@ -61,10 +62,6 @@ export interface ListOptions extends CallOptions {
 
 /** "deleted": a DELETE was accepted; "absent": there was nothing to delete. */
 export type DeleteOutcome = "deleted" | "absent";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function resourcePath(info: ResourceInfo, namespace: string | undefined, name?: string): string {
   const base = info.group === "" ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
@@ -186,13 +183,13 @@ export class KubeClient implements ListWatchSource {
           verb: "list",
           subject,
         });
-        const body = isRecord(res.body) ? res.body : {};
-        const meta = isRecord(body["metadata"]) ? body["metadata"] : {};
+        const body = isObj(res.body) ? res.body : {};
+        const meta = isObj(body["metadata"]) ? body["metadata"] : {};
         rv = typeof meta["resourceVersion"] === "string" ? meta["resourceVersion"] : rv;
         cont = typeof meta["continue"] === "string" && meta["continue"] !== "" ? meta["continue"] : undefined;
         for (const raw of Array.isArray(body["items"]) ? (body["items"] as unknown[]) : []) {
           // Lists of built-in kinds omit apiVersion/kind on items.
-          const filled = isRecord(raw) ? { apiVersion: query.apiVersion, kind: query.kind, ...raw } : raw;
+          const filled = isObj(raw) ? { apiVersion: query.apiVersion, kind: query.kind, ...raw } : raw;
           const o = asKubeObject(filled);
           if (o !== undefined) items.push(o);
         }
@@ -389,7 +386,7 @@ export class KubeClient implements ListWatchSource {
   }
 
   private errorFrom(body: unknown, verb: Verb, subject: ErrorSubject): KubeApiError {
-    const isStatus = isRecord(body) && body["kind"] === "Status";
+    const isStatus = isObj(body) && body["kind"] === "Status";
     const reason = isStatus && typeof body["reason"] === "string" ? body["reason"] : "";
     const message = isStatus && typeof body["message"] === "string" ? body["message"] : typeof body === "string" ? body : "not found";
     return new KubeApiError(verb, subject, 404, reason, message);

@@ -9,6 +9,7 @@ import { AbortedError, MissingKindError, type Verb } from "./errors";
 import { reasonText } from "./retry";
 import type { KubeTransport } from "./transport";
 import { splitApiVersion } from "./types";
+import { isObj } from "../core/json";
 
 export interface ResourceInfo {
   readonly group: string;
@@ -18,10 +19,6 @@ export interface ResourceInfo {
   readonly plural: string;
   readonly namespaced: boolean;
   readonly verbs: readonly string[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function groupVersionPath(group: string, version: string): string {
@@ -78,9 +75,9 @@ export class Discovery {
     });
     if (res.status === 404) return undefined;
     const out = new Map<string, ResourceInfo>();
-    const list = isRecord(res.body) && Array.isArray(res.body["resources"]) ? (res.body["resources"] as unknown[]) : [];
+    const list = isObj(res.body) && Array.isArray(res.body["resources"]) ? (res.body["resources"] as unknown[]) : [];
     for (const r of list) {
-      if (!isRecord(r)) continue;
+      if (!isObj(r)) continue;
       const name = r["name"];
       const k = r["kind"];
       // "gateways/status" etc. are subresources, not kinds.
@@ -105,9 +102,9 @@ export class Discovery {
       const res = await this.transport
         .send({ method: "GET", path: `/apis/${group}`, class: "read", verb: "discover", subject: { apiVersion }, accept: [404], ...(signal ? { signal } : {}) })
         .catch(() => undefined);
-      if (res !== undefined && res.status === 200 && isRecord(res.body) && Array.isArray(res.body["versions"])) {
+      if (res !== undefined && res.status === 200 && isObj(res.body) && Array.isArray(res.body["versions"])) {
         served = (res.body["versions"] as unknown[])
-          .map((v) => (isRecord(v) && typeof v["version"] === "string" ? v["version"] : undefined))
+          .map((v) => (isObj(v) && typeof v["version"] === "string" ? v["version"] : undefined))
           .filter((v): v is string => v !== undefined);
       }
     }

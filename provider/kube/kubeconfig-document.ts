@@ -11,12 +11,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, delimiter, join } from "node:path";
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
+import { isObj, type Obj } from "../core/json";
 
 function yaml(): { load(s: string): unknown } {
   return require("js-yaml") as { load(s: string): unknown };

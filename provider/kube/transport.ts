@@ -18,6 +18,7 @@ import type { LoadedKubeConfig } from "./kubeconfig";
 import { describeCredentialFailure } from "./kubeconfig-document";
 import type { ApiMetrics, RequestClass } from "./metrics";
 import { DEFAULT_RETRY_POLICY, isTimeoutReason, reasonText, withRetry, type RetryPolicy } from "./retry";
+import { isObj } from "../core/json";
 
 export type HttpVerb = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -80,10 +81,6 @@ const METHODS: Record<HttpVerb, HttpMethod> = {
   DELETE: HttpMethod.DELETE,
 };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function parseBody(text: string): unknown {
   if (text === "") return undefined;
   try {
@@ -102,10 +99,10 @@ function retryAfter(headers: Record<string, string>, details: Record<string, unk
 
 /** Build the typed error for a non-2xx answer, keeping the server's Status fields. */
 export function apiErrorFrom(verb: Verb, subject: ErrorSubject, status: number, body: unknown, headers: Record<string, string> = {}): KubeApiError {
-  if (isRecord(body) && body["kind"] === "Status") {
-    const details = isRecord(body["details"]) ? body["details"] : undefined;
+  if (isObj(body) && body["kind"] === "Status") {
+    const details = isObj(body["details"]) ? body["details"] : undefined;
     const causes: StatusCause[] = Array.isArray(details?.["causes"])
-      ? (details["causes"] as unknown[]).filter(isRecord).map((c) => ({
+      ? (details["causes"] as unknown[]).filter(isObj).map((c) => ({
           ...(typeof c["field"] === "string" ? { field: c["field"] } : {}),
           ...(typeof c["reason"] === "string" ? { reason: c["reason"] } : {}),
           ...(typeof c["message"] === "string" ? { message: c["message"] } : {}),

@@ -3,6 +3,8 @@
  * interprets spec/status, so only the identity fields are typed.
  */
 
+import { isObj } from "../core/json";
+
 export interface ObjectMeta {
   name: string;
   namespace?: string;
@@ -70,15 +72,11 @@ export function refKey(ref: ObjectRef): string {
   return `${group}/${ref.kind}/${ref.namespace ?? ""}/${ref.name}`;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Narrow server JSON to a KubeObject; undefined when the identity fields are missing. */
 export function asKubeObject(v: unknown): KubeObject | undefined {
-  if (!isRecord(v)) return undefined;
+  if (!isObj(v)) return undefined;
   const { apiVersion, kind, metadata } = v;
-  if (typeof apiVersion !== "string" || typeof kind !== "string" || !isRecord(metadata)) return undefined;
+  if (typeof apiVersion !== "string" || typeof kind !== "string" || !isObj(metadata)) return undefined;
   if (typeof metadata["name"] !== "string") return undefined;
   return v as KubeObject;
 }

@@ -4,8 +4,7 @@ import type { GuardrailConfig } from "../core/config";
 import type { ResourceKind } from "./kinds";
 import { toInputs, toObject, type NormalizeContext } from "./inputs";
 import type { CheckFailure, CheckResult, ResourceInputs } from "./types";
-
-type Obj = Record<string, unknown>;
+import { isObj, type Obj } from "../core/json";
 
 /**
  * The longest prefix of a Kubernetes field path that names an input property: URL parts
@@ -22,10 +21,10 @@ export function propertyOf(field: string, object: unknown): string {
     if (Array.isArray(node) && isIndex && /^\d+$/.test(key) && Number(key) < node.length) {
       node = node[Number(key)];
       path += t;
-    } else if (node !== null && typeof node === "object" && !Array.isArray(node) && !isIndex && key in (node as Obj)) {
-      node = (node as Obj)[key];
+    } else if (isObj(node) && !isIndex && key in node) {
+      node = node[key];
       path = path ? `${path}.${key}` : key;
-    } else if (!isIndex && node !== null && typeof node === "object" && !Array.isArray(node)) {
+    } else if (!isIndex && isObj(node)) {
       // A missing (required) field: name it, it is where the user must add something.
       return path ? `${path}.${key}` : key;
     } else break;
@@ -49,7 +48,7 @@ export function checkInputs(kind: ResourceKind, olds: ResourceInputs | undefined
     config: ctx.config,
     ...(oldObject ? { operation: "UPDATE" as const, oldObject } : {}),
   });
-  const admitted = result.object !== null && typeof result.object === "object" ? (result.object as Obj) : object;
+  const admitted = isObj(result.object) ? result.object : object;
   const warnings = result.warnings.map((w) => `${w.field}: ${w.message}`);
   return { inputs: toInputs(admitted), failures: toFailures(result.errors, object), ...(warnings.length && { warnings }) };
 }

@@ -2,12 +2,7 @@ import { canonicalJson } from "../core/validation/pipeline";
 import { isUnknown } from "../core/unknown";
 import type { RenderedObject } from "../core/render";
 import type { DiffResult, DownstreamRef, PropertyDiffKind, ResourceInputs, ResourceState } from "./types";
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
+import { isObj, type Obj } from "../core/json";
 
 /** Properties whose change means a different Kubernetes object: replace, never update in place. */
 export const REPLACE_PATHS = ["metadata.name", "metadata.namespace"] as const;

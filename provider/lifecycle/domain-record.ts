@@ -3,6 +3,7 @@ import { isVerificationToken, type Condition, type DomainStatus } from "../core/
 import { SOURCE_ANNOTATION } from "./downstream";
 import type { KubeClient, KubeObject } from "../kube";
 import { signDomainStatus, verifyDomainStatus, type DomainSigningKey } from "./domain-signature";
+import { isObj, type Obj } from "../core/json";
 
 /**
  * Where a Domain lives in the cluster. NSO's Domain CRD is not installed in the clusters the
@@ -13,12 +14,6 @@ import { signDomainStatus, verifyDomainStatus, type DomainSigningKey } from "./d
  * reads Domain status. The ConfigMap's metadata.uid stands in for the Domain's uid in the HTTP
  * token URL.
  */
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 export const DOMAIN_RECORD_PREFIX = "datum-domain-";
 /** Marks a ConfigMap as a Domain record; the label selector every Domain lookup uses. */

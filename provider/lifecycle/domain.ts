@@ -28,6 +28,7 @@ import {
   type ResourceLifecycle,
   type ResourceState,
 } from "./types";
+import { isObj, type Obj } from "../core/json";
 
 /**
  * The Domain resource: the provider plays NSO's Domain controller (docs/spec/resources.md §2). Create
@@ -39,12 +40,6 @@ import {
  * per-resource seed, so preview and up show the same record) and carries forward from the old
  * inputs on every later check: the token is never regenerated for the same domainName.
  */
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 const TOKEN_KEY = "verificationToken";
 const WAIT_KEY = "waitForVerification";

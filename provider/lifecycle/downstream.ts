@@ -1,6 +1,7 @@
 import type { RenderedObject } from "../core/render";
 import type { DownstreamRef } from "./types";
 import { encodeSourceAnnotation } from "./source-annotation";
+import { asObj, isObj } from "../core/json";
 
 /** Every kind the renderer can produce, with its apiVersion: what prune and delete look for. */
 export const DOWNSTREAM_KINDS: readonly { apiVersion: string; kind: string }[] = [
@@ -51,9 +52,9 @@ export function annotateSource(objects: readonly RenderedObject[], sourceKind: s
   const primary = PRIMARY_KIND[sourceKind];
   const text = encodeSourceAnnotation(source, identity, secrets);
   const meta = source["metadata"];
-  const raw = meta !== null && typeof meta === "object" && !Array.isArray(meta) ? (meta as Record<string, unknown>)["annotations"] : undefined;
+  const raw = asObj(meta)["annotations"];
   const inherited: Record<string, string> = {};
-  if (raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
+  if (isObj(raw)) {
     for (const [k, v] of Object.entries(raw)) if (typeof v === "string" && k !== "pulumi.com/autonamed") inherited[k] = v;
   }
   return objects.map((o) => {

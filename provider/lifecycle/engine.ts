@@ -21,6 +21,7 @@ import { awaitHostnameReadiness } from "./hostname-readiness";
 import { contextKey, gatewayAddressesOf, readRenderContext, type LiveContext } from "./render-context";
 import { immutableChanges, replacementNote } from "./immutable";
 import { CertificateIssueError, ensureCertificates, storedAccountOf, storedCertificatesOf, type StoredAcmeAccount, type StoredCertificate } from "./acme-certificates";
+import { asObj, isObj, type Obj } from "../core/json";
 
 /** What ACME mode adds to an HTTPProxy's state. */
 interface CertificateState {
@@ -29,11 +30,6 @@ interface CertificateState {
   secretRefs: DownstreamRef[];
 }
 
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 /**
  * One engine per target cluster (per provider instance): renders a source resource, applies its
@@ -574,7 +570,7 @@ export class Engine {
     const certificates = storedCertificatesOf(previous);
     if (certificates.length === 0) return state;
     const client = await this.client();
-    const namespace = typeof state["metadata"] === "object" && state["metadata"] !== null ? String((state["metadata"] as Obj)["namespace"] ?? this.defaultNamespace) : this.defaultNamespace;
+    const namespace = String(asObj(state["metadata"])["namespace"] ?? this.defaultNamespace);
     const drift = Array.isArray(state["drift"]) ? [...(state["drift"] as string[])] : [];
     const refs: DownstreamRef[] = [];
     for (const c of certificates) {

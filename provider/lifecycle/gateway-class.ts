@@ -1,6 +1,7 @@
 import { DEFAULT_OBSERVE_CONTEXT } from "../await/readiness";
-import { arr, obj, path, str } from "../await/json";
+import { path, str } from "../await/json";
 import { isForbidden, isNotFound, type KubeClient, type KubeObject } from "../kube";
+import { asArray, asObj } from "../core/json";
 
 /**
  * Which controllers answer for the Gateways being applied, read from the cluster's GatewayClasses
@@ -17,7 +18,7 @@ export interface GatewayClassCheck {
 const GATEWAY_CLASS = { apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass" } as const;
 
 function refusal(cls: KubeObject): string | undefined {
-  const accepted = arr(path(cls, "status", "conditions")).map(obj).find((c) => c["type"] === "Accepted");
+  const accepted = asArray(path(cls, "status", "conditions")).map(asObj).find((c) => c["type"] === "Accepted");
   if (accepted === undefined || accepted["status"] !== "False") return undefined;
   return `${str(accepted["reason"]) ?? "NotAccepted"}: ${str(accepted["message"]) ?? ""}`.trim();
 }

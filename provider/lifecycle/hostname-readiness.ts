@@ -2,6 +2,7 @@ import { requiredDnsRecords } from "../core/domain";
 import type { KubeObject } from "../kube";
 import { customHostnames } from "./hostnames";
 import type { EngineSettings } from "./settings";
+import { isObj, type Obj } from "../core/json";
 
 /**
  * The optional last steps of "ready" for an HTTPProxy, after its objects are ready: DNS sends each
@@ -9,12 +10,6 @@ import type { EngineSettings } from "./settings";
  * hostname (`tlsProbe`), and Envoy routes each hostname (`httpProbe`). All are off by default: they
  * need a data plane reachable from where the provider runs (and public DNS for `awaitDns`).
  */
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 export interface HostnameReadinessContext {
   readonly canonicalHostname: string;

@@ -25,6 +25,7 @@ import { decodeSourceAnnotation } from "./source-annotation";
 import { sourceIdentity } from "./inputs";
 import type { EngineSettings } from "./settings";
 import { ownerIdOf, previousOwnerIds } from "./ownership";
+import { isObj, type Obj } from "../core/json";
 
 /**
  * The two rules NSO applies to an HTTPProxy's custom hostnames before it programs them
@@ -34,12 +35,6 @@ import { ownerIdOf, previousOwnerIds } from "./ownership";
  *  2. each hostname is claimed exclusively on the cluster; a hostname another owner holds fails
  *     the operation with the owner's name.
  */
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 /** A rule refused the HTTPProxy before anything was written; `problems` name the field paths. */
 export class HostnameRuleError extends Error {

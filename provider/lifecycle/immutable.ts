@@ -3,9 +3,9 @@
  * is refused ("field is immutable"); the object is deleted and created again instead, within the
  * same `up`, and preview says so. The render can change only these.
  */
-import { asRecord } from "../core/render/json";
 import type { RenderedObject } from "../core/render";
 import type { KubeObject } from "../kube";
+import { asObj } from "../core/json";
 
 const IMMUTABLE: Readonly<Record<string, readonly (readonly string[])[]>> = {
   // An endpoint that moves between a hostname and an IP (or between IP families) changes it.
@@ -14,7 +14,7 @@ const IMMUTABLE: Readonly<Record<string, readonly (readonly string[])[]>> = {
 
 function at(o: Record<string, unknown>, path: readonly string[]): unknown {
   let v: unknown = o;
-  for (const p of path) v = asRecord(v)[p];
+  for (const p of path) v = asObj(v)[p];
   return v;
 }
 

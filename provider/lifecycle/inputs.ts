@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { isUnknown } from "../core/unknown";
 import type { ResourceKind } from "./kinds";
 import type { ResourceInputs } from "./types";
+import { isObj, type Obj } from "../core/json";
 
 /**
  * Pulumi inputs are Kubernetes-style `{metadata?, spec}`. The engine fills what Kubernetes would
@@ -10,12 +11,6 @@ import type { ResourceInputs } from "./types";
  */
 export const AUTONAMED_ANNOTATION = "pulumi.com/autonamed";
 const MAX_NAME = 63;
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 function sanitize(urnName: string): string {
   const s = urnName

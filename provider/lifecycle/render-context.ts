@@ -5,12 +5,10 @@
  * and whether the GatewayClass merges Gateways (what an EnvoyPatchPolicy must target).
  * `up`, `preview` (when the cluster is reachable) and `refresh` all render with what this reads.
  */
-import { asArray, asRecord, isRecord } from "../core/render/json";
 import type { ConnectorState, RenderContext, RenderedObject } from "../core/render";
 import { isForbidden, isNotFound, MissingKindError, type KubeClient, type KubeObject } from "../kube";
 import { sourceIdentity } from "./inputs";
-
-type Obj = Record<string, unknown>;
+import { asArray, asObj, isObj, type Obj } from "../core/json";
 
 /** NSO's Connector (networking.datumapis.com); a Datum Connect agent keeps it Ready. */
 export const CONNECTOR_API_VERSION = "networking.datumapis.com/v1alpha1";
@@ -24,9 +22,9 @@ export interface LiveContext {
 /** The connector names an HTTPProxy's backends use, in order of first use. */
 function connectorNames(source: Obj): string[] {
   const names = new Set<string>();
-  for (const rule of asArray(asRecord(source["spec"])["rules"])) {
-    for (const b of asArray(asRecord(rule)["backends"])) {
-      const name = asRecord(asRecord(b)["connector"])["name"];
+  for (const rule of asArray(asObj(source["spec"])["rules"])) {
+    for (const b of asArray(asObj(rule)["backends"])) {
+      const name = asObj(asObj(b)["connector"])["name"];
       if (typeof name === "string") names.add(name);
     }
   }
@@ -35,16 +33,16 @@ function connectorNames(source: Obj): string[] {
 
 /** A Connector's state as the render needs it: Ready=True and the tunnel's public key id. */
 export function connectorStateOf(connector: KubeObject): ConnectorState {
-  const status = asRecord(connector["status"]);
-  const ready = asArray(status["conditions"]).some((c) => isRecord(c) && c["type"] === "Ready" && c["status"] === "True");
-  const id = asRecord(asRecord(status["connectionDetails"])["publicKey"])["id"];
+  const status = asObj(connector["status"]);
+  const ready = asArray(status["conditions"]).some((c) => isObj(c) && c["type"] === "Ready" && c["status"] === "True");
+  const id = asObj(asObj(status["connectionDetails"])["publicKey"])["id"];
   return { ready, ...(typeof id === "string" && id !== "" ? { endpointId: id } : {}) };
 }
 
 /** The IP addresses in a Gateway's status (hostname-typed addresses cannot be A/AAAA targets). */
 export function gatewayAddressesOf(gateway: KubeObject | undefined): string[] {
-  return asArray(asRecord(gateway?.["status"])["addresses"]).flatMap((a) => {
-    const r = asRecord(a);
+  return asArray(asObj(gateway?.["status"])["addresses"]).flatMap((a) => {
+    const r = asObj(a);
     const type = r["type"] ?? "IPAddress";
     return type === "IPAddress" && typeof r["value"] === "string" ? [r["value"]] : [];
   });
@@ -64,10 +62,10 @@ export async function classMergesGateways(client: KubeClient, className: string,
   const opts = signal ? { signal } : {};
   try {
     const cls = await client.get({ apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", name: className }, opts);
-    const ref = asRecord(asRecord(cls?.["spec"])["parametersRef"]);
+    const ref = asObj(asObj(cls?.["spec"])["parametersRef"]);
     if (ref["group"] !== "gateway.envoyproxy.io" || ref["kind"] !== "EnvoyProxy" || typeof ref["name"] !== "string" || typeof ref["namespace"] !== "string") return false;
     const proxy = await client.get({ apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "EnvoyProxy", namespace: ref["namespace"], name: ref["name"] }, opts);
-    return asRecord(proxy?.["spec"])["mergeGateways"] === true;
+    return asObj(proxy?.["spec"])["mergeGateways"] === true;
   } catch (e) {
     if (e instanceof MissingKindError || isForbidden(e) || isNotFound(e)) return false;
     throw e;

@@ -7,8 +7,7 @@ import type { ResourceKind } from "./kinds";
 import type { CheckResult, DiffResult, DownstreamRef, OperationContext, ReadResult, ResourceInputs, ResourceLifecycle, ResourceState } from "./types";
 import { containsUnknown } from "../core/unknown";
 import { renewalNotes } from "./acme-certificates";
-
-type Obj = Record<string, unknown>;
+import { asObj, type Obj } from "../core/json";
 
 function refsOf(state: ResourceState | undefined): DownstreamRef[] {
   const d = state?.["downstream"];
@@ -17,7 +16,7 @@ function refsOf(state: ResourceState | undefined): DownstreamRef[] {
 
 function hasHostnames(v: ResourceInputs | ResourceState): boolean {
   const spec = v["spec"];
-  const list = spec !== null && typeof spec === "object" && !Array.isArray(spec) ? (spec as Obj)["hostnames"] : undefined;
+  const list = asObj(spec)["hostnames"];
   return Array.isArray(list) && list.length > 0;
 }
 

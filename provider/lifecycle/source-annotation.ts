@@ -15,6 +15,7 @@
 import { createHmac } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { credentialValues, type CredentialPathSegment } from "../core/credentials";
+import { isObj, type Obj } from "../core/json";
 
 /** Prefix of a compressed source: version 1 = base64(gzip(JSON)). */
 const GZIP_PREFIX = "gz1:";
@@ -26,8 +27,6 @@ const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
 /** Stands in for a credential value: `datum-redacted:sha256:<hex>` (a valid header value, never a credential). */
 const MARKER_PREFIX = "datum-redacted:sha256:";
 const MARKER = /^datum-redacted:sha256:[0-9a-f]{32}$/;
-
-type Obj = Record<string, unknown>;
 
 /**
  * Keyed by the source's identity, so the same credential in two proxies gets two different
@@ -107,7 +106,7 @@ export function decodeSourceAnnotation(text: string | undefined): Obj | undefine
   }
   try {
     const v: unknown = JSON.parse(json);
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined;
+    return isObj(v) ? v : undefined;
   } catch {
     return undefined;
   }

@@ -6,6 +6,7 @@
 import type { Path, PathSegment } from "./property-path";
 import { credentialValues } from "../core/credentials";
 import { ACME_STATE_SECRET_PATHS } from "../lifecycle/secret-paths";
+import { isObj } from "../core/json";
 
 /** Paths of credential header values (see core/credentials: one classification for every layer). */
 export function credentialPaths(v: unknown): { path: Path; value: string }[] {
@@ -28,7 +29,7 @@ export function stateSecretPaths(value: Record<string, unknown>, patterns: reado
       if (Array.isArray(v)) v.forEach((e, i) => visit(e, rest, [...path, i]));
       return;
     }
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) visit((v as Record<string, unknown>)[head], rest, [...path, head]);
+    if (isObj(v)) visit(v[head], rest, [...path, head]);
   };
   for (const p of patterns) visit(value, p.replace(/\[\*\]/g, ".*").split("."), []);
   return out;

@@ -6,6 +6,7 @@
  */
 import { UNKNOWN } from "../core/unknown";
 import { formatPath, pathKey, type Path, type PathSegment } from "./property-path";
+import { isObj } from "../core/json";
 
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -88,10 +89,6 @@ export interface Decoded {
   problems: WireProblem[];
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
 /**
  * Unwraps the engine's special values. Resource references become the referenced resource's id
  * (its URN for components), as the engine itself would send them to a provider that does not
@@ -103,7 +100,7 @@ export function decodeProperties(input: Record<string, unknown> | undefined): De
 
   const walk = (v: unknown, path: PathSegment[], inSecret: boolean): unknown => {
     if (Array.isArray(v)) return v.map((e, i) => walk(e, [...path, i], inSecret));
-    if (!isRecord(v)) return v;
+    if (!isObj(v)) return v;
     const sig = v[SIG_KEY];
     if (sig === SECRET_SIG) {
       const inner = walk(v["value"], path, true);
@@ -147,7 +144,7 @@ export function encodeProperties(value: Record<string, unknown>, secrets: Secret
   const walk = (v: unknown, path: PathSegment[]): unknown => {
     if (secrets.hasPath(path)) return secretValue(plainJson(v));
     if (Array.isArray(v)) return v.map((e, i) => walk(e, [...path, i]));
-    if (isRecord(v)) {
+    if (isObj(v)) {
       const out: Record<string, unknown> = {};
       for (const [k, e] of Object.entries(v)) {
         if (e !== undefined) out[k] = walk(e, [...path, k]);
@@ -163,7 +160,7 @@ export function encodeProperties(value: Record<string, unknown>, secrets: Secret
 /** Drops `undefined` members and non-JSON values so the result always fits a Struct. */
 export function plainJson(v: unknown): unknown {
   if (Array.isArray(v)) return v.map((e) => (e === undefined ? null : plainJson(e)));
-  if (isRecord(v)) {
+  if (isObj(v)) {
     const out: Record<string, unknown> = {};
     for (const [k, e] of Object.entries(v)) if (e !== undefined) out[k] = plainJson(e);
     return out;

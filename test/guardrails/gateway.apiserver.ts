@@ -2,8 +2,9 @@ import { request, type RequestOptions } from "node:https";
 import type { ControlPlane } from "../infra/controlplane.ts";
 import { DEFAULT_GUARDRAIL_CONFIG } from "../../provider/core/config";
 import { guardrailsFor, type AdmissionContext } from "../../provider/core/validation/pipeline";
-import { suppressesCel, type Obj } from "../../provider/core/validation/schema";
+import { suppressesCel } from "../../provider/core/validation/schema";
 import "../../provider/core/validate";
+import { type Obj } from "../../provider/core/json";
 
 /**
  * Differential check of the CRD layer against a real kube-apiserver: the same object goes through

@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
-import { arr, obj, str } from "../json";
+import { str } from "../json";
+import { asArray, asObj } from "../../core/json";
 
 /**
  * Is the HTTPProxy's route live in Envoy? Envoy Gateway reports a Gateway `Programmed` and a route
@@ -18,12 +19,12 @@ export interface ProbeRequest {
 
 /** A request one rule's match admits, or undefined when the match needs a regular expression. */
 function requestFor(match: unknown): ProbeRequest | undefined {
-  const m = obj(match);
-  const path = obj(m["path"]);
+  const m = asObj(match);
+  const path = asObj(m["path"]);
   const type = str(path["type"]) ?? "PathPrefix";
   if (type !== "PathPrefix" && type !== "Exact") return undefined;
   const headers: Record<string, string> = {};
-  for (const h of arr(m["headers"]).map(obj)) {
+  for (const h of asArray(m["headers"]).map(asObj)) {
     if ((str(h["type"]) ?? "Exact") !== "Exact") return undefined;
     const name = str(h["name"]);
     const value = str(h["value"]);
@@ -31,7 +32,7 @@ function requestFor(match: unknown): ProbeRequest | undefined {
     headers[name.toLowerCase()] = value;
   }
   const query = new URLSearchParams();
-  for (const q of arr(m["queryParams"]).map(obj)) {
+  for (const q of asArray(m["queryParams"]).map(asObj)) {
     if ((str(q["type"]) ?? "Exact") !== "Exact") return undefined;
     const name = str(q["name"]);
     const value = str(q["value"]);
@@ -45,8 +46,8 @@ function requestFor(match: unknown): ProbeRequest | undefined {
 
 /** The first rule's first writable match (a rule without matches matches every request). */
 export function probeRequest(rules: unknown): ProbeRequest | undefined {
-  for (const rule of arr(rules).map(obj)) {
-    const matches = arr(rule["matches"]);
+  for (const rule of asArray(rules).map(asObj)) {
+    const matches = asArray(rule["matches"]);
     for (const m of matches.length ? matches : [{}]) {
       const r = requestFor(m);
       if (r) return r;

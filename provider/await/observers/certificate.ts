@@ -5,12 +5,13 @@
  * of Ready=False/CertificateRequestFailed as "provisioning failed" counts as one attempt.
  */
 import { checkCondition, findCondition, readConditions } from "../conditions";
-import { metaGeneration, num, obj, path, str } from "../json";
+import { metaGeneration, num, path, str } from "../json";
 import { failed, pending, READY, type Observer } from "../readiness";
+import { asObj } from "../../core/json";
 
 export const certificateObserver: Observer = (o, ctx) => {
   const generation = metaGeneration(o);
-  const status = obj(path(o, "status"));
+  const status = asObj(path(o, "status"));
   const conds = readConditions(status["conditions"]);
   const ready = checkCondition(conds, { type: "Ready" }, generation);
   if (ready === undefined) return READY;

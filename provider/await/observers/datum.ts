@@ -3,8 +3,9 @@
  * HTTPProxy and Domain.
  */
 import { checkAll, checkCondition, findCondition, readConditions, type ConditionRule } from "../conditions";
-import { arr, metaGeneration, obj, path, str } from "../json";
+import { metaGeneration, path, str } from "../json";
 import { combine, failed, pending, READY, type Observer, type Readiness } from "../readiness";
+import { asArray, asObj } from "../../core/json";
 
 const HTTPPROXY_RULES: readonly ConditionRule[] = [
   { type: "Accepted", terminalReasons: new Set(["Invalid"]) },
@@ -16,7 +17,7 @@ export const httpProxyObserver: Observer = (o) => {
   const generation = metaGeneration(o);
   const conds = readConditions(path(o, "status", "conditions"));
   const answers: Readiness[] = checkAll(conds, HTTPPROXY_RULES, generation);
-  if (arr(path(o, "spec", "hostnames")).length > 0) {
+  if (asArray(path(o, "spec", "hostnames")).length > 0) {
     const inUse = findCondition(conds, "HostnamesInUse");
     if (inUse !== undefined && inUse.status === "True") {
       answers.unshift(failed(`HostnamesInUse=True (${inUse.reason}): ${inUse.message}`));
@@ -34,7 +35,7 @@ export const httpProxyObserver: Observer = (o) => {
 
 export const domainObserver: Observer = (o) => {
   const generation = metaGeneration(o);
-  const status = obj(path(o, "status"));
+  const status = asObj(path(o, "status"));
   const conds = readConditions(status["conditions"]);
   const valid = findCondition(conds, "ValidDomain");
   if (valid !== undefined && valid.status === "False") {
@@ -44,10 +45,10 @@ export const domainObserver: Observer = (o) => {
   if (verified === undefined) return READY;
   if (verified.state !== "pending") return verified;
   // The user has to act: say what to publish.
-  const rec = obj(path(status, "verification", "dnsRecord"));
+  const rec = asObj(path(status, "verification", "dnsRecord"));
   const name = str(rec["name"]);
   const content = str(rec["content"]);
-  const token = obj(path(status, "verification", "httpToken"));
+  const token = asObj(path(status, "verification", "httpToken"));
   const hints: string[] = [];
   if (name && content) hints.push(`publish TXT ${name} "${content}"`);
   if (str(token["url"])) hints.push(`or serve ${str(token["url"])}`);

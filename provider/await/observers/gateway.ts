@@ -4,8 +4,9 @@
  * certificate (InvalidCertificateRef) or for hostname verification is pending, not failed.
  */
 import { checkAll, readConditions, type ConditionRule } from "../conditions";
-import { arr, metaGeneration, num, obj, path, str } from "../json";
+import { metaGeneration, num, path, str } from "../json";
 import { combine, pending, within, type Observer, type Readiness } from "../readiness";
+import { asArray, asObj } from "../../core/json";
 
 const ACCEPTED: ConditionRule = {
   type: "Accepted",
@@ -28,17 +29,17 @@ const LISTENER_RULES: readonly ConditionRule[] = [
 
 export const gatewayObserver: Observer = (o) => {
   const generation = metaGeneration(o);
-  const status = obj(path(o, "status"));
+  const status = asObj(path(o, "status"));
   const conds = readConditions(status["conditions"]);
   const top = checkAll(conds, [ACCEPTED, PROGRAMMED], generation, num(status["observedGeneration"]));
   const listenerStatus = new Map<string, unknown>();
-  for (const l of arr(status["listeners"])) {
-    const name = str(obj(l)["name"]);
+  for (const l of asArray(status["listeners"])) {
+    const name = str(asObj(l)["name"]);
     if (name !== undefined) listenerStatus.set(name, l);
   }
   const listeners: Readiness[] = [];
-  for (const l of arr(path(o, "spec", "listeners"))) {
-    const name = str(obj(l)["name"]);
+  for (const l of asArray(path(o, "spec", "listeners"))) {
+    const name = str(asObj(l)["name"]);
     if (name === undefined) continue;
     const s = listenerStatus.get(name);
     const where = `listener "${name}"`;
@@ -46,7 +47,7 @@ export const gatewayObserver: Observer = (o) => {
       listeners.push(pending(`${where}: no status from the controller yet`));
       continue;
     }
-    listeners.push(within(where, combine(checkAll(readConditions(obj(s)["conditions"]), LISTENER_RULES, generation))));
+    listeners.push(within(where, combine(checkAll(readConditions(asObj(s)["conditions"]), LISTENER_RULES, generation))));
   }
   // A listener's own reason says more than the Gateway's ListenersNotValid summary of it;
   // combine() still puts any failure before any pending answer.
@@ -56,7 +57,7 @@ export const gatewayObserver: Observer = (o) => {
 
 /** GatewayClass: Accepted by its controller. */
 export const gatewayClassObserver: Observer = (o) => {
-  const status = obj(path(o, "status"));
+  const status = asObj(path(o, "status"));
   return combine(
     checkAll(
       readConditions(status["conditions"]),

@@ -4,8 +4,9 @@
  * TargetNotFound stays pending: the controller rewrites the status when the target appears.
  */
 import { checkAll, readConditions, type ConditionRule } from "../conditions";
-import { arr, metaGeneration, obj, path, str } from "../json";
+import { metaGeneration, path, str } from "../json";
 import { combine, pending, within, type Observer } from "../readiness";
+import { asArray, asObj } from "../../core/json";
 
 export interface PolicyObserverSpec {
   readonly acceptedTerminal: readonly string[];
@@ -14,7 +15,7 @@ export interface PolicyObserverSpec {
 }
 
 function ancestorText(a: unknown): string {
-  const r = obj(a);
+  const r = asObj(a);
   const ns = str(r["namespace"]);
   const section = str(r["sectionName"]);
   return `ancestor ${str(r["kind"]) ?? "Gateway"} ${ns ? `${ns}/` : ""}${str(r["name"]) ?? ""}${section ? `/${section}` : ""}`;
@@ -24,8 +25,8 @@ export function policyObserver(spec: PolicyObserverSpec): Observer {
   const rules: ConditionRule[] = [{ type: "Accepted", terminalReasons: new Set(spec.acceptedTerminal) }, ...(spec.extra ?? [])];
   return (o, ctx) => {
     const generation = metaGeneration(o);
-    const ancestors = arr(path(o, "status", "ancestors"))
-      .map(obj)
+    const ancestors = asArray(path(o, "status", "ancestors"))
+      .map(asObj)
       .filter((a) => ctx.controllerNames.includes(str(a["controllerName"]) ?? ""));
     if (ancestors.length === 0) return pending("no ancestor status from the Gateway controller yet");
     return combine(ancestors.map((a) => within(ancestorText(a["ancestorRef"]), combine(checkAll(readConditions(a["conditions"]), rules, generation)))));

@@ -4,8 +4,9 @@
  * controllers are ignored: a route can be attached to Gateways of several implementations.
  */
 import { checkAll, readConditions, type ConditionRule } from "../conditions";
-import { arr, metaGeneration, num, obj, path, str, type Obj } from "../json";
+import { metaGeneration, num, path, str } from "../json";
 import { combine, pending, READY, within, type Observer, type Readiness } from "../readiness";
+import { asArray, asObj, type Obj } from "../../core/json";
 
 const GATEWAY_GROUP = "gateway.networking.k8s.io";
 
@@ -51,13 +52,13 @@ function parentText(p: ParentKey): string {
 export const routeObserver: Observer = (o, ctx) => {
   const generation = metaGeneration(o);
   const ns = str(path(o, "metadata", "namespace")) ?? "";
-  const refs = arr(path(o, "spec", "parentRefs")).map((p) => parentKey(obj(p), ns));
+  const refs = asArray(path(o, "spec", "parentRefs")).map((p) => parentKey(asObj(p), ns));
   if (refs.length === 0) return READY;
-  const entries = arr(path(o, "status", "parents"))
-    .map(obj)
+  const entries = asArray(path(o, "status", "parents"))
+    .map(asObj)
     .filter((e) => ctx.controllerNames.includes(str(e["controllerName"]) ?? ""));
   const answers: Readiness[] = refs.map((ref) => {
-    const entry = entries.find((e) => sameParent(parentKey(obj(e["parentRef"]), ns), ref));
+    const entry = entries.find((e) => sameParent(parentKey(asObj(e["parentRef"]), ns), ref));
     if (entry === undefined) return pending(`${parentText(ref)}: no status from the Gateway controller yet`);
     return within(parentText(ref), combine(checkAll(readConditions(entry["conditions"]), RULES, generation)));
   });

@@ -4,6 +4,8 @@
  * `a.example.com` but not `test-example.com`.
  */
 
+import { asObj } from "../json";
+
 /** Hostnames compare case-insensitively and without the root dot. */
 export function normalizeHostname(name: string): string {
   const lower = name.trim().toLowerCase();
@@ -61,18 +63,14 @@ export function impliedDomainName(hostname: string): string | undefined {
   return parts.slice(-2).join(".");
 }
 
-function record(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
 /** Reads a Domain object as listed from the cluster; undefined when it lacks a name or domainName. */
 export function domainFact(obj: unknown): DomainFact | undefined {
-  const o = record(obj);
-  const name = record(o?.["metadata"])?.["name"];
-  const domainName = record(o?.["spec"])?.["domainName"];
+  const o = asObj(obj);
+  const name = asObj(o["metadata"])["name"];
+  const domainName = asObj(o["spec"])["domainName"];
   if (typeof name !== "string" || typeof domainName !== "string") return undefined;
-  const conditions = record(o?.["status"])?.["conditions"];
+  const conditions = asObj(o["status"])["conditions"];
   const verified =
-    Array.isArray(conditions) && conditions.some((c) => record(c)?.["type"] === "Verified" && record(c)?.["status"] === "True");
+    Array.isArray(conditions) && conditions.some((c) => asObj(c)["type"] === "Verified" && asObj(c)["status"] === "True");
   return { name, domainName, verified };
 }

@@ -3,10 +3,10 @@ import { BACKEND_API_VERSION } from "../models/backend";
 import { child, index } from "../path";
 import { externalHostErrors } from "../validation/network";
 import type { KindGuardrails } from "../validation/pipeline";
-import { isObj, type Obj } from "../validation/schema";
 import { crdLayer } from "./envoy/crd-layer";
 import { GROUP, KIND, PRECISE_HOSTNAME } from "./gatewayapi/patterns";
 import { has, list, re, type CelRule, type ObjectSchema } from "./gatewayapi/structural";
+import { isObj, type Obj } from "../json";
 
 /**
  * Backend (`gateway.envoyproxy.io/v1alpha1`): an upstream Envoy dials on the tenant's behalf.

@@ -2,11 +2,11 @@ import { fieldError, type ScopedFieldError } from "../errors";
 import { BACKEND_TLS_POLICY_API_VERSIONS } from "../models/backendtlspolicy";
 import { child, index } from "../path";
 import type { KindGuardrails } from "../validation/pipeline";
-import { isObj, type Obj } from "../validation/schema";
 import { WELL_KNOWN_CA } from "./backend";
 import { crdLayer } from "./envoy/crd-layer";
 import { GROUP, HOSTNAME, KIND, PRECISE_HOSTNAME } from "./gatewayapi/patterns";
 import { existsOne, field, has, list, re, type CelRule, type ObjectSchema } from "./gatewayapi/structural";
+import { isObj, type Obj } from "../json";
 
 /**
  * BackendTLSPolicy (`gateway.networking.k8s.io/v1`, Gateway API v1.5.1): TLS from Envoy to a backend.

@@ -3,13 +3,14 @@ import { fieldError, type ScopedFieldError } from "../errors";
 import { BACKEND_TRAFFIC_POLICY_API_VERSION } from "../models/backendtrafficpolicy";
 import { child, index } from "../path";
 import type { KindGuardrails } from "../validation/pipeline";
-import { isObj, type Errors, type Obj } from "../validation/schema";
+import { type Errors } from "../validation/schema";
 import { clusterSettingsErrors, clusterSettingsProperties, clusterSettingsQuantityErrors, clusterSettingsQuantityTypeMismatch, clusterSettingsRules } from "./envoy/cluster-settings";
 import { crdLayer } from "./envoy/crd-layer";
 import { quantityFieldErrors, quantityTypeMismatch } from "./envoy/crd-quantity";
 import { deprecatedTargetRefErrors, mergeTypeSchema, policyTargetProperties, policyTargetRules } from "./envoy/policy-target";
 import { DURATION, GROUP, HEADER_NAME, KIND, PRECISE_HOSTNAME } from "./gatewayapi/patterns";
 import { field, has, list, type CelRule, type IntegerSchema, type ObjectSchema, type Schema } from "./gatewayapi/structural";
+import { isObj, type Obj } from "../json";
 
 /**
  * BackendTrafficPolicy (`gateway.envoyproxy.io/v1alpha1`): Envoy Gateway's CRD (v1.8.1, the parts

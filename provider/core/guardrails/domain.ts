@@ -1,9 +1,10 @@
 import { fieldError, type ScopedFieldError } from "../errors";
 import { DOMAIN_API_VERSION } from "../models/domain";
 import type { AdmissionContext, KindGuardrails } from "../validation/pipeline";
-import { type Errors, type Obj } from "../validation/schema";
+import { type Errors } from "../validation/schema";
 import { crdLayer } from "./envoy/crd-layer";
 import { field, list, re, type ObjectSchema } from "./gatewayapi/structural";
+import { type Obj } from "../json";
 
 /**
  * Domain (`networking.datumapis.com/v1alpha`): a domain name a tenant wants to prove it controls.

@@ -10,9 +10,9 @@ import { canonicalHostname } from "../render/hostname";
 import { isUnknown } from "../unknown";
 import { fqdnErrors } from "../validation/names";
 import type { AdmissionContext, KindGuardrails } from "../validation/pipeline";
-import { isObj, type Obj } from "../validation/schema";
 import { GATEWAY_SCHEMA, gatewayAddressFormatErrors } from "./gatewayapi/gateway-crd";
 import { crdLayer } from "./gatewayapi/crd";
+import { isObj, type Obj } from "../json";
 
 /**
  * Gateway (`gateway.networking.k8s.io/v1`): NSO's mutating webhook (G1 + default listener

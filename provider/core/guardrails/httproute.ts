@@ -4,10 +4,10 @@ import { GATEWAY_API_GROUP, GATEWAY_API_VERSIONS } from "../models/gateway";
 import { child, index } from "../path";
 import { isUnknown } from "../unknown";
 import type { AdmissionContext, KindGuardrails } from "../validation/pipeline";
-import { isObj, type Obj } from "../validation/schema";
 import { EXTENSION_FILTER_GROUP, SUPPORTED_BACKEND_FILTERS, SUPPORTED_RULE_FILTERS, filterPolicyErrors } from "./gatewayapi/filterpolicy";
 import { HTTPROUTE_SCHEMA } from "./gatewayapi/httproute-crd";
 import { crdLayer } from "./gatewayapi/crd";
+import { isObj, type Obj } from "../json";
 
 /**
  * HTTPRoute (`gateway.networking.k8s.io/v1`): the upstream CRD (gatewayapi/httproute-crd.ts) and

@@ -3,10 +3,10 @@ import { fieldError, type ScopedFieldError } from "../errors";
 import { HTTP_ROUTE_FILTER_API_VERSION } from "../models/httproutefilter";
 import { byteLength } from "../validation/names";
 import type { KindGuardrails } from "../validation/pipeline";
-import { isObj, type Obj } from "../validation/schema";
 import { crdLayer } from "./envoy/crd-layer";
 import { GROUP, HEADER_NAME, KIND, NAMESPACE } from "./gatewayapi/patterns";
 import { field, has, list, type CelRule, type ObjectSchema, type Schema } from "./gatewayapi/structural";
+import { isObj, type Obj } from "../json";
 
 /**
  * HTTPRouteFilter (`gateway.envoyproxy.io/v1alpha1`): Envoy Gateway's CRD (v1.8.1) and NSO's webhook

@@ -5,7 +5,6 @@ import { child, index } from "../path";
 import { byteLength } from "../validation/names";
 import { externalHttpsUrlErrors } from "../validation/network";
 import type { KindGuardrails } from "../validation/pipeline";
-import { isObj, type Obj } from "../validation/schema";
 import { backendClusterErrors, backendClusterProperties, backendClusterQuantityErrors, backendClusterRules } from "./envoy/backend-cluster";
 import { clusterSettingsQuantityTypeMismatch } from "./envoy/cluster-settings";
 import { crdLayer } from "./envoy/crd-layer";
@@ -14,6 +13,7 @@ import { deprecatedTargetRefErrors, mergeTypeSchema, policyTargetProperties, pol
 import { namespaceForbiddenErrors, secretObjectReference } from "./envoy/references";
 import { DURATION, GROUP, KIND } from "./gatewayapi/patterns";
 import { field, has, list, re, type CelRule, type ObjectSchema, type Schema } from "./gatewayapi/structural";
+import { isObj, type Obj } from "../json";
 
 /**
  * SecurityPolicy (`gateway.envoyproxy.io/v1alpha1`): Envoy Gateway's CRD (v1.8.1, the parts tenants

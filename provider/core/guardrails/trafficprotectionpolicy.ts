@@ -1,10 +1,11 @@
 import { TRAFFIC_PROTECTION_POLICY_API_VERSION } from "../models/trafficprotectionpolicy";
 import type { KindGuardrails } from "../validation/pipeline";
 import { fieldError } from "../errors";
-import { isObj, type Errors, type Obj } from "../validation/schema";
+import { type Errors } from "../validation/schema";
 import { crdLayer } from "./envoy/crd-layer";
 import { GROUP, KIND, PRECISE_HOSTNAME } from "./gatewayapi/patterns";
 import { field, has, list, re, type CelOutcome, type CelRule, type ObjectSchema } from "./gatewayapi/structural";
+import { isObj, type Obj } from "../json";
 
 /**
  * TrafficProtectionPolicy (`networking.datumapis.com/v1alpha`): NSO's WAF policy. It has no webhook,

@@ -9,11 +9,11 @@ import {
   routeClusterName,
   type JsonPatch,
 } from "./envoypatch";
-import { asArray, asRecord, isRecord } from "./json";
 import { joinName, subdomainName } from "./names";
 import type { Target } from "./object";
 import type { RenderSettings } from "./settings";
 import type { ConnectorState, ListenerRef, RenderContext, RenderedObject } from "./types";
+import { asArray, asObj, isObj } from "../json";
 
 /**
  * Connector backends (docs/spec/compile.md §5.2, EPP mode): the route keeps its placeholder backend, and an
@@ -42,9 +42,9 @@ interface ConnectorBackend {
 function collectConnectorBackends(rules: readonly unknown[]): ConnectorBackend[] {
   const out: ConnectorBackend[] = [];
   rules.forEach((rule, ruleIndex) => {
-    for (const raw of asArray(asRecord(rule)["backends"])) {
-      const b = asRecord(raw);
-      if (!isRecord(b["connector"])) continue;
+    for (const raw of asArray(asObj(rule)["backends"])) {
+      const b = asObj(raw);
+      if (!isObj(b["connector"])) continue;
       const t = endpointTarget(b["endpoint"], true);
       if (!t) continue;
       const connector = b["connector"]["name"];
@@ -102,10 +102,10 @@ function connectRoutes(proxy: string, namespace: string, rules: readonly unknown
   let fallbackRule = firstOnline;
   rules.forEach((rule, ruleIndex) => {
     if (!onlineRules.has(ruleIndex)) return;
-    for (const raw of asArray(asRecord(rule)["matches"])) {
-      const match = asRecord(raw);
+    for (const raw of asArray(asObj(rule)["matches"])) {
+      const match = asObj(raw);
       if (match["method"] !== "CONNECT") continue;
-      const path = asRecord(match["path"]);
+      const path = asObj(match["path"]);
       const value = path["value"];
       if (typeof value !== "string") continue;
       if (value === "" || value === "/") {

@@ -1,4 +1,4 @@
-import { isRecord } from "./json";
+import { isObj } from "../json";
 
 /**
  * docs/spec/compile.md §2.4: Envoy Gateway refuses `Host` in header modifiers, so a
@@ -15,9 +15,9 @@ function isHost(name: unknown): boolean {
 }
 
 function headerModifier(f: unknown): Record<string, unknown> | undefined {
-  if (!isRecord(f) || f["type"] !== HEADER_MODIFIER) return undefined;
+  if (!isObj(f) || f["type"] !== HEADER_MODIFIER) return undefined;
   const m = f["requestHeaderModifier"];
-  return isRecord(m) ? m : undefined;
+  return isObj(m) ? m : undefined;
 }
 
 /** The value of the first `set` entry named Host (any case), in filter order. */
@@ -26,7 +26,7 @@ export function findHostOverride(filters: readonly unknown[]): string | undefine
     const m = headerModifier(f);
     if (!m || !Array.isArray(m["set"])) continue;
     for (const h of m["set"]) {
-      if (isRecord(h) && isHost(h["name"]) && typeof h["value"] === "string") return h["value"];
+      if (isObj(h) && isHost(h["name"]) && typeof h["value"] === "string") return h["value"];
     }
   }
   return undefined;
@@ -45,7 +45,7 @@ export function stripHost(filters: readonly unknown[]): unknown[] {
       out.push(f);
       continue;
     }
-    const set = Array.isArray(m["set"]) ? m["set"].filter((h) => !(isRecord(h) && isHost(h["name"]))) : [];
+    const set = Array.isArray(m["set"]) ? m["set"].filter((h) => !(isObj(h) && isHost(h["name"]))) : [];
     if (set.length === 0 && listLength(m["add"]) === 0 && listLength(m["remove"]) === 0) continue;
     const { set: _dropped, ...rest } = m;
     out.push({ ...(f as Filter), requestHeaderModifier: set.length ? { ...rest, set } : rest });
@@ -55,10 +55,10 @@ export function stripHost(filters: readonly unknown[]): unknown[] {
 
 /** Sets the hostname of the rule's first URLRewrite (keeping its path), or appends one. */
 export function withRewriteHost(filters: readonly unknown[], hostname: string): unknown[] {
-  const i = filters.findIndex((f) => isRecord(f) && f["type"] === URL_REWRITE);
+  const i = filters.findIndex((f) => isObj(f) && f["type"] === URL_REWRITE);
   if (i < 0) return [...filters, { type: URL_REWRITE, urlRewrite: { hostname } }];
   const f = filters[i] as Filter;
-  const rewrite = isRecord(f["urlRewrite"]) ? f["urlRewrite"] : {};
+  const rewrite = isObj(f["urlRewrite"]) ? f["urlRewrite"] : {};
   const out = [...filters];
   out[i] = { ...f, urlRewrite: { ...rewrite, hostname } };
   return out;
@@ -67,7 +67,7 @@ export function withRewriteHost(filters: readonly unknown[], hostname: string): 
 /** The first URLRewrite hostname of a rule: NSO's fallback for a BackendTLSPolicy hostname. */
 export function firstRewriteHost(filters: readonly unknown[]): string | undefined {
   for (const f of filters) {
-    if (!isRecord(f) || f["type"] !== URL_REWRITE || !isRecord(f["urlRewrite"])) continue;
+    if (!isObj(f) || f["type"] !== URL_REWRITE || !isObj(f["urlRewrite"])) continue;
     const h = f["urlRewrite"]["hostname"];
     if (typeof h === "string") return h;
   }

@@ -4,12 +4,12 @@ import { renderDNSEndpoint } from "./dns";
 import { listenerCertificates, plannedListeners, renderCertificates, renderGateway, type ListenerCertificate } from "./gateway";
 import { canonicalHostname } from "./hostname";
 import { normalizeHostname } from "../domain/coverage";
-import { asArray, asRecord } from "./json";
 import { targetOf } from "./object";
 import { sortForApply } from "./order";
 import { renderRoute } from "./route";
 import { DEFAULT_RENDER_SETTINGS, type RenderSettings } from "./settings";
 import type { ListenerRef, RenderContext, RenderedObject } from "./types";
+import { asArray, asObj } from "../json";
 
 /**
  * One HTTPProxy → its downstream objects in one cluster. This plays NSO's HTTPProxy controller
@@ -22,7 +22,7 @@ export function renderHTTPProxy(proxy: HTTPProxy, settings: RenderSettings = DEF
   const obj = proxy as unknown as Record<string, unknown>;
   const target = targetOf(obj, settings);
   const { namespace: sourceNamespace, name } = target.source;
-  const spec = asRecord(obj["spec"]);
+  const spec = asObj(obj["spec"]);
   const hostnames = servedHostnames(asArray(spec["hostnames"]), context.unservedHostnames?.[`${sourceNamespace}/${name}`]);
   const rules = asArray(spec["rules"]);
   const canonical = canonicalHostname(sourceNamespace, name, settings.targetDomain);
@@ -55,7 +55,7 @@ function servedHostnames(hostnames: readonly unknown[], unserved: readonly strin
 
 /** The listeners of the proxy's Gateway, for rendering policies that target it. */
 export function httpProxyListeners(proxy: HTTPProxy): ListenerRef[] {
-  const spec = asRecord((proxy as unknown as Record<string, unknown>)["spec"]);
+  const spec = asObj((proxy as unknown as Record<string, unknown>)["spec"]);
   return plannedListeners("", asArray(spec["hostnames"])).map(({ name, protocol }) => ({ name, protocol }));
 }
 
@@ -63,7 +63,7 @@ export function httpProxyListeners(proxy: HTTPProxy): ListenerRef[] {
 export function httpProxyCertificates(proxy: HTTPProxy, settings: RenderSettings = DEFAULT_RENDER_SETTINGS, context: RenderContext = {}): ListenerCertificate[] {
   const obj = proxy as unknown as Record<string, unknown>;
   const target = targetOf(obj, settings);
-  const spec = asRecord(obj["spec"]);
+  const spec = asObj(obj["spec"]);
   const canonical = canonicalHostname(target.source.namespace, target.source.name, settings.targetDomain);
   const hostnames = servedHostnames(asArray(spec["hostnames"]), context.unservedHostnames?.[`${target.source.namespace}/${target.source.name}`]);
   return listenerCertificates(target.source.name, plannedListeners(canonical, hostnames), settings);

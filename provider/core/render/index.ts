@@ -3,13 +3,13 @@ import type { HTTPProxy } from "../models/httpproxy";
 import { containsUnknown } from "../unknown";
 import { validate } from "../validate";
 import { httpProxyListeners, renderHTTPProxy } from "./httpproxy";
-import { isRecord } from "./json";
 import { httpProxyLimitErrors } from "./limits";
 import { sourceOf } from "./object";
 import { sortForApply } from "./order";
 import { isRenderedPolicyKind, POLICY_KINDS, renderPolicy } from "./policy";
 import { DEFAULT_RENDER_SETTINGS, type RenderSettings } from "./settings";
 import type { ListenerRef, RenderContext, RenderedObject, RenderError, RenderResult } from "./types";
+import { isObj } from "../json";
 
 export { applyOrder, sortForApply } from "./order";
 export { canonicalHostname } from "./hostname";
@@ -24,7 +24,7 @@ export type * from "./types";
 export const RENDERED_KINDS: readonly string[] = ["HTTPProxy", ...POLICY_KINDS, "Domain"].sort();
 
 function errorFor(index: number, object: unknown, errors: FieldError[]): RenderError {
-  const o = isRecord(object) ? object : {};
+  const o = isObj(object) ? object : {};
   const src = sourceOf(o);
   return { index, apiVersion: typeof o["apiVersion"] === "string" ? o["apiVersion"] : "", kind: src.kind, namespace: src.namespace, name: src.name, errors };
 }

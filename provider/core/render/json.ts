@@ -3,16 +3,14 @@
  * `undefined`, so `JSON.stringify` (and YAML dumps) of equal inputs are equal strings.
  */
 
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+import { isObj } from "../json";
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /** Deep copy with keys in code-point order; `undefined` members are dropped, `undefined` list items become null. */
 export function canonical(v: unknown): Json {
   if (Array.isArray(v)) return v.map((e) => (e === undefined ? null : canonical(e)));
-  if (isRecord(v)) {
+  if (isObj(v)) {
     const out: { [k: string]: Json } = {};
     for (const k of Object.keys(v).sort()) {
       const e = v[k];
@@ -35,10 +33,3 @@ export function compact(fields: Record<string, unknown>): Record<string, unknown
   return out;
 }
 
-export function asArray(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-export function asRecord(v: unknown): Record<string, unknown> {
-  return isRecord(v) ? v : {};
-}

@@ -1,8 +1,8 @@
 import { fieldError, publicError, type FieldError } from "../errors";
 import { PRECISE_HOSTNAME } from "../guardrails/gatewayapi/patterns";
 import { child, index, key } from "../path";
-import { asArray, asRecord } from "./json";
 import type { RenderedObject } from "./types";
+import { asArray, asObj } from "../json";
 
 /**
  * Limits of the downstream CRDs that an admitted HTTPProxy can still exceed once rendered, so the
@@ -22,10 +22,10 @@ const HTTPROUTE_MAX_RULE_FILTERS = 16;
  * rule with 16 filters renders to 17. HTTPRoute rules keep the HTTPProxy's rule order and index.
  */
 function routeRuleFilterErrors(route: RenderedObject): FieldError[] {
-  const rules = asArray(asRecord(route["spec"])["rules"]);
+  const rules = asArray(asObj(route["spec"])["rules"]);
   const errors: FieldError[] = [];
   rules.forEach((rule, i) => {
-    const n = asArray(asRecord(rule)["filters"]).length;
+    const n = asArray(asObj(rule)["filters"]).length;
     if (n <= HTTPROUTE_MAX_RULE_FILTERS) return;
     const e = fieldError.tooMany(child(index("spec.rules", i), "filters"), n, HTTPROUTE_MAX_RULE_FILTERS);
     e.message +=
@@ -44,9 +44,9 @@ function routeRuleFilterErrors(route: RenderedObject): FieldError[] {
  */
 function rewriteHostnameErrors(route: RenderedObject): FieldError[] {
   const errors: FieldError[] = [];
-  asArray(asRecord(route["spec"])["rules"]).forEach((rule, i) => {
-    for (const f of asArray(asRecord(rule)["filters"])) {
-      const hostname = asRecord(asRecord(f)["urlRewrite"])["hostname"];
+  asArray(asObj(route["spec"])["rules"]).forEach((rule, i) => {
+    for (const f of asArray(asObj(rule)["filters"])) {
+      const hostname = asObj(asObj(f)["urlRewrite"])["hostname"];
       if (typeof hostname !== "string" || PRECISE_HOSTNAME.re.test(hostname)) continue;
       const at = key(child(index(child(index("spec.rules", i), "backends"), 0), "endpoint"), "host");
       const detail =

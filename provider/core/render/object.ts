@@ -1,7 +1,8 @@
-import { canonical, isRecord } from "./json";
+import { canonical } from "./json";
 import { ownedLabels, type SourceRef } from "./labels";
 import type { RenderSettings } from "./settings";
 import type { RenderedObject } from "./types";
+import { isObj } from "../json";
 
 /** Where objects rendered from one source go, and which source they name in their labels. */
 export interface Target {
@@ -12,7 +13,7 @@ export interface Target {
 
 /** The source of a (validated) input object; an unset namespace is `default`, as the API server does. */
 export function sourceOf(obj: Record<string, unknown>): SourceRef {
-  const meta = isRecord(obj["metadata"]) ? obj["metadata"] : {};
+  const meta = isObj(obj["metadata"]) ? obj["metadata"] : {};
   const ns = meta["namespace"];
   return {
     kind: typeof obj["kind"] === "string" ? obj["kind"] : "",

@@ -1,10 +1,10 @@
 import { ENVOY_GATEWAY_API } from "./envoypatch";
 import { GATEWAY_API } from "./gateway";
-import { isRecord } from "./json";
 import { makeObject, targetOf } from "./object";
 import { DEFAULT_RENDER_SETTINGS, type RenderSettings } from "./settings";
 import { renderTrafficProtectionPolicy } from "./tpp";
 import type { RenderContext, RenderedObject } from "./types";
+import { isObj } from "../json";
 
 /**
  * Policies NSO replicates downstream keep their kind, name and spec; only the namespace (target)
@@ -32,11 +32,11 @@ export function isRenderedPolicyKind(kind: string): boolean {
 
 /** Objects one (validated) policy becomes; [] for kinds that render nothing or are not policies. */
 export function renderPolicy(obj: unknown, settings: RenderSettings = DEFAULT_RENDER_SETTINGS, context: RenderContext = {}): RenderedObject[] {
-  if (!isRecord(obj) || typeof obj["kind"] !== "string") return [];
+  if (!isObj(obj) || typeof obj["kind"] !== "string") return [];
   const kind = obj["kind"];
   const target = targetOf(obj, settings);
   if (kind === "TrafficProtectionPolicy") return renderTrafficProtectionPolicy(obj, target, settings, context);
   const apiVersion = REPLICATED[kind];
   if (apiVersion === undefined) return [];
-  return [makeObject(apiVersion, kind, target.source.name, target, { spec: isRecord(obj["spec"]) ? obj["spec"] : {} })];
+  return [makeObject(apiVersion, kind, target.source.name, target, { spec: isObj(obj["spec"]) ? obj["spec"] : {} })];
 }

@@ -1,10 +1,11 @@
 import { certHostname, endpointTarget, rewriteHostname, type EndpointTarget } from "./endpoint";
 import { findHostOverride, firstRewriteHost, stripHost, withRewriteHost } from "./filters";
 import { GATEWAY_API } from "./gateway";
-import { asArray, asRecord, compact, isRecord } from "./json";
+import { compact } from "./json";
 import { backendPortName, backendResourceName } from "./names";
 import { makeObject, type Target } from "./object";
 import type { RenderedObject } from "./types";
+import { asArray, asObj, isObj } from "../json";
 
 /**
  * The HTTPRoute of one HTTPProxy and, per endpoint backend, the headless Service + EndpointSlice
@@ -77,7 +78,7 @@ function renderRule(route: string, ruleIndex: number, rule: Record<string, unkno
   const backendRefs: Record<string, unknown>[] = [];
 
   asArray(rule["backends"]).forEach((raw, backendIndex) => {
-    const out = renderBackend(route, ruleIndex, backendIndex, asRecord(raw), ruleFilters, target);
+    const out = renderBackend(route, ruleIndex, backendIndex, asObj(raw), ruleFilters, target);
     if (!out) return;
     ruleFilters = out.ruleFilters;
     backendRefs.push(out.backend.ref);
@@ -105,12 +106,12 @@ function renderBackend(
 ): { backend: BackendOut; ruleFilters: unknown[] } | undefined {
   let backendFilters = asArray(backend["filters"]);
   const instance = backend["instance"];
-  if (isRecord(instance)) {
+  if (isObj(instance)) {
     // The instance's EndpointSlice is published by the CNI; it is referenced, never synthesized.
     const ref = compact({ group: "discovery.k8s.io", kind: "EndpointSlice", name: instance["name"], port: instance["port"], filters: backendFilters });
     return { backend: { ref, objects: [] }, ruleFilters };
   }
-  const t = endpointTarget(backend["endpoint"], isRecord(backend["connector"]));
+  const t = endpointTarget(backend["endpoint"], isObj(backend["connector"]));
   if (!t) return undefined;
 
   const override = findHostOverride(ruleFilters) ?? findHostOverride(backendFilters);
@@ -118,7 +119,7 @@ function renderBackend(
     ruleFilters = stripHost(ruleFilters);
     backendFilters = stripHost(backendFilters);
   }
-  const tlsHostname = asRecord(backend["tls"])["hostname"];
+  const tlsHostname = asObj(backend["tls"])["hostname"];
   const rewrite = rewriteHostname(t, tlsHostname, override);
   if (rewrite !== undefined) ruleFilters = withRewriteHost(ruleFilters, rewrite);
 
@@ -140,7 +141,7 @@ export interface RouteOut {
 
 /** The HTTPRoute carries the proxy's name and attaches to all listeners of the proxy's Gateway. */
 export function renderRoute(name: string, rules: readonly unknown[], target: Target): RouteOut {
-  const outs = rules.map((r, i) => renderRule(name, i, asRecord(r), target));
+  const outs = rules.map((r, i) => renderRule(name, i, asObj(r), target));
   const route = makeObject(GATEWAY_API, "HTTPRoute", name, target, {
     spec: { parentRefs: [{ name }], rules: outs.map((o) => o.rule) },
   });

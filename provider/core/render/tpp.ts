@@ -11,11 +11,11 @@ import {
   type JsonPatch,
 } from "./envoypatch";
 import { DEFAULT_HTTP_LISTENER, DEFAULT_HTTPS_LISTENER } from "./gateway";
-import { asArray, asRecord } from "./json";
 import { joinName, subdomainName } from "./names";
 import type { Target } from "./object";
 import type { RenderSettings, WafSettings } from "./settings";
 import type { ListenerRef, RenderContext, RenderedObject } from "./types";
+import { asArray, asObj } from "../json";
 
 /**
  * TrafficProtectionPolicy → Coraza WAF (docs/spec/compile.md §7), in NSO's EPP mode: per targeted Gateway
@@ -61,7 +61,7 @@ function attachments(spec: Record<string, unknown>): Attachment[] {
   const out: Attachment[] = [];
   const seen = new Set<string>();
   for (const raw of asArray(spec["targetRefs"])) {
-    const ref = asRecord(raw);
+    const ref = asObj(raw);
     const name = str(ref["name"]);
     if (name === undefined) continue;
     const section = str(ref["sectionName"]);
@@ -85,11 +85,11 @@ function goQuote(s: string): string {
 export function corazaDirectives(spec: Record<string, unknown>, waf: WafSettings): string[] | undefined {
   // The CRD defaults used below are already applied by validation; repeating them keeps rendering total.
   const ruleSets = spec["ruleSets"] === undefined ? [{ type: "OWASPCoreRuleSet" }] : asArray(spec["ruleSets"]);
-  const ruleSet = ruleSets.map(asRecord).find((r) => r["type"] === "OWASPCoreRuleSet");
+  const ruleSet = ruleSets.map(asObj).find((r) => r["type"] === "OWASPCoreRuleSet");
   if (!ruleSet) return undefined;
-  const crs = asRecord(ruleSet["owaspCoreRuleSet"]);
-  const paranoia = asRecord(crs["paranoiaLevels"]);
-  const thresholds = asRecord(crs["scoreThresholds"]);
+  const crs = asObj(ruleSet["owaspCoreRuleSet"]);
+  const paranoia = asObj(crs["paranoiaLevels"]);
+  const thresholds = asObj(crs["scoreThresholds"]);
   const engine = { Enforce: "On", Disabled: "Off" }[str(spec["mode"]) ?? ""] ?? "DetectionOnly";
   const sampling = num(spec["samplingPercentage"], 100);
   const directives = [
@@ -101,7 +101,7 @@ export function corazaDirectives(spec: Record<string, unknown>, waf: WafSettings
   ];
   if (sampling < 100) directives.push(`SecAction "id:900400,phase:1,pass,nolog,setvar:tx.sampling_percentage=${sampling}"`);
   directives.push("Include @owasp_crs/*.conf");
-  const exclusions = asRecord(crs["ruleExclusions"]);
+  const exclusions = asObj(crs["ruleExclusions"]);
   for (const t of asArray(exclusions["tags"])) if (typeof t === "string") directives.push(`SecRuleRemoveByTag ${goQuote(t)}`);
   for (const id of asArray(exclusions["ids"])) if (typeof id === "number") directives.push(`SecRuleRemoveById ${id}`);
   for (const r of asArray(exclusions["idRanges"])) if (typeof r === "string") directives.push(`SecRuleRemoveById ${goQuote(r)}`);
@@ -196,7 +196,7 @@ export function renderTrafficProtectionPolicy(
   settings: RenderSettings,
   context: RenderContext,
 ): RenderedObject[] {
-  const spec = asRecord(obj["spec"]);
+  const spec = asObj(obj["spec"]);
   const directives = corazaDirectives(spec, settings.waf);
   if (!directives) return [];
   const policy = target.source.name;

@@ -1,7 +1,7 @@
 import { fieldError, type ScopedFieldError } from "../errors";
 import { child, index, key } from "../path";
 import { parseGoURL, parseIP, urlHostname } from "./network";
-import { isObj, type Obj } from "./schema";
+import { isObj, type Obj } from "../json";
 
 /**
  * Host spellings that pass NSO's SSRF checks (which look at canonical IP literals and FQDN syntax)

@@ -1,7 +1,8 @@
 import { fieldError, type ScopedFieldError } from "../errors";
 import { key, type UndeclaredField } from "../path";
 import { dns1123LabelErrors, dns1123SubdomainErrors, labelValueErrors, qualifiedNameErrors, byteLength } from "./names";
-import { isObj, obj, str, type Errors } from "./schema";
+import { obj, str, type Errors } from "./schema";
+import { isObj } from "../json";
 
 /**
  * The API server's own ObjectMeta checks, which every kind here gets (they are all namespaced

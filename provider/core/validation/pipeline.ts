@@ -5,12 +5,13 @@ import type { UndeclaredField } from "../path";
 import { isDeferred, unknownPaths } from "../unknown";
 import { suspiciousHostError, suspiciousHosts, suspiciousHostWarning, type FieldWarning } from "./internal-hosts";
 import { objectMetaErrors, objectMetaTypeErrors, objectMetaUndeclared } from "./metadata";
-import * as openapi from "./schema";
-import { suppressesCel, type Obj } from "./schema";
+import { suppressesCel } from "./schema";
+import * as json from "../json";
+import type { Obj } from "../json";
 
 // Bound once at load: under Vite's module runner (vitest, `vitest bench` included) every use of an
 // imported binding is a getter call, which the per-node spec comparison would pay at every node.
-const { isObj } = openapi;
+const { isObj } = json;
 
 export type Operation = "CREATE" | "UPDATE" | "DELETE";
 export type { FieldWarning } from "./internal-hosts";

@@ -1,16 +1,12 @@
 import { fieldError, type ScopedFieldError } from "../errors";
 import { child, index } from "../path";
+import { isObj, type Obj } from "../json";
 
 /**
  * Helpers that reproduce the API server's OpenAPI (structural schema) checks and messages.
  * Each takes the error sink first and tolerates arbitrary JSON: a wrong type is an error, never a throw.
  */
 export type Errors = ScopedFieldError[];
-export type Obj = Record<string, unknown>;
-
-export function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 function typeError(errs: Errors, path: string, v: unknown, want: string): void {
   const got = Array.isArray(v) ? "array" : v === null ? "null" : typeof v === "number" ? (Number.isInteger(v) ? "integer" : "number") : typeof v;

@@ -7,10 +7,10 @@
  * Computed from what the provider rendered (the Gateway's listeners name each hostname's listeners
  * and certificate Secrets) and the live objects the controllers gave status to.
  */
-import { asArray, asRecord, isRecord } from "../../core/render/json";
 import type { RenderedObject } from "../../core/render";
 import type { KubeObject } from "../../kube";
 import type { RefusedHostname } from "../hostnames";
+import { asArray, asObj, isObj } from "../../core/json";
 
 export interface StatusCondition {
   readonly type: string;
@@ -54,9 +54,9 @@ interface Listener {
 
 function renderedListeners(rendered: readonly RenderedObject[]): Listener[] {
   const gw = rendered.find((o) => o.kind === "Gateway");
-  return asArray(asRecord(gw?.["spec"])["listeners"]).flatMap((l) => {
-    const r = asRecord(l);
-    const ref = asRecord(asArray(asRecord(r["tls"])["certificateRefs"])[0]);
+  return asArray(asObj(gw?.["spec"])["listeners"]).flatMap((l) => {
+    const r = asObj(l);
+    const ref = asObj(asArray(asObj(r["tls"])["certificateRefs"])[0]);
     return typeof r["name"] === "string" && typeof r["hostname"] === "string"
       ? [{ name: r["name"], hostname: r["hostname"], protocol: String(r["protocol"] ?? ""), secret: typeof ref["name"] === "string" ? ref["name"] : undefined }]
       : [];
@@ -65,13 +65,13 @@ function renderedListeners(rendered: readonly RenderedObject[]): Listener[] {
 
 function conditionsOf(o: unknown): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const c of asArray(asRecord(o)["conditions"])) if (isRecord(c) && typeof c["type"] === "string") out[c["type"]] = c;
+  for (const c of asArray(asObj(o)["conditions"])) if (isObj(c) && typeof c["type"] === "string") out[c["type"]] = c;
   return out;
 }
 
 function listenerProgrammed(hostname: string, listeners: readonly Listener[], gateway: KubeObject | undefined): StatusCondition {
   const mine = listeners.filter((l) => l.hostname === hostname);
-  const statuses = new Map(asArray(asRecord(gateway?.["status"])["listeners"]).map((s) => [String(asRecord(s)["name"]), conditionsOf(s)] as const));
+  const statuses = new Map(asArray(asObj(gateway?.["status"])["listeners"]).map((s) => [String(asObj(s)["name"]), conditionsOf(s)] as const));
   for (const l of mine) {
     const p = statuses.get(l.name)?.["Programmed"];
     if (p?.["status"] !== "True") {
@@ -103,8 +103,8 @@ function certificateReady(hostname: string, listeners: readonly Listener[], live
 
 function dnsRecordProgrammed(hostname: string, live: readonly KubeObject[]): StatusCondition {
   const de = live.find((o) => o.kind === "DNSEndpoint");
-  const has = asArray(asRecord(de?.["spec"])["endpoints"]).some((e) => asRecord(e)["dnsName"] === hostname);
-  const published = de !== undefined && asRecord(de["status"])["observedGeneration"] === de.metadata.generation;
+  const has = asArray(asObj(de?.["spec"])["endpoints"]).some((e) => asObj(e)["dnsName"] === hostname);
+  const published = de !== undefined && asObj(de["status"])["observedGeneration"] === de.metadata.generation;
   return has && published ? cond("DNSRecordProgrammed", "True", "RecordCreated", "DNS record is programmed") : cond("DNSRecordProgrammed", "False", "Pending", "DNS record is pending");
 }
 

@@ -1,10 +1,11 @@
 import type { ClusterSettingsLimits } from "../../config";
 import { fieldError, type ScopedFieldError } from "../../errors";
 import { child, index } from "../../path";
-import { isObj, type Errors, type Obj } from "../../validation/schema";
+import { type Errors } from "../../validation/schema";
 import { field, has, list, type CelRule, type ObjectSchema, type Schema } from "../gatewayapi/structural";
 import { clusterSettingsErrors, clusterSettingsProperties, clusterSettingsQuantityErrors, clusterSettingsRules } from "./cluster-settings";
 import { backendObjectReference, namespaceForbiddenErrors, weightedBackendReference } from "./references";
+import { isObj, type Obj } from "../../json";
 
 /**
  * Envoy Gateway `BackendCluster`: how a SecurityPolicy reaches a remote JWKS or OIDC provider

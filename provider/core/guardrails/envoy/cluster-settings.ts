@@ -2,11 +2,12 @@ import type { ClusterSettingsLimits } from "../../config";
 import { fieldError, type ScopedFieldError } from "../../errors";
 import { child } from "../../path";
 import { parseGoDuration } from "../../validation/duration";
-import { isObj, type Errors, type Obj } from "../../validation/schema";
+import { type Errors } from "../../validation/schema";
 import { DURATION, PRECISE_HOSTNAME } from "../gatewayapi/patterns";
 import { field, has, type CelRule, type IntegerSchema, type ObjectSchema, type Schema, type StringSchema } from "../gatewayapi/structural";
 import { quantityFieldErrors, quantityTypeMismatch } from "./crd-quantity";
 import { durationLimitErrors, quantityMaxErrors } from "./limits";
+import { isObj, type Obj } from "../../json";
 
 /**
  * Envoy Gateway `ClusterSettings`: the upstream-cluster knobs that BackendTrafficPolicy carries inline

@@ -2,8 +2,9 @@ import type { ScopedFieldError } from "../../errors";
 import type { UndeclaredField } from "../../path";
 import { containsUnknown, isUnknown } from "../../unknown";
 import type { AdmissionContext } from "../../validation/pipeline";
-import { isObj, type Errors, type Obj } from "../../validation/schema";
+import { type Errors } from "../../validation/schema";
 import { applyDefaults, evaluateRules, hasTypeErrors, undeclaredFields, validateValue, type ObjectSchema } from "../gatewayapi/structural";
+import { isObj, type Obj } from "../../json";
 
 /**
  * The CRD layer of one kind, built from its declared structural schema: defaulting, OpenAPI checks

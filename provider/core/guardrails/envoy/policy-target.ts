@@ -1,7 +1,7 @@
 import { fieldError, type ScopedFieldError } from "../../errors";
-import { isObj, type Obj } from "../../validation/schema";
 import { GROUP, KIND, PRECISE_HOSTNAME } from "../gatewayapi/patterns";
 import { field, has, list, type CelRule, type ObjectSchema, type Schema } from "../gatewayapi/structural";
+import { isObj, type Obj } from "../../json";
 
 /**
  * How an Envoy Gateway policy names what it applies to: `targetRefs` (or the deprecated singular

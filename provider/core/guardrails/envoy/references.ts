@@ -1,8 +1,8 @@
 import { fieldError, type ScopedFieldError } from "../../errors";
 import { child } from "../../path";
-import { isObj } from "../../validation/schema";
 import { GROUP, KIND, NAMESPACE } from "../gatewayapi/patterns";
 import { has, type CelRule, type ObjectSchema } from "../gatewayapi/structural";
+import { isObj } from "../../json";
 
 /**
  * Gateway API object references as Envoy Gateway's CRDs embed them (secret references for

@@ -1,7 +1,8 @@
 import type { ScopedFieldError } from "../../errors";
 import type { AdmissionContext, KindGuardrails } from "../../validation/pipeline";
-import { isObj, type Errors, type Obj } from "../../validation/schema";
+import { type Errors } from "../../validation/schema";
 import { applyDefaults, evaluateRules, hasTypeErrors, prune, undeclaredFields, validateValueFindingTypeErrors, type ObjectSchema } from "./structural";
+import { isObj, type Obj } from "../../json";
 
 /**
  * What the schema layer learnt about one admission's object that the CEL layer, called next for

@@ -1,11 +1,11 @@
 import { fieldError, type ScopedFieldError } from "../../errors";
 import * as paths from "../../path";
-import * as openapi from "../../validation/schema";
+import * as json from "../../json";
 
 // Bound once at load: under Vite's module runner (vitest, `vitest bench` included) every use of an
 // imported binding is a getter call, which on paths run per node or per rule costs more than the work.
 const { child, index } = paths;
-const { isObj } = openapi;
+const { isObj } = json;
 
 /**
  * NSO's webhook policy on route filters, shared by HTTPProxy (W4–W6) and HTTPRoute (R5–R7):

@@ -2,10 +2,10 @@ import { fieldError, type ScopedFieldError } from "../../errors";
 import { child, index } from "../../path";
 import { isUnknown } from "../../unknown";
 import { parseIP } from "../../validation/network";
-import { isObj } from "../../validation/schema";
 import { GROUP, HOSTNAME, KIND, NAMESPACE, PRECISE_HOSTNAME } from "./patterns";
 import { PORT_NUMBER } from "./refs";
 import { existsOne, field, has, list, re, type CelOutcome, type CelRule, type MapSchema, type ObjectSchema, type Schema } from "./structural";
+import { isObj } from "../../json";
 
 /**
  * The upstream Gateway CRD (Gateway API v1.5.1, experimental channel): the CRD layer every Gateway

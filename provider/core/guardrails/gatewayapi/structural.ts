@@ -2,12 +2,15 @@ import { fieldError } from "../../errors";
 import { child, index, key, type UndeclaredField } from "../../path";
 import * as unknowns from "../../unknown";
 import * as openapi from "../../validation/schema";
-import type { Errors, Obj } from "../../validation/schema";
+import type { Errors } from "../../validation/schema";
+import * as json from "../../json";
+import type { Obj } from "../../json";
 
 // Bound once at load: under Vite's module runner (vitest, `vitest bench` included) every use of an
 // imported binding is a getter call, which on paths run per node or per rule costs more than the work.
 const { isUnknown } = unknowns;
-const { enumOf, isObj, maxItems, maxLength, maximum, minItems, minLength, minimum, pattern } = openapi;
+const { isObj } = json;
+const { enumOf, maxItems, maxLength, maximum, minItems, minLength, minimum, pattern } = openapi;
 
 /**
  * A small interpreter for the parts of Kubernetes structural schemas that the Gateway API family

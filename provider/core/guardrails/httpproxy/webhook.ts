@@ -4,8 +4,9 @@ import * as unknowns from "../../unknown";
 import * as network from "../../validation/network";
 import * as names from "../../validation/names";
 import * as openapi from "../../validation/schema";
-import type { Obj } from "../../validation/schema";
 import * as filterPolicy from "../gatewayapi/filterpolicy";
+import * as json from "../../json";
+import type { Obj } from "../../json";
 
 // Bound once at load: under Vite's module runner (vitest, `vitest bench` included) every use of an
 // imported binding is a getter call, which on paths run per node or per rule costs more than the work.
@@ -13,7 +14,7 @@ const { child, index, key } = paths;
 const { isUnknown } = unknowns;
 const { isLinkLocalMulticast, isLinkLocalUnicast, isLoopback, isUnspecified, parseGoURL, parseIP, urlHostname, urlPort } = network;
 const { fqdnErrors, labelErrors, programmableHostnameErrors, subdomainErrors } = names;
-const { isObj } = openapi;
+const { isObj } = json;
 const { SUPPORTED_BACKEND_FILTERS, SUPPORTED_RULE_FILTERS, filterPolicyErrors } = filterPolicy;
 
 /**

@@ -1,0 +1,22 @@
+/**
+ * Reading JSON of unknown shape (inputs, server responses, kubeconfigs, status) without throwing:
+ * the one definition of "a JSON object" that every layer shares.
+ */
+
+/** A JSON object: keys to values not yet checked. */
+export type Obj = Record<string, unknown>;
+
+/** True for a JSON object; false for null, arrays and scalars. */
+export function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** The object itself, or an empty one for anything else: a total reader for optional members. */
+export function asObj(v: unknown): Obj {
+  return isObj(v) ? v : {};
+}
+
+/** The array itself, or an empty one for anything else. */
+export function asArray(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
