@@ -6,7 +6,7 @@
 import type { Clock } from "./clock";
 import { type InstallHint } from "./crd-hints";
 import { Discovery, type ResourceInfo } from "./discovery";
-import { AbortedError, DeadlineExceededError, isKubeError, KubeApiError, type ErrorSubject, type KubeError, type Verb } from "./errors";
+import { AbortedError, DeadlineExceededError, isExpired, isKubeError, isNotFound, KubeApiError, type ErrorSubject, type KubeError, type Verb } from "./errors";
 import { loadKubeConfig, type KubeConfigSource, type LoadedKubeConfig } from "./kubeconfig";
 import type { ApiMetrics } from "./metrics";
 import { isTimeoutReason, reasonText, type RetryPolicy } from "./retry";
@@ -71,7 +71,7 @@ function resourcePath(info: ResourceInfo, namespace: string | undefined, name?: 
 
 /** A 404 whose Status names no object means the resource type itself is gone (CRD deleted). */
 function isTypeLevel404(e: unknown): boolean {
-  if (!(e instanceof KubeApiError) || e.code !== 404) return false;
+  if (!isNotFound(e)) return false;
   return e.reason !== "NotFound" || /could not find the requested resource/.test(e.serverMessage);
 }
 
@@ -318,7 +318,7 @@ export class KubeClient implements ListWatchSource {
     try {
       stream = await this.transport.openStream(req);
     } catch (e) {
-      if (e instanceof KubeApiError && e.code === 410) return { reason: "expired", resourceVersion: opts.resourceVersion };
+      if (isExpired(e)) return { reason: "expired", resourceVersion: opts.resourceVersion };
       if (isTypeLevel404(e)) {
         this.discovery.invalidate(query.apiVersion);
         await this.discovery.resolve(query.apiVersion, query.kind, "watch", opts.signal);

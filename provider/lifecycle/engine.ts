@@ -10,7 +10,7 @@ import { sourceIdentity, toInputs } from "./inputs";
 import { renderSettingsOf, type EngineSettings } from "./settings";
 import { PartialFailureError, type DownstreamRef, type OperationContext, type ResourceState } from "./types";
 import { UNKNOWN, containsUnknown } from "../core/unknown";
-import { isFieldManagerConflict, type KubeClient, type KubeObject, type RequestCounter } from "../kube";
+import { isFieldManagerConflict, MissingKindError, type KubeClient, type KubeObject, type RequestCounter } from "../kube";
 import { foreignObjectMessage, leftAloneMessage, markOwned, mayDelete, mayWrite, ownershipOf, OwnershipError, type WriteContext } from "./ownership";
 import type { AwaitResult } from "../await";
 import { admitHostnames, customHostnames, foreseeRefusals, refusalWarnings, releaseClaims, type AdmittedHostnames, type RefusedHostname } from "./hostnames";
@@ -507,7 +507,7 @@ export class Engine {
         const list = await client.list({ apiVersion: k.apiVersion, kind: k.kind, namespace, labelSelector: selector }, signal ? { signal } : {});
         found.push(...list.items);
       } catch (e) {
-        if (isMissingKind(e)) continue; // a kind the cluster does not serve holds nothing of ours
+        if (e instanceof MissingKindError) continue; // a kind the cluster does not serve holds nothing of ours
         throw e;
       }
     }
@@ -611,7 +611,7 @@ export class Engine {
     try {
       primaries = (await client.list({ apiVersion: meta.apiVersion, kind: meta.kind, namespace, labelSelector: selector }, ctx.signal ? { signal: ctx.signal } : {})).items;
     } catch (e) {
-      if (isMissingKind(e)) return undefined;
+      if (e instanceof MissingKindError) return undefined;
       throw e;
     }
     const annotated = primaries.find((p) => typeof p.metadata.annotations?.[SOURCE_ANNOTATION] === "string");
@@ -695,10 +695,6 @@ function uniqueKinds(refs: readonly DownstreamRef[]): { apiVersion: string; kind
   const seen = new Map<string, { apiVersion: string; kind: string }>();
   for (const r of refs) seen.set(`${r.apiVersion}|${r.kind}`, { apiVersion: r.apiVersion, kind: r.kind });
   return [...seen.values()];
-}
-
-function isMissingKind(e: unknown): boolean {
-  return e instanceof Error && e.name === "MissingKindError";
 }
 
 export function errorText(e: unknown): string {

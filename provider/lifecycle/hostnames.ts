@@ -16,7 +16,7 @@ import {
 } from "../core/domain";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SOURCE_KIND_LABEL } from "../core/render";
 import type { DomainVerificationOutcome } from "../await/dns";
-import { isNotFound, type KubeClient } from "../kube";
+import { isNotFound, MissingKindError, type KubeClient } from "../kube";
 import { listDomainRecords, type DomainRecord } from "./domain-record";
 import { readingKey } from "./domain-signature";
 import { lastFindings, publishHint, verifyDomainRecord } from "./domain-verify";
@@ -305,7 +305,7 @@ export async function proxiesUsingDomain(client: KubeClient, namespace: string, 
     );
   } catch (e) {
     // Without the Gateway API there are no HTTPProxies of ours to protect.
-    if (e instanceof Error && e.name === "MissingKindError") return [];
+    if (e instanceof MissingKindError) return [];
     throw e;
   }
   const out: ProxyUse[] = [];
