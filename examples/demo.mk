@@ -1,7 +1,7 @@
 # Examples, demo and end-to-end tooling (included from the main Makefile; uses its WITH_NODE,
 # NODE_DEP and the setup / infra-tools / cluster targets).
 #   make demo                 examples/basic end to end on a throw-away local control plane (scripts/demo.sh)
-#   make cluster-actors       alias of `make cluster` (control plane + status actors + local DNS)
+#   make cluster-actors       alias of `make cluster` (control plane + real controllers + local DNS)
 #   make cluster-actors-down  alias of `make cluster-down`
 #   make e2e-tools            pulumi-language-yaml for examples/yaml (also built by `make infra-tools`)
 #   make typecheck-examples   type-check the example programs and test/e2e (also part of `make typecheck`)
@@ -27,7 +27,7 @@ typecheck-examples: node_modules/.installed
 	$(WITH_NODE) npx tsc -p $(E2E_DIR)/tsconfig.json
 	$(WITH_NODE) npx tsc -p examples/tsconfig.json
 
-# Kept as names for `make cluster` / `make cluster-down`, which now start and stop the actors too.
+# Old names of `make cluster` / `make cluster-down` (which start and stop the real controllers).
 cluster-actors: cluster
 
 cluster-actors-down: cluster-down

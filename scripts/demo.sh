@@ -2,16 +2,20 @@
 # `make demo`: examples/basic end to end on a throw-away local control plane.
 #
 #   1. starts etcd + kube-apiserver with the Gateway API / Envoy Gateway / cert-manager CRDs, the
-#      real Envoy Gateway controller and Envoy (test/infra/dataplane), the status actor that plays
-#      cert-manager, and a local DNS server that publishes the Domain's verification record (what
-#      you would do at your DNS provider);
+#      real Envoy Gateway controller and Envoy (test/infra/dataplane), the real cert-manager with a
+#      CA ClusterIssuer, a local PowerDNS, the real external-dns writing into it, the DNS actor that
+#      publishes the Domain's verification record (what you would do at your DNS provider)
+#      (test/e2e/cluster-services.ts), and a local HTTP backend next to Envoy;
 #   2. logs the Pulumi CLI into a local file backend in a temp dir (no account, no network);
-#   3. pulumi preview, pulumi up on examples/basic, prints the stack outputs, a real request through
-#      Envoy (the proxy's /docs redirect) and the objects the provider wrote, then pulumi destroy;
+#   3. pulumi preview, pulumi up on examples/basic (dnsIntegration on, its catch-all rule to the local
+#      backend), prints the stack outputs, the DNS records external-dns wrote, a real HTTPS request
+#      through Envoy to the backend with the certificate's issuer, and the objects the provider
+#      wrote, then pulumi destroy;
 #   4. stops everything it started, by PID, on any exit (also Ctrl-C).
 #
 # Expects what `make setup infra-tools` provides (the Makefile target runs them first): Node 24 on
-# PATH, node_modules, dist/, and the Pulumi CLI / kube-apiserver / etcd / PowerDNS in the cache.
+# PATH, node_modules, dist/, and the Pulumi CLI / kube-apiserver / etcd / Envoy Gateway / Envoy /
+# cert-manager / external-dns / PowerDNS in the cache.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,12 +37,14 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/pulumi-datum-demo.XXXXXX")"
 STACK_CONFIG="$WORK/Pulumi.$STACK.yaml"
 CLUSTER_UP=0
 DATAPLANE_UP=0
-ACTORS_UP=0
+SERVICES_UP=0
+BACKEND_PID=
 cleanup() {
   local code=$?
   trap - EXIT INT TERM
   cd "$ROOT"
-  if [[ $ACTORS_UP == 1 ]]; then "${NODE[@]}" test/e2e/status-actors.ts stop "$WORK/actors" >/dev/null || true; fi
+  if [[ -n $BACKEND_PID ]]; then kill "$BACKEND_PID" 2>/dev/null || true; fi
+  if [[ $SERVICES_UP == 1 ]]; then "${NODE[@]}" test/e2e/cluster-services.ts stop "$WORK/services" >/dev/null || true; fi
   if [[ $DATAPLANE_UP == 1 ]]; then "${NODE[@]}" test/infra/dataplane/cli.ts stop "$WORK/dataplane" >/dev/null || true; fi
   if [[ $CLUSTER_UP == 1 ]]; then "${NODE[@]}" test/infra/cluster-cli.ts down "$WORK/cluster" >/dev/null || true; fi
   rm -f "$EXAMPLE/Pulumi.$STACK.yaml"
@@ -67,10 +73,21 @@ DATAPLANE_UP=1
 "${NODE[@]}" test/infra/dataplane/cli.ts start "$KUBECONFIG_FILE" "$WORK/dataplane"
 GATEWAY_ADDRESS="$(cat "$WORK/dataplane/address")"
 
-step "Starting the cert-manager status actor and a local DNS server"
-ACTORS_UP=1
-"${NODE[@]}" test/e2e/status-actors.ts start "$KUBECONFIG_FILE" "$WORK/actors" --dns --real-envoy-gateway
-DNS_SERVER="$(cat "$WORK/actors/dns-address")"
+step "Starting the real cert-manager v1.21.2 (CA ClusterIssuer datum-acme), PowerDNS, the real external-dns v0.20.0 and the DNS actor"
+SERVICES_UP=1
+"${NODE[@]}" test/e2e/cluster-services.ts start "$KUBECONFIG_FILE" "$WORK/services"
+DNS_SERVER="$(cat "$WORK/services/dns-address")"
+
+BACKEND_PORT=8100
+step "Starting a local HTTP backend next to Envoy (network namespace $(cat "$WORK/dataplane/netns"), port $BACKEND_PORT)"
+ip netns exec "$(cat "$WORK/dataplane/netns")" "${NODE[@]}" test/dataplane/echo-server.ts --name demo-web --port "$BACKEND_PORT" >"$WORK/backend.log" 2>&1 &
+BACKEND_PID=$!
+for _ in $(seq 1 100); do
+  if grep -q listening "$WORK/backend.log"; then break; fi
+  if ! kill -0 "$BACKEND_PID" 2>/dev/null; then cat "$WORK/backend.log" >&2; exit 1; fi
+  sleep 0.1
+done
+grep -q listening "$WORK/backend.log" || { echo "the backend did not start" >&2; exit 1; }
 
 export PULUMI_HOME="$WORK/pulumi-home"
 export PULUMI_CONFIG_PASSPHRASE="demo"
@@ -97,6 +114,8 @@ cfg --secret kubeconfig "$KUBECONFIG_FILE"
 cfg namespace default
 cfg domain example.com
 cfg --path 'dnsServers[0]' "$DNS_SERVER"
+cfg dnsIntegration true
+cfg webEndpoint "http://$GATEWAY_ADDRESS:$BACKEND_PORT"
 
 step "pulumi preview   (guardrails run, the API server dry-runs the objects; nothing is written)"
 t0=$(now_ms)
@@ -111,20 +130,11 @@ UP_MS=$(( $(now_ms) - t0 ))
 step "pulumi stack output"
 pulumi stack output
 
-step "A real request through Envoy: GET http://$GATEWAY_ADDRESS/docs with Host: shop.example.com (the proxy's redirect rule)"
-(cd "$ROOT" && "${NODE[@]}" -e '
-  const http = require("node:http");
-  const [address, host] = process.argv.slice(1);
-  http.get({ host: address, port: 80, path: "/docs", headers: { host } }, (res) => {
-    console.log(`HTTP/${res.httpVersion} ${res.statusCode}`);
-    for (const [k, v] of Object.entries(res.headers)) console.log(`${k}: ${v}`);
-    res.resume();
-    res.on("end", () => process.exit(res.statusCode === 301 ? 0 : 1));
-  }).on("error", (e) => { console.error(e.message); process.exit(1); });
-' "$GATEWAY_ADDRESS" shop.example.com)
-
 step "Objects the provider wrote to the cluster (label app.kubernetes.io/managed-by=pulumi-datum)"
 (cd "$ROOT" && "${NODE[@]}" test/e2e/list-objects.ts "$KUBECONFIG_FILE" default)
+
+step "A real request: shop.example.com resolved through the local DNS, HTTPS through Envoy to the local backend"
+(cd "$ROOT" && "${NODE[@]}" test/e2e/demo-edge.ts "$KUBECONFIG_FILE" default "$DNS_SERVER" shop.example.com)
 
 step "pulumi destroy"
 t0=$(now_ms)

@@ -3,8 +3,10 @@
 #                      is missing, into $${PULUMI_DATUM_CACHE:-~/.cache/pulumi-datum}) and install the
 #                      Debian packages for pebble/PowerDNS. Cold: ~20-25 min on 2 cores; warm: < 2 s.
 #   make cluster       start etcd + kube-apiserver, the real Envoy Gateway + Envoy (test/infra/dataplane; the
-#                      Gateways' address is in .local/dataplane/address), the cert-manager status actor and
-#                      DNS in the background; writes .local/kubeconfig
+#                      Gateways' address is in .local/dataplane/address), the real cert-manager (CA
+#                      ClusterIssuer datum-acme), PowerDNS (.local/services/dns-address), the real
+#                      external-dns and the Domain TXT publisher (test/e2e/cluster-services.ts) in the
+#                      background; writes .local/kubeconfig
 #   make cluster-down  stop them (by the PIDs recorded in .local/cluster/pids.json)
 #   make test-infra    run only test/infra/*.test.ts
 INFRA_DIR := test/infra
@@ -23,15 +25,15 @@ infra-k8s-provider:
 	$(INFRA_DIR)/build-tools.sh pulumi-resource-kubernetes
 
 # The control plane, the real data plane (Envoy Gateway + Envoy, GatewayClass envoy-gateway), the
-# cert-manager status actor and a local DNS server for Domain verification, all in the background,
-# stopped by PID.
+# real cert-manager and external-dns, and a local DNS server (Domain verification, dnsIntegration
+# records), all in the background, stopped by PID.
 cluster: infra-tools node_modules/.installed $(NODE_DEP)
 	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON $(INFRA_DIR)/cluster-cli.ts up $(INFRA_STATE)
 	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON $(INFRA_DIR)/dataplane/cli.ts start .local/kubeconfig .local/dataplane
-	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON test/e2e/status-actors.ts start .local/kubeconfig .local/actors --dns --real-envoy-gateway
+	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON test/e2e/cluster-services.ts start .local/kubeconfig .local/services
 
 cluster-down: $(NODE_DEP)
-	-$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON test/e2e/status-actors.ts stop .local/actors
+	-$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON test/e2e/cluster-services.ts stop .local/services
 	-$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON $(INFRA_DIR)/dataplane/cli.ts stop .local/dataplane
 	$(WITH_NODE) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON $(INFRA_DIR)/cluster-cli.ts down $(INFRA_STATE)
 
