@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { extensionsSchema } from "./extensions";
 import { isObj } from "./json";
 
 /**
@@ -122,6 +123,7 @@ export const guardrailConfigSchema = z
       })
       .passthrough()
       .prefault({}),
+    extensions: extensionsSchema,
     suspiciousHosts: z
       .enum(["warn", "reject"])
       .default("warn")

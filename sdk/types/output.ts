@@ -369,8 +369,23 @@ export namespace index {
   export interface GuardrailConfig {
     httpProxy?: index.GuardrailConfigHTTPProxy;
     gateway?: index.GuardrailConfigGateway;
+    /** beyond-NSO capabilities, all off by default (README, "Beyond NSO"). */
+    extensions?: index.GuardrailConfigExtensions;
     /** hosts NSO admits that may reach internal addresses (127.1, 0x7f.0.0.1, [::127.0.0.1], *.svc.cluster.local, metadata.google.internal, 169.254.169.254.nip.io) on backend, JWKS, OIDC and Backend endpoints: warn (NSO's decision) or reject. One of: `warn`, `reject`. Default: `warn`. */
     suspiciousHosts?: string;
+  }
+  /** beyond-NSO capabilities, all off by default (README, "Beyond NSO") */
+  export interface GuardrailConfigExtensions {
+    /** the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`. */
+    grpcProxy?: boolean;
+    /** per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`. */
+    routeTimeouts?: boolean;
+    /** several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`. */
+    weightedBackends?: boolean;
+    /** HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`. */
+    requestMirroring?: boolean;
+    /** HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`. */
+    backendProtocols?: boolean;
   }
   export interface GuardrailConfigGateway {
     /** GatewayClass controllerName that marks a class as managed. Default: `gateway.networking.datumapis.com/external-global-proxy-controller`. */

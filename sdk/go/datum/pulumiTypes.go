@@ -73,8 +73,10 @@ func (o DownstreamRefArrayOutput) Index(i pulumi.IntInput) DownstreamRefOutput {
 }
 
 type GuardrailConfig struct {
-	Gateway   *GuardrailConfigGateway   `pulumi:"gateway"`
-	HttpProxy *GuardrailConfigHTTPProxy `pulumi:"httpProxy"`
+	// beyond-NSO capabilities, all off by default (README, "Beyond NSO").
+	Extensions *GuardrailConfigExtensions `pulumi:"extensions"`
+	Gateway    *GuardrailConfigGateway    `pulumi:"gateway"`
+	HttpProxy  *GuardrailConfigHTTPProxy  `pulumi:"httpProxy"`
 	// hosts NSO admits that may reach internal addresses (127.1, 0x7f.0.0.1, [::127.0.0.1], *.svc.cluster.local, metadata.google.internal, 169.254.169.254.nip.io) on backend, JWKS, OIDC and Backend endpoints: warn (NSO's decision) or reject. One of: `warn`, `reject`. Default: `warn`.
 	SuspiciousHosts *string `pulumi:"suspiciousHosts"`
 }
@@ -91,8 +93,10 @@ type GuardrailConfigInput interface {
 }
 
 type GuardrailConfigArgs struct {
-	Gateway   GuardrailConfigGatewayPtrInput   `pulumi:"gateway"`
-	HttpProxy GuardrailConfigHTTPProxyPtrInput `pulumi:"httpProxy"`
+	// beyond-NSO capabilities, all off by default (README, "Beyond NSO").
+	Extensions GuardrailConfigExtensionsPtrInput `pulumi:"extensions"`
+	Gateway    GuardrailConfigGatewayPtrInput    `pulumi:"gateway"`
+	HttpProxy  GuardrailConfigHTTPProxyPtrInput  `pulumi:"httpProxy"`
 	// hosts NSO admits that may reach internal addresses (127.1, 0x7f.0.0.1, [::127.0.0.1], *.svc.cluster.local, metadata.google.internal, 169.254.169.254.nip.io) on backend, JWKS, OIDC and Backend endpoints: warn (NSO's decision) or reject. One of: `warn`, `reject`. Default: `warn`.
 	SuspiciousHosts pulumi.StringPtrInput `pulumi:"suspiciousHosts"`
 }
@@ -174,6 +178,11 @@ func (o GuardrailConfigOutput) ToGuardrailConfigPtrOutputWithContext(ctx context
 	}).(GuardrailConfigPtrOutput)
 }
 
+// beyond-NSO capabilities, all off by default (README, "Beyond NSO").
+func (o GuardrailConfigOutput) Extensions() GuardrailConfigExtensionsPtrOutput {
+	return o.ApplyT(func(v GuardrailConfig) *GuardrailConfigExtensions { return v.Extensions }).(GuardrailConfigExtensionsPtrOutput)
+}
+
 func (o GuardrailConfigOutput) Gateway() GuardrailConfigGatewayPtrOutput {
 	return o.ApplyT(func(v GuardrailConfig) *GuardrailConfigGateway { return v.Gateway }).(GuardrailConfigGatewayPtrOutput)
 }
@@ -211,6 +220,16 @@ func (o GuardrailConfigPtrOutput) Elem() GuardrailConfigOutput {
 	}).(GuardrailConfigOutput)
 }
 
+// beyond-NSO capabilities, all off by default (README, "Beyond NSO").
+func (o GuardrailConfigPtrOutput) Extensions() GuardrailConfigExtensionsPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfig) *GuardrailConfigExtensions {
+		if v == nil {
+			return nil
+		}
+		return v.Extensions
+	}).(GuardrailConfigExtensionsPtrOutput)
+}
+
 func (o GuardrailConfigPtrOutput) Gateway() GuardrailConfigGatewayPtrOutput {
 	return o.ApplyT(func(v *GuardrailConfig) *GuardrailConfigGateway {
 		if v == nil {
@@ -237,6 +256,222 @@ func (o GuardrailConfigPtrOutput) SuspiciousHosts() pulumi.StringPtrOutput {
 		}
 		return v.SuspiciousHosts
 	}).(pulumi.StringPtrOutput)
+}
+
+// beyond-NSO capabilities, all off by default (README, "Beyond NSO")
+type GuardrailConfigExtensions struct {
+	// HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+	BackendProtocols *bool `pulumi:"backendProtocols"`
+	// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+	GrpcProxy *bool `pulumi:"grpcProxy"`
+	// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+	RequestMirroring *bool `pulumi:"requestMirroring"`
+	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+	RouteTimeouts *bool `pulumi:"routeTimeouts"`
+	// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+	WeightedBackends *bool `pulumi:"weightedBackends"`
+}
+
+// GuardrailConfigExtensionsInput is an input type that accepts GuardrailConfigExtensionsArgs and GuardrailConfigExtensionsOutput values.
+// You can construct a concrete instance of `GuardrailConfigExtensionsInput` via:
+//
+//	GuardrailConfigExtensionsArgs{...}
+type GuardrailConfigExtensionsInput interface {
+	pulumi.Input
+
+	ToGuardrailConfigExtensionsOutput() GuardrailConfigExtensionsOutput
+	ToGuardrailConfigExtensionsOutputWithContext(context.Context) GuardrailConfigExtensionsOutput
+}
+
+// beyond-NSO capabilities, all off by default (README, "Beyond NSO")
+type GuardrailConfigExtensionsArgs struct {
+	// HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+	BackendProtocols pulumi.BoolPtrInput `pulumi:"backendProtocols"`
+	// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+	GrpcProxy pulumi.BoolPtrInput `pulumi:"grpcProxy"`
+	// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+	RequestMirroring pulumi.BoolPtrInput `pulumi:"requestMirroring"`
+	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+	RouteTimeouts pulumi.BoolPtrInput `pulumi:"routeTimeouts"`
+	// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+	WeightedBackends pulumi.BoolPtrInput `pulumi:"weightedBackends"`
+}
+
+func (GuardrailConfigExtensionsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GuardrailConfigExtensions)(nil)).Elem()
+}
+
+func (i GuardrailConfigExtensionsArgs) ToGuardrailConfigExtensionsOutput() GuardrailConfigExtensionsOutput {
+	return i.ToGuardrailConfigExtensionsOutputWithContext(context.Background())
+}
+
+func (i GuardrailConfigExtensionsArgs) ToGuardrailConfigExtensionsOutputWithContext(ctx context.Context) GuardrailConfigExtensionsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardrailConfigExtensionsOutput)
+}
+
+func (i GuardrailConfigExtensionsArgs) ToGuardrailConfigExtensionsPtrOutput() GuardrailConfigExtensionsPtrOutput {
+	return i.ToGuardrailConfigExtensionsPtrOutputWithContext(context.Background())
+}
+
+func (i GuardrailConfigExtensionsArgs) ToGuardrailConfigExtensionsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardrailConfigExtensionsOutput).ToGuardrailConfigExtensionsPtrOutputWithContext(ctx)
+}
+
+// GuardrailConfigExtensionsPtrInput is an input type that accepts GuardrailConfigExtensionsArgs, GuardrailConfigExtensionsPtr and GuardrailConfigExtensionsPtrOutput values.
+// You can construct a concrete instance of `GuardrailConfigExtensionsPtrInput` via:
+//
+//	        GuardrailConfigExtensionsArgs{...}
+//
+//	or:
+//
+//	        nil
+type GuardrailConfigExtensionsPtrInput interface {
+	pulumi.Input
+
+	ToGuardrailConfigExtensionsPtrOutput() GuardrailConfigExtensionsPtrOutput
+	ToGuardrailConfigExtensionsPtrOutputWithContext(context.Context) GuardrailConfigExtensionsPtrOutput
+}
+
+type guardrailConfigExtensionsPtrType GuardrailConfigExtensionsArgs
+
+func GuardrailConfigExtensionsPtr(v *GuardrailConfigExtensionsArgs) GuardrailConfigExtensionsPtrInput {
+	return (*guardrailConfigExtensionsPtrType)(v)
+}
+
+func (*guardrailConfigExtensionsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**GuardrailConfigExtensions)(nil)).Elem()
+}
+
+func (i *guardrailConfigExtensionsPtrType) ToGuardrailConfigExtensionsPtrOutput() GuardrailConfigExtensionsPtrOutput {
+	return i.ToGuardrailConfigExtensionsPtrOutputWithContext(context.Background())
+}
+
+func (i *guardrailConfigExtensionsPtrType) ToGuardrailConfigExtensionsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardrailConfigExtensionsPtrOutput)
+}
+
+// beyond-NSO capabilities, all off by default (README, "Beyond NSO")
+type GuardrailConfigExtensionsOutput struct{ *pulumi.OutputState }
+
+func (GuardrailConfigExtensionsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GuardrailConfigExtensions)(nil)).Elem()
+}
+
+func (o GuardrailConfigExtensionsOutput) ToGuardrailConfigExtensionsOutput() GuardrailConfigExtensionsOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsOutput) ToGuardrailConfigExtensionsOutputWithContext(ctx context.Context) GuardrailConfigExtensionsOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsOutput) ToGuardrailConfigExtensionsPtrOutput() GuardrailConfigExtensionsPtrOutput {
+	return o.ToGuardrailConfigExtensionsPtrOutputWithContext(context.Background())
+}
+
+func (o GuardrailConfigExtensionsOutput) ToGuardrailConfigExtensionsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v GuardrailConfigExtensions) *GuardrailConfigExtensions {
+		return &v
+	}).(GuardrailConfigExtensionsPtrOutput)
+}
+
+// HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+func (o GuardrailConfigExtensionsOutput) BackendProtocols() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensions) *bool { return v.BackendProtocols }).(pulumi.BoolPtrOutput)
+}
+
+// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+func (o GuardrailConfigExtensionsOutput) GrpcProxy() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensions) *bool { return v.GrpcProxy }).(pulumi.BoolPtrOutput)
+}
+
+// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+func (o GuardrailConfigExtensionsOutput) RequestMirroring() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensions) *bool { return v.RequestMirroring }).(pulumi.BoolPtrOutput)
+}
+
+// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+func (o GuardrailConfigExtensionsOutput) RouteTimeouts() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensions) *bool { return v.RouteTimeouts }).(pulumi.BoolPtrOutput)
+}
+
+// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+func (o GuardrailConfigExtensionsOutput) WeightedBackends() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensions) *bool { return v.WeightedBackends }).(pulumi.BoolPtrOutput)
+}
+
+type GuardrailConfigExtensionsPtrOutput struct{ *pulumi.OutputState }
+
+func (GuardrailConfigExtensionsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**GuardrailConfigExtensions)(nil)).Elem()
+}
+
+func (o GuardrailConfigExtensionsPtrOutput) ToGuardrailConfigExtensionsPtrOutput() GuardrailConfigExtensionsPtrOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsPtrOutput) ToGuardrailConfigExtensionsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsPtrOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsPtrOutput) Elem() GuardrailConfigExtensionsOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensions) GuardrailConfigExtensions {
+		if v != nil {
+			return *v
+		}
+		var ret GuardrailConfigExtensions
+		return ret
+	}).(GuardrailConfigExtensionsOutput)
+}
+
+// HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+func (o GuardrailConfigExtensionsPtrOutput) BackendProtocols() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensions) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.BackendProtocols
+	}).(pulumi.BoolPtrOutput)
+}
+
+// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+func (o GuardrailConfigExtensionsPtrOutput) GrpcProxy() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensions) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.GrpcProxy
+	}).(pulumi.BoolPtrOutput)
+}
+
+// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+func (o GuardrailConfigExtensionsPtrOutput) RequestMirroring() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensions) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.RequestMirroring
+	}).(pulumi.BoolPtrOutput)
+}
+
+// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+func (o GuardrailConfigExtensionsPtrOutput) RouteTimeouts() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensions) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.RouteTimeouts
+	}).(pulumi.BoolPtrOutput)
+}
+
+// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+func (o GuardrailConfigExtensionsPtrOutput) WeightedBackends() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensions) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.WeightedBackends
+	}).(pulumi.BoolPtrOutput)
 }
 
 type GuardrailConfigGateway struct {
@@ -4941,6 +5176,8 @@ func (o ProviderWAFPtrOutput) RouteBaseDirectives() pulumi.StringArrayOutput {
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigInput)(nil)).Elem(), GuardrailConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigPtrInput)(nil)).Elem(), GuardrailConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsInput)(nil)).Elem(), GuardrailConfigExtensionsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsPtrInput)(nil)).Elem(), GuardrailConfigExtensionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigGatewayInput)(nil)).Elem(), GuardrailConfigGatewayArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigGatewayPtrInput)(nil)).Elem(), GuardrailConfigGatewayArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigGatewayExtensionAPIValidationOptionsInput)(nil)).Elem(), GuardrailConfigGatewayExtensionAPIValidationOptionsArgs{})
@@ -4993,6 +5230,8 @@ func init() {
 	pulumi.RegisterOutputType(DownstreamRefArrayOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigPtrOutput{})
+	pulumi.RegisterOutputType(GuardrailConfigExtensionsOutput{})
+	pulumi.RegisterOutputType(GuardrailConfigExtensionsPtrOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigGatewayOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigGatewayPtrOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigGatewayExtensionAPIValidationOptionsOutput{})

@@ -17,6 +17,8 @@ from . import _utilities
 __all__ = [
     'GuardrailConfigArgs',
     'GuardrailConfigArgsDict',
+    'GuardrailConfigExtensionsArgs',
+    'GuardrailConfigExtensionsArgsDict',
     'GuardrailConfigGatewayArgs',
     'GuardrailConfigGatewayArgsDict',
     'GuardrailConfigGatewayExtensionAPIValidationOptionsArgs',
@@ -68,6 +70,10 @@ __all__ = [
 ]
 
 class GuardrailConfigArgsDict(TypedDict):
+    extensions: NotRequired[pulumi.Input[Optional['GuardrailConfigExtensionsArgsDict']]]
+    """
+    beyond-NSO capabilities, all off by default (README, "Beyond NSO").
+    """
     gateway: NotRequired[pulumi.Input[Optional['GuardrailConfigGatewayArgsDict']]]
     http_proxy: NotRequired[pulumi.Input[Optional['GuardrailConfigHTTPProxyArgsDict']]]
     suspicious_hosts: NotRequired[pulumi.Input[Optional[_builtins.str]]]
@@ -78,18 +84,34 @@ class GuardrailConfigArgsDict(TypedDict):
 @pulumi.input_type
 class GuardrailConfigArgs:
     def __init__(__self__, *,
+                 extensions: pulumi.Input[Optional['GuardrailConfigExtensionsArgs']] = None,
                  gateway: pulumi.Input[Optional['GuardrailConfigGatewayArgs']] = None,
                  http_proxy: pulumi.Input[Optional['GuardrailConfigHTTPProxyArgs']] = None,
                  suspicious_hosts: pulumi.Input[Optional[_builtins.str]] = None):
         """
+        :param pulumi.Input['GuardrailConfigExtensionsArgs'] extensions: beyond-NSO capabilities, all off by default (README, "Beyond NSO").
         :param pulumi.Input[_builtins.str] suspicious_hosts: hosts NSO admits that may reach internal addresses (127.1, 0x7f.0.0.1, [::127.0.0.1], *.svc.cluster.local, metadata.google.internal, 169.254.169.254.nip.io) on backend, JWKS, OIDC and Backend endpoints: warn (NSO's decision) or reject. One of: `warn`, `reject`. Default: `warn`.
         """
+        if extensions is not None:
+            pulumi.set(__self__, "extensions", extensions)
         if gateway is not None:
             pulumi.set(__self__, "gateway", gateway)
         if http_proxy is not None:
             pulumi.set(__self__, "http_proxy", http_proxy)
         if suspicious_hosts is not None:
             pulumi.set(__self__, "suspicious_hosts", suspicious_hosts)
+
+    @_builtins.property
+    @pulumi.getter
+    def extensions(self) -> pulumi.Input[Optional['GuardrailConfigExtensionsArgs']]:
+        """
+        beyond-NSO capabilities, all off by default (README, "Beyond NSO").
+        """
+        return pulumi.get(self, "extensions")
+
+    @extensions.setter
+    def extensions(self, value: pulumi.Input[Optional['GuardrailConfigExtensionsArgs']]):
+        pulumi.set(self, "extensions", value)
 
     @_builtins.property
     @pulumi.getter
@@ -120,6 +142,120 @@ class GuardrailConfigArgs:
     @suspicious_hosts.setter
     def suspicious_hosts(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "suspicious_hosts", value)
+
+
+class GuardrailConfigExtensionsArgsDict(TypedDict):
+    """
+    beyond-NSO capabilities, all off by default (README, "Beyond NSO")
+    """
+    backend_protocols: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+    """
+    grpc_proxy: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+    """
+    request_mirroring: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+    """
+    route_timeouts: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+    """
+    weighted_backends: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+    """
+
+@pulumi.input_type
+class GuardrailConfigExtensionsArgs:
+    def __init__(__self__, *,
+                 backend_protocols: pulumi.Input[Optional[_builtins.bool]] = None,
+                 grpc_proxy: pulumi.Input[Optional[_builtins.bool]] = None,
+                 request_mirroring: pulumi.Input[Optional[_builtins.bool]] = None,
+                 route_timeouts: pulumi.Input[Optional[_builtins.bool]] = None,
+                 weighted_backends: pulumi.Input[Optional[_builtins.bool]] = None):
+        """
+        beyond-NSO capabilities, all off by default (README, "Beyond NSO")
+
+        :param pulumi.Input[_builtins.bool] backend_protocols: HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+        :param pulumi.Input[_builtins.bool] grpc_proxy: the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+        :param pulumi.Input[_builtins.bool] request_mirroring: HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        :param pulumi.Input[_builtins.bool] route_timeouts: per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+        :param pulumi.Input[_builtins.bool] weighted_backends: several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+        """
+        if backend_protocols is not None:
+            pulumi.set(__self__, "backend_protocols", backend_protocols)
+        if grpc_proxy is not None:
+            pulumi.set(__self__, "grpc_proxy", grpc_proxy)
+        if request_mirroring is not None:
+            pulumi.set(__self__, "request_mirroring", request_mirroring)
+        if route_timeouts is not None:
+            pulumi.set(__self__, "route_timeouts", route_timeouts)
+        if weighted_backends is not None:
+            pulumi.set(__self__, "weighted_backends", weighted_backends)
+
+    @_builtins.property
+    @pulumi.getter(name="backendProtocols")
+    def backend_protocols(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+        """
+        return pulumi.get(self, "backend_protocols")
+
+    @backend_protocols.setter
+    def backend_protocols(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "backend_protocols", value)
+
+    @_builtins.property
+    @pulumi.getter(name="grpcProxy")
+    def grpc_proxy(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+        """
+        return pulumi.get(self, "grpc_proxy")
+
+    @grpc_proxy.setter
+    def grpc_proxy(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "grpc_proxy", value)
+
+    @_builtins.property
+    @pulumi.getter(name="requestMirroring")
+    def request_mirroring(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        """
+        return pulumi.get(self, "request_mirroring")
+
+    @request_mirroring.setter
+    def request_mirroring(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "request_mirroring", value)
+
+    @_builtins.property
+    @pulumi.getter(name="routeTimeouts")
+    def route_timeouts(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+        """
+        return pulumi.get(self, "route_timeouts")
+
+    @route_timeouts.setter
+    def route_timeouts(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "route_timeouts", value)
+
+    @_builtins.property
+    @pulumi.getter(name="weightedBackends")
+    def weighted_backends(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+        """
+        return pulumi.get(self, "weighted_backends")
+
+    @weighted_backends.setter
+    def weighted_backends(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "weighted_backends", value)
 
 
 class GuardrailConfigGatewayArgsDict(TypedDict):

@@ -18,6 +18,7 @@ from . import outputs
 __all__ = [
     'DownstreamRef',
     'GuardrailConfig',
+    'GuardrailConfigExtensions',
     'GuardrailConfigGateway',
     'GuardrailConfigGatewayExtensionAPIValidationOptions',
     'GuardrailConfigGatewayExtensionAPIValidationOptionsBackendTrafficPolicies',
@@ -104,18 +105,30 @@ class DownstreamRef(dict):
 @pulumi.output_type
 class GuardrailConfig(dict):
     def __init__(__self__, *,
+                 extensions: Optional['outputs.GuardrailConfigExtensions'] = None,
                  gateway: Optional['outputs.GuardrailConfigGateway'] = None,
                  http_proxy: Optional['outputs.GuardrailConfigHTTPProxy'] = None,
                  suspicious_hosts: Optional[_builtins.str] = None):
         """
+        :param 'GuardrailConfigExtensions' extensions: beyond-NSO capabilities, all off by default (README, "Beyond NSO").
         :param _builtins.str suspicious_hosts: hosts NSO admits that may reach internal addresses (127.1, 0x7f.0.0.1, [::127.0.0.1], *.svc.cluster.local, metadata.google.internal, 169.254.169.254.nip.io) on backend, JWKS, OIDC and Backend endpoints: warn (NSO's decision) or reject. One of: `warn`, `reject`. Default: `warn`.
         """
+        if extensions is not None:
+            pulumi.set(__self__, "extensions", extensions)
         if gateway is not None:
             pulumi.set(__self__, "gateway", gateway)
         if http_proxy is not None:
             pulumi.set(__self__, "http_proxy", http_proxy)
         if suspicious_hosts is not None:
             pulumi.set(__self__, "suspicious_hosts", suspicious_hosts)
+
+    @_builtins.property
+    @pulumi.getter
+    def extensions(self) -> Optional['outputs.GuardrailConfigExtensions']:
+        """
+        beyond-NSO capabilities, all off by default (README, "Beyond NSO").
+        """
+        return pulumi.get(self, "extensions")
 
     @_builtins.property
     @pulumi.getter
@@ -134,6 +147,78 @@ class GuardrailConfig(dict):
         hosts NSO admits that may reach internal addresses (127.1, 0x7f.0.0.1, [::127.0.0.1], *.svc.cluster.local, metadata.google.internal, 169.254.169.254.nip.io) on backend, JWKS, OIDC and Backend endpoints: warn (NSO's decision) or reject. One of: `warn`, `reject`. Default: `warn`.
         """
         return pulumi.get(self, "suspicious_hosts")
+
+
+@pulumi.output_type
+class GuardrailConfigExtensions(dict):
+    """
+    beyond-NSO capabilities, all off by default (README, "Beyond NSO")
+    """
+    def __init__(__self__, *,
+                 backend_protocols: Optional[_builtins.bool] = None,
+                 grpc_proxy: Optional[_builtins.bool] = None,
+                 request_mirroring: Optional[_builtins.bool] = None,
+                 route_timeouts: Optional[_builtins.bool] = None,
+                 weighted_backends: Optional[_builtins.bool] = None):
+        """
+        beyond-NSO capabilities, all off by default (README, "Beyond NSO")
+
+        :param _builtins.bool backend_protocols: HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+        :param _builtins.bool grpc_proxy: the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+        :param _builtins.bool request_mirroring: HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        :param _builtins.bool route_timeouts: per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+        :param _builtins.bool weighted_backends: several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+        """
+        if backend_protocols is not None:
+            pulumi.set(__self__, "backend_protocols", backend_protocols)
+        if grpc_proxy is not None:
+            pulumi.set(__self__, "grpc_proxy", grpc_proxy)
+        if request_mirroring is not None:
+            pulumi.set(__self__, "request_mirroring", request_mirroring)
+        if route_timeouts is not None:
+            pulumi.set(__self__, "route_timeouts", route_timeouts)
+        if weighted_backends is not None:
+            pulumi.set(__self__, "weighted_backends", weighted_backends)
+
+    @_builtins.property
+    @pulumi.getter(name="backendProtocols")
+    def backend_protocols(self) -> Optional[_builtins.bool]:
+        """
+        HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+        """
+        return pulumi.get(self, "backend_protocols")
+
+    @_builtins.property
+    @pulumi.getter(name="grpcProxy")
+    def grpc_proxy(self) -> Optional[_builtins.bool]:
+        """
+        the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+        """
+        return pulumi.get(self, "grpc_proxy")
+
+    @_builtins.property
+    @pulumi.getter(name="requestMirroring")
+    def request_mirroring(self) -> Optional[_builtins.bool]:
+        """
+        HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        """
+        return pulumi.get(self, "request_mirroring")
+
+    @_builtins.property
+    @pulumi.getter(name="routeTimeouts")
+    def route_timeouts(self) -> Optional[_builtins.bool]:
+        """
+        per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+        """
+        return pulumi.get(self, "route_timeouts")
+
+    @_builtins.property
+    @pulumi.getter(name="weightedBackends")
+    def weighted_backends(self) -> Optional[_builtins.bool]:
+        """
+        several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+        """
+        return pulumi.get(self, "weighted_backends")
 
 
 @pulumi.output_type

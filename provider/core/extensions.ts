@@ -1,0 +1,21 @@
+import { z } from "zod";
+
+/**
+ * What this provider does beyond NSO, because Envoy Gateway can (issue #16): each capability is off
+ * by default, and while it is off the inputs that need it get NSO's own answers (unknown field,
+ * unsupported scheme), so conformance with NSO is unchanged. One switch per capability, per
+ * provider instance; each capability's limits sit next to its switch.
+ */
+export const extensionsSchema = z
+  .object({
+    grpcProxy: z.boolean().default(false).describe("the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends)"),
+    routeTimeouts: z.boolean().default(false).describe("per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules"),
+    weightedBackends: z.boolean().default(false).describe("several backends per HTTPProxy rule with integer `weight`s (canaries)"),
+    requestMirroring: z.boolean().default(false).describe("HTTPProxy rule filter RequestMirror to a second backend, with a percentage"),
+    backendProtocols: z.boolean().default(false).describe("HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol)"),
+  })
+  .strict()
+  .prefault({})
+  .describe("beyond-NSO capabilities, all off by default (README, \"Beyond NSO\")");
+
+export type Extensions = z.infer<typeof extensionsSchema>;
