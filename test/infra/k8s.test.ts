@@ -1,9 +1,8 @@
-// One real control plane per vitest worker: the control-plane and status-actor suites share it
-// (starting kube-apiserver and installing ~25 CRDs costs 5–10 s of 2-core CPU per instance).
+// The control-plane suite on one real control plane per vitest worker (starting kube-apiserver
+// and installing ~25 CRDs costs 5–10 s of 2-core CPU per instance).
 import { afterAll } from "vitest";
 import { currentControlPlane } from "./controlplane.ts";
 import "./controlplane.suite.ts";
-import "./actors.suite.ts";
 
 afterAll(async () => {
   const cp = await currentControlPlane()?.catch(() => undefined);

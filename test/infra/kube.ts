@@ -1,4 +1,4 @@
-// Typed-enough helpers over @kubernetes/client-node for tests and status actors.
+// Typed-enough helpers over @kubernetes/client-node for tests and the test infrastructure.
 import {
   CustomObjectsApi,
   KubernetesObjectApi,
