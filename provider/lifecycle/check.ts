@@ -4,7 +4,7 @@ import type { GuardrailConfig } from "../core/config";
 import type { ResourceKind } from "./kinds";
 import { toInputs, toObject, type NormalizeContext } from "./inputs";
 import type { CheckFailure, CheckResult, ResourceInputs } from "./types";
-import { isObj, type Obj } from "../core/json";
+import { isObj } from "../core/json";
 
 /**
  * The longest prefix of a Kubernetes field path that names an input property: URL parts

@@ -3,7 +3,6 @@ import * as paths from "../../path";
 import * as unknowns from "../../unknown";
 import * as network from "../../validation/network";
 import * as names from "../../validation/names";
-import * as openapi from "../../validation/schema";
 import * as filterPolicy from "../gatewayapi/filterpolicy";
 import * as json from "../../json";
 import type { Obj } from "../../json";
