@@ -4,6 +4,7 @@ import { backendTLSPolicyGuardrails } from "./backendtlspolicy";
 import { backendTrafficPolicyGuardrails } from "./backendtrafficpolicy";
 import { domainGuardrails } from "./domain";
 import { gatewayGuardrails } from "./gateway";
+import { grpcProxyGuardrails } from "./grpcproxy";
 import { httpProxyGuardrails } from "./httpproxy";
 import { httpRouteGuardrails } from "./httproute";
 import { httpRouteFilterGuardrails } from "./httproutefilter";
@@ -22,6 +23,7 @@ export const ALL_GUARDRAILS = [
   httpRouteGuardrails,
   backendGuardrails,
   backendTLSPolicyGuardrails,
+  grpcProxyGuardrails,
 ];
 
 for (const g of ALL_GUARDRAILS) registerKind(g);

@@ -39,7 +39,7 @@ function present(v: unknown): boolean {
 }
 
 /** W1 (FQDN) and W2 (unique) at `spec.hostnames[i].hostname`. */
-function hostnameErrors(hostnames: unknown): ScopedFieldError[] {
+export function hostnameErrors(hostnames: unknown): ScopedFieldError[] {
   const errs: ScopedFieldError[] = [];
   const seen = new Set<string>();
   arr(hostnames).forEach((h, i) => {
@@ -57,7 +57,7 @@ function hostnameErrors(hostnames: unknown): ScopedFieldError[] {
 }
 
 /** W3: the name becomes Gateway/HTTPRoute names and labels, so it must be a DNS-1123 label. */
-function nameErrors(obj: Obj): ScopedFieldError[] {
+export function nameErrors(obj: Obj): ScopedFieldError[] {
   const meta = obj["metadata"];
   const name = isObj(meta) ? meta["name"] : undefined;
   if (isUnknown(name)) return [];
@@ -94,8 +94,16 @@ function portErrors(port: string, path: string): ScopedFieldError[] {
   return [];
 }
 
-/** W9–W18 for one endpoint/connector backend. */
-function endpointErrors(backend: Obj, path: string, scope: string | undefined): ScopedFieldError[] {
+/** An endpoint's URL schemes: the plain one and the one with TLS (W10 lists both, W14 checks the TLS one). */
+export interface EndpointSchemes {
+  plain: string;
+  tls: string;
+}
+
+const HTTP_SCHEMES: EndpointSchemes = { plain: "http", tls: "https" };
+
+/** W9–W18 for one endpoint/connector backend (GRPCProxy passes grpc/grpcs). */
+export function endpointErrors(backend: Obj, path: string, scope: string | undefined, schemes: EndpointSchemes = HTTP_SCHEMES): ScopedFieldError[] {
   const endpointPath = child(path, "endpoint");
   const endpoint = str(backend["endpoint"]);
   const scoped = (e: ScopedFieldError): ScopedFieldError => (scope === undefined ? e : { ...e, scope });
@@ -105,7 +113,7 @@ function endpointErrors(backend: Obj, path: string, scope: string | undefined): 
   const u = parsed.url;
   const errs: ScopedFieldError[] = [];
   // W10
-  if (u.scheme !== "http" && u.scheme !== "https") errs.push(fieldError.notSupported(key(endpointPath, "scheme"), u.scheme, ["http", "https"]));
+  if (u.scheme !== schemes.plain && u.scheme !== schemes.tls) errs.push(fieldError.notSupported(key(endpointPath, "scheme"), u.scheme, [schemes.plain, schemes.tls]));
   // W11
   if (u.user) {
     errs.push(fieldError.invalid(key(endpointPath, "userinfo"), `${u.user.username}:redacted`, "endpoint must not have a userinfo component"));
@@ -134,7 +142,7 @@ function endpointErrors(backend: Obj, path: string, scope: string | undefined): 
     errs.push(...fqdnErrors(hostPath, host, connectorScope));
   }
   // W14: certificate validation against an IP needs a name.
-  if (u.scheme === "https" && ip) {
+  if (u.scheme === schemes.tls && ip) {
     const tls = backend["tls"];
     const tlsHostname = isObj(tls) ? tls["hostname"] : undefined;
     if (!isUnknown(tls) && (!present(tlsHostname) || tlsHostname === "")) {
