@@ -31,6 +31,7 @@ export class Provider extends pulumi.ProviderResource {
     resourceInputs["dnsServers"] = pulumi.output(args?.dnsServers).apply(JSON.stringify);
     resourceInputs["domainSigningKey"] = args?.domainSigningKey ? pulumi.secret(args.domainSigningKey) : undefined;
     resourceInputs["domainVerification"] = pulumi.output(args?.domainVerification).apply(JSON.stringify);
+    resourceInputs["extensions"] = pulumi.output(args?.extensions).apply(JSON.stringify);
     resourceInputs["fieldManager"] = args?.fieldManager;
     resourceInputs["gatewayClassName"] = args?.gatewayClassName;
     resourceInputs["guardrails"] = pulumi.output(args?.guardrails).apply(JSON.stringify);
@@ -75,6 +76,8 @@ export interface ProviderArgs {
   domainSigningKey?: pulumi.Input<string>;
   /** how Domains are verified (NSO's domainVerificationConfig). */
   domainVerification?: pulumi.Input<inputs.index.ProviderDomainVerification>;
+  /** beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions. */
+  extensions?: pulumi.Input<inputs.index.ProviderExtensions>;
   /** server-side apply field manager. Default: `pulumi-datum`. */
   fieldManager?: pulumi.Input<string>;
   /** GatewayClass of every generated Gateway. Default: `envoy-gateway`. */

@@ -1,10 +1,11 @@
-import { resolveGuardrailConfig, deepMerge, expandDottedKeys, settingsKeyErrors, type GuardrailConfig } from "../core/config";
+import { resolveGuardrailConfig, deepMerge, expandDottedKeys, liftExtensions, settingsKeyErrors, type GuardrailConfig } from "../core/config";
 import { isObj } from "../core/json";
 
 /**
  * One settings file serves every command. Operator keys (`gateway.*`, `httpProxy.*`, nested or
- * dotted as in the conformance vectors) and an optional `guardrails:` block configure the
- * guardrails; every other top-level key is a render/provider setting.
+ * dotted as in the conformance vectors), an optional `guardrails:` block and `extensions:` (the
+ * beyond-NSO switches, as `datum:extensions`) configure the guardrails; every other top-level key is
+ * a render/provider setting.
  */
 interface SplitSettings {
   guardrails: Record<string, unknown>;
@@ -30,7 +31,10 @@ function splitSettings(raw: Record<string, unknown>): { ok: true; settings: Spli
   const block = expandDottedKeys(guardrails);
   const operatorKeys = expandDottedKeys(operator);
   if (!block.ok || !operatorKeys.ok) return { ok: false, errors: [...(block.ok ? [] : block.errors), ...(operatorKeys.ok ? [] : operatorKeys.errors)] };
-  return { ok: true, settings: { guardrails: deepMerge(block.value, operatorKeys.value), rest } };
+  const { extensions, ...others } = rest;
+  const lifted = liftExtensions({ extensions, guardrails: deepMerge(block.value, operatorKeys.value) });
+  if (!lifted.ok) return lifted;
+  return { ok: true, settings: { guardrails: lifted.value["guardrails"] as Record<string, unknown>, rest: others } };
 }
 
 export function guardrailsFromSettings(raw: Record<string, unknown>): { ok: true; config: GuardrailConfig; rest: Record<string, unknown> } | { ok: false; errors: string[] } {

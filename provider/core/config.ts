@@ -212,3 +212,30 @@ export function resolveGuardrailConfig(input: unknown): ConfigResult {
     errors: parsed.error.issues.map((i) => `config.${i.path.join(".")}: ${i.message}`),
   };
 }
+
+/**
+ * Moves a top-level `extensions` mapping (provider config `datum:extensions`, the CLI settings file's
+ * `extensions:`) to `guardrails.extensions`, where the guardrails and the renderer read it. The same
+ * switch or limit given in both places with different values is refused rather than one silently
+ * winning. Returns the settings unchanged when they have no top-level `extensions`.
+ */
+export function liftExtensions(settings: Record<string, unknown>): ExpandResult {
+  const { extensions, ...rest } = settings;
+  if (extensions === undefined || extensions === null) return { ok: true, value: settings };
+  if (!isObj(extensions)) return { ok: false, errors: ["extensions: must be a mapping of switches and limits, e.g. {routeTimeouts: true}"] };
+  const guardrailsIn = rest["guardrails"] ?? {};
+  if (!isObj(guardrailsIn)) return { ok: true, value: settings };
+  const keyErrors = settingsKeyErrors({ extensions });
+  const guardrails = expandDottedKeys(guardrailsIn);
+  if (keyErrors.length || !guardrails.ok) return { ok: false, errors: [...keyErrors, ...(guardrails.ok ? [] : guardrails.errors)] };
+  const nested = guardrails.value["extensions"] ?? {};
+  if (!isObj(nested)) return { ok: false, errors: ["guardrails.extensions: must be a mapping; or set the switches as top-level extensions only"] };
+  const errors = Object.keys(extensions)
+    .filter((k) => k in nested && JSON.stringify(nested[k]) !== JSON.stringify(extensions[k]))
+    .map(
+      (k) =>
+        `extensions.${k}: set to ${JSON.stringify(extensions[k])} in extensions and to ${JSON.stringify(nested[k])} in guardrails.extensions; keep one of them`,
+    );
+  if (errors.length) return { ok: false, errors };
+  return { ok: true, value: { ...rest, guardrails: { ...guardrails.value, extensions: deepMerge(nested, extensions) } } };
+}

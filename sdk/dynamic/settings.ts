@@ -26,6 +26,8 @@ export interface DynamicSettings {
   domainSigningKey?: string;
   /** how Domains are verified (NSO's domainVerificationConfig). */
   domainVerification?: outputs.index.ProviderDomainVerification;
+  /** beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions. */
+  extensions?: outputs.index.ProviderExtensions;
   /** server-side apply field manager. Default: `pulumi-datum`. */
   fieldManager?: string;
   /** GatewayClass of every generated Gateway. Default: `envoy-gateway`. */

@@ -591,6 +591,19 @@ export namespace index {
     interval: pulumi.Input<string>;
     maxElapsed?: pulumi.Input<string>;
   }
+  /** beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions */
+  export interface ProviderExtensions {
+    /** the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`. */
+    grpcProxy?: pulumi.Input<boolean>;
+    /** per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`. */
+    routeTimeouts?: pulumi.Input<boolean>;
+    /** several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`. */
+    weightedBackends?: pulumi.Input<boolean>;
+    /** HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`. */
+    requestMirroring?: pulumi.Input<boolean>;
+    /** HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`. */
+    backendProtocols?: pulumi.Input<boolean>;
+  }
   /** after apply, send each hostname one request for the proxy's first rule through the Gateway and wait until Envoy routes it (Envoy Gateway's status does not say when Envoy has the configuration) */
   export interface ProviderHTTPProbe {
     /** port the Gateway serves HTTP on. Default: `80`. */

@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { expandDottedKeys, guardrailConfigSchema } from "../config";
+import { expandDottedKeys, guardrailConfigSchema, liftExtensions } from "../config";
+import { extensionsSchema } from "../extensions";
 import { isDNS1123Subdomain } from "../validation/names";
+import { isObj } from "../json";
 
 /**
  * How HTTPProxies and policies become objects in one target cluster. The defaults match the
@@ -72,6 +74,11 @@ export const renderSettingsSchema = z.object({
       return z.NEVER;
     }, guardrailConfigSchema.prefault({}))
     .describe("admission limits applied before rendering (nested or dotted NSO operator keys)"),
+  // Declared for the provider configuration, schema.json and the SDKs; resolving moves it to
+  // guardrails.extensions (liftExtensions), so parsed settings never carry it here.
+  extensions: extensionsSchema
+    .optional()
+    .describe("beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, \"Beyond NSO\"); same as guardrails.extensions"),
 });
 
 export type RenderSettingsInput = z.input<typeof renderSettingsSchema>;
@@ -84,7 +91,9 @@ export type RenderSettingsResult = { ok: true; settings: RenderSettings } | { ok
 
 /** Unknown keys are dropped: one settings file also carries engine-only keys (kubeconfig, fieldManager…). */
 export function resolveRenderSettings(input: unknown): RenderSettingsResult {
-  const parsed = renderSettingsSchema.safeParse(input ?? {});
+  const lifted = isObj(input) ? liftExtensions(input) : { ok: true as const, value: input };
+  if (!lifted.ok) return lifted;
+  const parsed = renderSettingsSchema.safeParse(lifted.value ?? {});
   if (parsed.success) return { ok: true, settings: parsed.data };
   return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`) };
 }

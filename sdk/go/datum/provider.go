@@ -61,6 +61,8 @@ type providerArgs struct {
 	DomainSigningKey *string `pulumi:"domainSigningKey"`
 	// how Domains are verified (NSO's domainVerificationConfig).
 	DomainVerification *ProviderDomainVerification `pulumi:"domainVerification"`
+	// beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions.
+	Extensions *ProviderExtensions `pulumi:"extensions"`
 	// server-side apply field manager. Default: `pulumi-datum`.
 	FieldManager *string `pulumi:"fieldManager"`
 	// GatewayClass of every generated Gateway. Default: `envoy-gateway`.
@@ -115,6 +117,8 @@ type ProviderArgs struct {
 	DomainSigningKey pulumi.StringPtrInput
 	// how Domains are verified (NSO's domainVerificationConfig).
 	DomainVerification ProviderDomainVerificationPtrInput
+	// beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions.
+	Extensions ProviderExtensionsPtrInput
 	// server-side apply field manager. Default: `pulumi-datum`.
 	FieldManager pulumi.StringPtrInput
 	// GatewayClass of every generated Gateway. Default: `envoy-gateway`.

@@ -4582,6 +4582,222 @@ func (o ProviderDomainVerificationRetryIntervalsArrayOutput) Index(i pulumi.IntI
 	}).(ProviderDomainVerificationRetryIntervalsOutput)
 }
 
+// beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions
+type ProviderExtensions struct {
+	// HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+	BackendProtocols *bool `pulumi:"backendProtocols"`
+	// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+	GrpcProxy *bool `pulumi:"grpcProxy"`
+	// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+	RequestMirroring *bool `pulumi:"requestMirroring"`
+	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+	RouteTimeouts *bool `pulumi:"routeTimeouts"`
+	// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+	WeightedBackends *bool `pulumi:"weightedBackends"`
+}
+
+// ProviderExtensionsInput is an input type that accepts ProviderExtensionsArgs and ProviderExtensionsOutput values.
+// You can construct a concrete instance of `ProviderExtensionsInput` via:
+//
+//	ProviderExtensionsArgs{...}
+type ProviderExtensionsInput interface {
+	pulumi.Input
+
+	ToProviderExtensionsOutput() ProviderExtensionsOutput
+	ToProviderExtensionsOutputWithContext(context.Context) ProviderExtensionsOutput
+}
+
+// beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions
+type ProviderExtensionsArgs struct {
+	// HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+	BackendProtocols pulumi.BoolPtrInput `pulumi:"backendProtocols"`
+	// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+	GrpcProxy pulumi.BoolPtrInput `pulumi:"grpcProxy"`
+	// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+	RequestMirroring pulumi.BoolPtrInput `pulumi:"requestMirroring"`
+	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+	RouteTimeouts pulumi.BoolPtrInput `pulumi:"routeTimeouts"`
+	// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+	WeightedBackends pulumi.BoolPtrInput `pulumi:"weightedBackends"`
+}
+
+func (ProviderExtensionsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProviderExtensions)(nil)).Elem()
+}
+
+func (i ProviderExtensionsArgs) ToProviderExtensionsOutput() ProviderExtensionsOutput {
+	return i.ToProviderExtensionsOutputWithContext(context.Background())
+}
+
+func (i ProviderExtensionsArgs) ToProviderExtensionsOutputWithContext(ctx context.Context) ProviderExtensionsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProviderExtensionsOutput)
+}
+
+func (i ProviderExtensionsArgs) ToProviderExtensionsPtrOutput() ProviderExtensionsPtrOutput {
+	return i.ToProviderExtensionsPtrOutputWithContext(context.Background())
+}
+
+func (i ProviderExtensionsArgs) ToProviderExtensionsPtrOutputWithContext(ctx context.Context) ProviderExtensionsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProviderExtensionsOutput).ToProviderExtensionsPtrOutputWithContext(ctx)
+}
+
+// ProviderExtensionsPtrInput is an input type that accepts ProviderExtensionsArgs, ProviderExtensionsPtr and ProviderExtensionsPtrOutput values.
+// You can construct a concrete instance of `ProviderExtensionsPtrInput` via:
+//
+//	        ProviderExtensionsArgs{...}
+//
+//	or:
+//
+//	        nil
+type ProviderExtensionsPtrInput interface {
+	pulumi.Input
+
+	ToProviderExtensionsPtrOutput() ProviderExtensionsPtrOutput
+	ToProviderExtensionsPtrOutputWithContext(context.Context) ProviderExtensionsPtrOutput
+}
+
+type providerExtensionsPtrType ProviderExtensionsArgs
+
+func ProviderExtensionsPtr(v *ProviderExtensionsArgs) ProviderExtensionsPtrInput {
+	return (*providerExtensionsPtrType)(v)
+}
+
+func (*providerExtensionsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProviderExtensions)(nil)).Elem()
+}
+
+func (i *providerExtensionsPtrType) ToProviderExtensionsPtrOutput() ProviderExtensionsPtrOutput {
+	return i.ToProviderExtensionsPtrOutputWithContext(context.Background())
+}
+
+func (i *providerExtensionsPtrType) ToProviderExtensionsPtrOutputWithContext(ctx context.Context) ProviderExtensionsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProviderExtensionsPtrOutput)
+}
+
+// beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions
+type ProviderExtensionsOutput struct{ *pulumi.OutputState }
+
+func (ProviderExtensionsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProviderExtensions)(nil)).Elem()
+}
+
+func (o ProviderExtensionsOutput) ToProviderExtensionsOutput() ProviderExtensionsOutput {
+	return o
+}
+
+func (o ProviderExtensionsOutput) ToProviderExtensionsOutputWithContext(ctx context.Context) ProviderExtensionsOutput {
+	return o
+}
+
+func (o ProviderExtensionsOutput) ToProviderExtensionsPtrOutput() ProviderExtensionsPtrOutput {
+	return o.ToProviderExtensionsPtrOutputWithContext(context.Background())
+}
+
+func (o ProviderExtensionsOutput) ToProviderExtensionsPtrOutputWithContext(ctx context.Context) ProviderExtensionsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ProviderExtensions) *ProviderExtensions {
+		return &v
+	}).(ProviderExtensionsPtrOutput)
+}
+
+// HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+func (o ProviderExtensionsOutput) BackendProtocols() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v ProviderExtensions) *bool { return v.BackendProtocols }).(pulumi.BoolPtrOutput)
+}
+
+// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+func (o ProviderExtensionsOutput) GrpcProxy() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v ProviderExtensions) *bool { return v.GrpcProxy }).(pulumi.BoolPtrOutput)
+}
+
+// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+func (o ProviderExtensionsOutput) RequestMirroring() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v ProviderExtensions) *bool { return v.RequestMirroring }).(pulumi.BoolPtrOutput)
+}
+
+// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+func (o ProviderExtensionsOutput) RouteTimeouts() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v ProviderExtensions) *bool { return v.RouteTimeouts }).(pulumi.BoolPtrOutput)
+}
+
+// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+func (o ProviderExtensionsOutput) WeightedBackends() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v ProviderExtensions) *bool { return v.WeightedBackends }).(pulumi.BoolPtrOutput)
+}
+
+type ProviderExtensionsPtrOutput struct{ *pulumi.OutputState }
+
+func (ProviderExtensionsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProviderExtensions)(nil)).Elem()
+}
+
+func (o ProviderExtensionsPtrOutput) ToProviderExtensionsPtrOutput() ProviderExtensionsPtrOutput {
+	return o
+}
+
+func (o ProviderExtensionsPtrOutput) ToProviderExtensionsPtrOutputWithContext(ctx context.Context) ProviderExtensionsPtrOutput {
+	return o
+}
+
+func (o ProviderExtensionsPtrOutput) Elem() ProviderExtensionsOutput {
+	return o.ApplyT(func(v *ProviderExtensions) ProviderExtensions {
+		if v != nil {
+			return *v
+		}
+		var ret ProviderExtensions
+		return ret
+	}).(ProviderExtensionsOutput)
+}
+
+// HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+func (o ProviderExtensionsPtrOutput) BackendProtocols() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensions) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.BackendProtocols
+	}).(pulumi.BoolPtrOutput)
+}
+
+// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+func (o ProviderExtensionsPtrOutput) GrpcProxy() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensions) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.GrpcProxy
+	}).(pulumi.BoolPtrOutput)
+}
+
+// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+func (o ProviderExtensionsPtrOutput) RequestMirroring() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensions) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.RequestMirroring
+	}).(pulumi.BoolPtrOutput)
+}
+
+// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+func (o ProviderExtensionsPtrOutput) RouteTimeouts() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensions) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.RouteTimeouts
+	}).(pulumi.BoolPtrOutput)
+}
+
+// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+func (o ProviderExtensionsPtrOutput) WeightedBackends() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensions) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.WeightedBackends
+	}).(pulumi.BoolPtrOutput)
+}
+
 // after apply, send each hostname one request for the proxy's first rule through the Gateway and wait until Envoy routes it (Envoy Gateway's status does not say when Envoy has the configuration)
 type ProviderHTTPProbe struct {
 	// address to dial instead of the Gateway's first status address (e.g. a load balancer in front of it).
@@ -5220,6 +5436,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderDomainVerificationPtrInput)(nil)).Elem(), ProviderDomainVerificationArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderDomainVerificationRetryIntervalsInput)(nil)).Elem(), ProviderDomainVerificationRetryIntervalsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderDomainVerificationRetryIntervalsArrayInput)(nil)).Elem(), ProviderDomainVerificationRetryIntervalsArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsInput)(nil)).Elem(), ProviderExtensionsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsPtrInput)(nil)).Elem(), ProviderExtensionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderHTTPProbeInput)(nil)).Elem(), ProviderHTTPProbeArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderHTTPProbePtrInput)(nil)).Elem(), ProviderHTTPProbeArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderTLSProbeInput)(nil)).Elem(), ProviderTLSProbeArgs{})
@@ -5274,6 +5492,8 @@ func init() {
 	pulumi.RegisterOutputType(ProviderDomainVerificationPtrOutput{})
 	pulumi.RegisterOutputType(ProviderDomainVerificationRetryIntervalsOutput{})
 	pulumi.RegisterOutputType(ProviderDomainVerificationRetryIntervalsArrayOutput{})
+	pulumi.RegisterOutputType(ProviderExtensionsOutput{})
+	pulumi.RegisterOutputType(ProviderExtensionsPtrOutput{})
 	pulumi.RegisterOutputType(ProviderHTTPProbeOutput{})
 	pulumi.RegisterOutputType(ProviderHTTPProbePtrOutput{})
 	pulumi.RegisterOutputType(ProviderTLSProbeOutput{})

@@ -61,6 +61,8 @@ __all__ = [
     'ProviderDomainVerificationArgsDict',
     'ProviderDomainVerificationRetryIntervalsArgs',
     'ProviderDomainVerificationRetryIntervalsArgsDict',
+    'ProviderExtensionsArgs',
+    'ProviderExtensionsArgsDict',
     'ProviderHTTPProbeArgs',
     'ProviderHTTPProbeArgsDict',
     'ProviderTLSProbeArgs',
@@ -2058,6 +2060,120 @@ class ProviderDomainVerificationRetryIntervalsArgs:
     @max_elapsed.setter
     def max_elapsed(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "max_elapsed", value)
+
+
+class ProviderExtensionsArgsDict(TypedDict):
+    """
+    beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions
+    """
+    backend_protocols: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+    """
+    grpc_proxy: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+    """
+    request_mirroring: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+    """
+    route_timeouts: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+    """
+    weighted_backends: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+    """
+
+@pulumi.input_type
+class ProviderExtensionsArgs:
+    def __init__(__self__, *,
+                 backend_protocols: pulumi.Input[Optional[_builtins.bool]] = None,
+                 grpc_proxy: pulumi.Input[Optional[_builtins.bool]] = None,
+                 request_mirroring: pulumi.Input[Optional[_builtins.bool]] = None,
+                 route_timeouts: pulumi.Input[Optional[_builtins.bool]] = None,
+                 weighted_backends: pulumi.Input[Optional[_builtins.bool]] = None):
+        """
+        beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions
+
+        :param pulumi.Input[_builtins.bool] backend_protocols: HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+        :param pulumi.Input[_builtins.bool] grpc_proxy: the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+        :param pulumi.Input[_builtins.bool] request_mirroring: HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        :param pulumi.Input[_builtins.bool] route_timeouts: per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+        :param pulumi.Input[_builtins.bool] weighted_backends: several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+        """
+        if backend_protocols is not None:
+            pulumi.set(__self__, "backend_protocols", backend_protocols)
+        if grpc_proxy is not None:
+            pulumi.set(__self__, "grpc_proxy", grpc_proxy)
+        if request_mirroring is not None:
+            pulumi.set(__self__, "request_mirroring", request_mirroring)
+        if route_timeouts is not None:
+            pulumi.set(__self__, "route_timeouts", route_timeouts)
+        if weighted_backends is not None:
+            pulumi.set(__self__, "weighted_backends", weighted_backends)
+
+    @_builtins.property
+    @pulumi.getter(name="backendProtocols")
+    def backend_protocols(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+        """
+        return pulumi.get(self, "backend_protocols")
+
+    @backend_protocols.setter
+    def backend_protocols(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "backend_protocols", value)
+
+    @_builtins.property
+    @pulumi.getter(name="grpcProxy")
+    def grpc_proxy(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+        """
+        return pulumi.get(self, "grpc_proxy")
+
+    @grpc_proxy.setter
+    def grpc_proxy(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "grpc_proxy", value)
+
+    @_builtins.property
+    @pulumi.getter(name="requestMirroring")
+    def request_mirroring(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        """
+        return pulumi.get(self, "request_mirroring")
+
+    @request_mirroring.setter
+    def request_mirroring(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "request_mirroring", value)
+
+    @_builtins.property
+    @pulumi.getter(name="routeTimeouts")
+    def route_timeouts(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+        """
+        return pulumi.get(self, "route_timeouts")
+
+    @route_timeouts.setter
+    def route_timeouts(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "route_timeouts", value)
+
+    @_builtins.property
+    @pulumi.getter(name="weightedBackends")
+    def weighted_backends(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+        """
+        return pulumi.get(self, "weighted_backends")
+
+    @weighted_backends.setter
+    def weighted_backends(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "weighted_backends", value)
 
 
 class ProviderHTTPProbeArgsDict(TypedDict):

@@ -40,6 +40,7 @@ __all__ = [
     'ProviderCertificatesHttp01',
     'ProviderDomainVerification',
     'ProviderDomainVerificationRetryIntervals',
+    'ProviderExtensions',
     'ProviderHTTPProbe',
     'ProviderTLSProbe',
     'ProviderWAF',
@@ -1339,6 +1340,78 @@ class ProviderDomainVerificationRetryIntervals(dict):
     @pulumi.getter(name="maxElapsed")
     def max_elapsed(self) -> Optional[_builtins.str]:
         return pulumi.get(self, "max_elapsed")
+
+
+@pulumi.output_type
+class ProviderExtensions(dict):
+    """
+    beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions
+    """
+    def __init__(__self__, *,
+                 backend_protocols: Optional[_builtins.bool] = None,
+                 grpc_proxy: Optional[_builtins.bool] = None,
+                 request_mirroring: Optional[_builtins.bool] = None,
+                 route_timeouts: Optional[_builtins.bool] = None,
+                 weighted_backends: Optional[_builtins.bool] = None):
+        """
+        beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions
+
+        :param _builtins.bool backend_protocols: HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+        :param _builtins.bool grpc_proxy: the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+        :param _builtins.bool request_mirroring: HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        :param _builtins.bool route_timeouts: per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+        :param _builtins.bool weighted_backends: several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+        """
+        if backend_protocols is not None:
+            pulumi.set(__self__, "backend_protocols", backend_protocols)
+        if grpc_proxy is not None:
+            pulumi.set(__self__, "grpc_proxy", grpc_proxy)
+        if request_mirroring is not None:
+            pulumi.set(__self__, "request_mirroring", request_mirroring)
+        if route_timeouts is not None:
+            pulumi.set(__self__, "route_timeouts", route_timeouts)
+        if weighted_backends is not None:
+            pulumi.set(__self__, "weighted_backends", weighted_backends)
+
+    @_builtins.property
+    @pulumi.getter(name="backendProtocols")
+    def backend_protocols(self) -> Optional[_builtins.bool]:
+        """
+        HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
+        """
+        return pulumi.get(self, "backend_protocols")
+
+    @_builtins.property
+    @pulumi.getter(name="grpcProxy")
+    def grpc_proxy(self) -> Optional[_builtins.bool]:
+        """
+        the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
+        """
+        return pulumi.get(self, "grpc_proxy")
+
+    @_builtins.property
+    @pulumi.getter(name="requestMirroring")
+    def request_mirroring(self) -> Optional[_builtins.bool]:
+        """
+        HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        """
+        return pulumi.get(self, "request_mirroring")
+
+    @_builtins.property
+    @pulumi.getter(name="routeTimeouts")
+    def route_timeouts(self) -> Optional[_builtins.bool]:
+        """
+        per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
+        """
+        return pulumi.get(self, "route_timeouts")
+
+    @_builtins.property
+    @pulumi.getter(name="weightedBackends")
+    def weighted_backends(self) -> Optional[_builtins.bool]:
+        """
+        several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
+        """
+        return pulumi.get(self, "weighted_backends")
 
 
 @pulumi.output_type

@@ -32,6 +32,7 @@ class ProviderArgs:
                  dns_servers: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  domain_signing_key: pulumi.Input[Optional[_builtins.str]] = None,
                  domain_verification: pulumi.Input[Optional['ProviderDomainVerificationArgs']] = None,
+                 extensions: pulumi.Input[Optional['ProviderExtensionsArgs']] = None,
                  field_manager: pulumi.Input[Optional[_builtins.str]] = None,
                  gateway_class_name: pulumi.Input[Optional[_builtins.str]] = None,
                  guardrails: pulumi.Input[Optional['GuardrailConfigArgs']] = None,
@@ -60,6 +61,7 @@ class ProviderArgs:
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] dns_servers: DNS servers (ip[:port]) for hostname/verification checks; default: the system resolver.
         :param pulumi.Input[_builtins.str] domain_signing_key: HMAC key (secret) that signs the verified status the provider writes into Domain records; stacks sharing Domains must use the same key; default: a key the provider keeps in a Secret in hostnameClaimNamespace.
         :param pulumi.Input['ProviderDomainVerificationArgs'] domain_verification: how Domains are verified (NSO's domainVerificationConfig).
+        :param pulumi.Input['ProviderExtensionsArgs'] extensions: beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions.
         :param pulumi.Input[_builtins.str] field_manager: server-side apply field manager. Default: `pulumi-datum`.
         :param pulumi.Input[_builtins.str] gateway_class_name: GatewayClass of every generated Gateway. Default: `envoy-gateway`.
         :param pulumi.Input['GuardrailConfigArgs'] guardrails: admission limits applied before rendering (nested or dotted NSO operator keys).
@@ -97,6 +99,8 @@ class ProviderArgs:
             pulumi.set(__self__, "domain_signing_key", domain_signing_key)
         if domain_verification is not None:
             pulumi.set(__self__, "domain_verification", domain_verification)
+        if extensions is not None:
+            pulumi.set(__self__, "extensions", extensions)
         if field_manager is not None:
             pulumi.set(__self__, "field_manager", field_manager)
         if gateway_class_name is not None:
@@ -257,6 +261,18 @@ class ProviderArgs:
     @domain_verification.setter
     def domain_verification(self, value: pulumi.Input[Optional['ProviderDomainVerificationArgs']]):
         pulumi.set(self, "domain_verification", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def extensions(self) -> pulumi.Input[Optional['ProviderExtensionsArgs']]:
+        """
+        beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions.
+        """
+        return pulumi.get(self, "extensions")
+
+    @extensions.setter
+    def extensions(self, value: pulumi.Input[Optional['ProviderExtensionsArgs']]):
+        pulumi.set(self, "extensions", value)
 
     @_builtins.property
     @pulumi.getter(name="fieldManager")
@@ -444,6 +460,7 @@ class Provider(pulumi.ProviderResource):
                  dns_servers: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  domain_signing_key: pulumi.Input[Optional[_builtins.str]] = None,
                  domain_verification: pulumi.Input[Optional[Union['ProviderDomainVerificationArgs', 'ProviderDomainVerificationArgsDict', 'outputs.ProviderDomainVerification']]] = None,
+                 extensions: pulumi.Input[Optional[Union['ProviderExtensionsArgs', 'ProviderExtensionsArgsDict', 'outputs.ProviderExtensions']]] = None,
                  field_manager: pulumi.Input[Optional[_builtins.str]] = None,
                  gateway_class_name: pulumi.Input[Optional[_builtins.str]] = None,
                  guardrails: pulumi.Input[Optional[Union['GuardrailConfigArgs', 'GuardrailConfigArgsDict', 'outputs.GuardrailConfig']]] = None,
@@ -475,6 +492,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] dns_servers: DNS servers (ip[:port]) for hostname/verification checks; default: the system resolver.
         :param pulumi.Input[_builtins.str] domain_signing_key: HMAC key (secret) that signs the verified status the provider writes into Domain records; stacks sharing Domains must use the same key; default: a key the provider keeps in a Secret in hostnameClaimNamespace.
         :param pulumi.Input[Union['ProviderDomainVerificationArgs', 'ProviderDomainVerificationArgsDict', 'outputs.ProviderDomainVerification']] domain_verification: how Domains are verified (NSO's domainVerificationConfig).
+        :param pulumi.Input[Union['ProviderExtensionsArgs', 'ProviderExtensionsArgsDict', 'outputs.ProviderExtensions']] extensions: beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions.
         :param pulumi.Input[_builtins.str] field_manager: server-side apply field manager. Default: `pulumi-datum`.
         :param pulumi.Input[_builtins.str] gateway_class_name: GatewayClass of every generated Gateway. Default: `envoy-gateway`.
         :param pulumi.Input[Union['GuardrailConfigArgs', 'GuardrailConfigArgsDict', 'outputs.GuardrailConfig']] guardrails: admission limits applied before rendering (nested or dotted NSO operator keys).
@@ -525,6 +543,7 @@ class Provider(pulumi.ProviderResource):
                  dns_servers: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  domain_signing_key: pulumi.Input[Optional[_builtins.str]] = None,
                  domain_verification: pulumi.Input[Optional[Union['ProviderDomainVerificationArgs', 'ProviderDomainVerificationArgsDict', 'outputs.ProviderDomainVerification']]] = None,
+                 extensions: pulumi.Input[Optional[Union['ProviderExtensionsArgs', 'ProviderExtensionsArgsDict', 'outputs.ProviderExtensions']]] = None,
                  field_manager: pulumi.Input[Optional[_builtins.str]] = None,
                  gateway_class_name: pulumi.Input[Optional[_builtins.str]] = None,
                  guardrails: pulumi.Input[Optional[Union['GuardrailConfigArgs', 'GuardrailConfigArgsDict', 'outputs.GuardrailConfig']]] = None,
@@ -559,6 +578,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["dns_servers"] = pulumi.Output.from_input(dns_servers).apply(pulumi.runtime.to_json) if dns_servers is not None else None
             __props__.__dict__["domain_signing_key"] = None if domain_signing_key is None else pulumi.Output.secret(domain_signing_key)
             __props__.__dict__["domain_verification"] = pulumi.Output.from_input(domain_verification).apply(pulumi.runtime.to_json) if domain_verification is not None else None
+            __props__.__dict__["extensions"] = pulumi.Output.from_input(extensions).apply(pulumi.runtime.to_json) if extensions is not None else None
             __props__.__dict__["field_manager"] = field_manager
             __props__.__dict__["gateway_class_name"] = gateway_class_name
             __props__.__dict__["guardrails"] = pulumi.Output.from_input(guardrails).apply(pulumi.runtime.to_json) if guardrails is not None else None

@@ -66,6 +66,11 @@ func GetDomainVerification(ctx *pulumi.Context) string {
 	return config.Get(ctx, "datum:domainVerification")
 }
 
+// beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions.
+func GetExtensions(ctx *pulumi.Context) string {
+	return config.Get(ctx, "datum:extensions")
+}
+
 // server-side apply field manager. Default: `pulumi-datum`.
 func GetFieldManager(ctx *pulumi.Context) string {
 	return config.Get(ctx, "datum:fieldManager")

@@ -70,6 +70,11 @@ domainVerification: Optional[str]
 how Domains are verified (NSO's domainVerificationConfig).
 """
 
+extensions: Optional[str]
+"""
+beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions.
+"""
+
 fieldManager: Optional[str]
 """
 server-side apply field manager. Default: `pulumi-datum`.

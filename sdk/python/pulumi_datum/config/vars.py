@@ -99,6 +99,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('domainVerification')
 
     @_builtins.property
+    def extensions(self) -> Optional[str]:
+        """
+        beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions.
+        """
+        return __config__.get('extensions')
+
+    @_builtins.property
     def field_manager(self) -> Optional[str]:
         """
         server-side apply field manager. Default: `pulumi-datum`.
