@@ -55,9 +55,6 @@ export interface IssuedCertificate {
   readonly secrets: { readonly privateKeyPem: string; readonly accountKeyPem: string };
 }
 
-/** Output paths of IssuedCertificate that transports must mark secret. */
-export const ISSUED_CERTIFICATE_SECRET_PATHS = ["secrets.privateKeyPem", "secrets.accountKeyPem"] as const;
-
 export type AcmeStep = "account" | "order" | "challenge" | "authorization" | "finalize" | "download";
 
 export class AcmeIssueError extends Error {

@@ -62,7 +62,6 @@ export const acmeCertificatesSchema = acmeCertificatesFields.superRefine((v, ctx
   }
 });
 
-export type AcmeCertificatesInput = z.input<typeof acmeCertificatesSchema>;
 export type AcmeCertificatesSettings = z.infer<typeof acmeCertificatesSchema>;
 
 /** Settings fields Pulumi must store as secrets. */

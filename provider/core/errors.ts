@@ -43,10 +43,6 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   UnknownField: "unknown field",
 };
 
-export function typeText(type: FieldErrorType): string {
-  return TYPE_TEXT[type];
-}
-
 /** Renders a bad value the way apimachinery does: Go %q for strings, plain numbers, JSON otherwise. */
 export function renderValue(value: unknown): string {
   if (typeof value === "string") return goQuote(value);

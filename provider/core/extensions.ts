@@ -18,4 +18,3 @@ export const extensionsSchema = z
   .prefault({})
   .describe("beyond-NSO capabilities, all off by default (README, \"Beyond NSO\")");
 
-export type Extensions = z.infer<typeof extensionsSchema>;

@@ -6,7 +6,7 @@ import { annotateSource, DOWNSTREAM_KINDS, PRIMARY_KIND, refKey, refOf, SOURCE_A
 import { annotationSizeErrors } from "./annotation-size";
 import { decodeSourceAnnotation, isCredentialMarker, missingCredentialsMessage, restoreCredentials, sameCredential } from "./source-annotation";
 import { isCredentialEntry } from "../core/credentials";
-import { sourceIdentity, toInputs } from "./inputs";
+import { resourceId, sourceIdentity, toInputs } from "./inputs";
 import { renderSettingsOf, type EngineSettings } from "./settings";
 import { PartialFailureError, type DownstreamRef, type OperationContext, type ResourceState } from "./types";
 import { UNKNOWN, containsUnknown } from "../core/unknown";
@@ -317,7 +317,7 @@ export class Engine {
     const previousState = prior.state;
     const client = await this.client();
     let { objects, live: liveContext } = await this.renderLive(client, kind, source, this.renderSource(kind, source, prior.source, ctx.secretValues), prior.source, ctx.secretValues, ctx.signal);
-    const id = `${sourceIdentity(source).namespace}/${sourceIdentity(source).name}`;
+    const id = resourceId(source);
     const deadlineMs = Date.now() + (ctx.timeoutMs ?? this.settings.timeoutSeconds * 1000);
     const writeContext = this.writeContext(previous);
     const liveBefore = await this.refuseForeign(client, kind, source, objects, writeContext, ctx.signal);

@@ -14,7 +14,7 @@ export { HostnameRuleError } from "./hostnames";
 export { OwnershipError } from "./ownership";
 export { ACME_STATE_SECRET_PATHS } from "./acme-certificates";
 export type { StoredCertificate, StoredAcmeAccount } from "./acme-certificates";
-export type { EngineSettings, EngineSettingsInput } from "./settings";
+export type { EngineSettings } from "./settings";
 
 /** The lifecycles of one provider instance (one target cluster), keyed by type token. */
 export function lifecycles(settings: EngineSettings, deps: { metrics?: RequestCounter; now?: () => number } = {}): { engine: Engine; byToken: Map<string, ResourceLifecycle> } {

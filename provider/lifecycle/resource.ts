@@ -2,7 +2,7 @@ import type { GuardrailConfig } from "../core/config";
 import { checkInputs } from "./check";
 import { diffInputs, downstreamDiff } from "./diff";
 import type { Engine } from "./engine";
-import { parseResourceId, toObject, type NormalizeContext } from "./inputs";
+import { parseResourceId, resourceId, toObject, type NormalizeContext } from "./inputs";
 import type { ResourceKind } from "./kinds";
 import type { CheckResult, DiffResult, DownstreamRef, OperationContext, ReadResult, ResourceInputs, ResourceLifecycle, ResourceState } from "./types";
 import { containsUnknown } from "../core/unknown";
@@ -81,8 +81,7 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
 
   async create(inputs: ResourceInputs, ctx: OperationContext): Promise<{ id: string; outputs: ResourceState }> {
     const source = this.object(inputs);
-    const meta = source["metadata"] as Obj;
-    const id = `${String(meta["namespace"])}/${String(meta["name"])}`;
+    const id = resourceId(source);
     if (ctx.preview) return { id, outputs: await this.engine.preview(this.kind, source, ctx) };
     return { id, outputs: await this.engine.apply(this.kind, source, [], ctx) };
   }

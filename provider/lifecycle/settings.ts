@@ -179,7 +179,6 @@ export const engineSettingsSchema = renderSettingsSchema
   })
   .strict();
 
-export type EngineSettingsInput = z.input<typeof engineSettingsSchema>;
 export type EngineSettings = z.infer<typeof engineSettingsSchema>;
 
 export type SettingsResult = { ok: true; settings: EngineSettings } | { ok: false; errors: { key: string; message: string }[] };

@@ -289,16 +289,3 @@ describe("records the user must create", () => {
     expect(requiredDnsRecords("www.example.com", { addresses: [] })).toEqual([]);
   });
 });
-
-describe("domainFact", () => {
-  it("reads listed Domain objects defensively", async () => {
-    const { domainFact } = await import("../../provider/core/domain/index.ts");
-    expect(
-      domainFact({ metadata: { name: "ex" }, spec: { domainName: "example.com" }, status: { conditions: [{ type: "Verified", status: "True" }] } }),
-    ).toEqual({ name: "ex", domainName: "example.com", verified: true });
-    expect(domainFact({ metadata: { name: "ex" }, spec: { domainName: "example.com" }, status: { conditions: [{ type: "Verified", status: "False" }] } })?.verified).toBe(false);
-    expect(domainFact({ metadata: { name: "ex" }, spec: { domainName: "example.com" }, status: { conditions: "junk" } })?.verified).toBe(false);
-    expect(domainFact({ metadata: {}, spec: { domainName: "example.com" } })).toBeUndefined();
-    expect(domainFact(null)).toBeUndefined();
-  });
-});

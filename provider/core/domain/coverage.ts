@@ -4,8 +4,6 @@
  * `a.example.com` but not `test-example.com`.
  */
 
-import { asObj } from "../json";
-
 /** Hostnames compare case-insensitively and without the root dot. */
 export function normalizeHostname(name: string): string {
   const lower = name.trim().toLowerCase();
@@ -61,16 +59,4 @@ export function impliedDomainName(hostname: string): string | undefined {
   const parts = normalizeHostname(hostname).split(".");
   if (parts.length < 2) return undefined;
   return parts.slice(-2).join(".");
-}
-
-/** Reads a Domain object as listed from the cluster; undefined when it lacks a name or domainName. */
-export function domainFact(obj: unknown): DomainFact | undefined {
-  const o = asObj(obj);
-  const name = asObj(o["metadata"])["name"];
-  const domainName = asObj(o["spec"])["domainName"];
-  if (typeof name !== "string" || typeof domainName !== "string") return undefined;
-  const conditions = asObj(o["status"])["conditions"];
-  const verified =
-    Array.isArray(conditions) && conditions.some((c) => asObj(c)["type"] === "Verified" && asObj(c)["status"] === "True");
-  return { name, domainName, verified };
 }

@@ -105,6 +105,5 @@ export const gatewayClassSchema = z.object({
 });
 
 export type Gateway = z.infer<typeof gatewaySchema>;
-export type GatewaySpec = z.infer<typeof gatewaySpecSchema>;
 export type Listener = z.infer<typeof listenerSchema>;
 export type GatewayClass = z.infer<typeof gatewayClassSchema>;

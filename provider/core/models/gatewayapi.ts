@@ -102,4 +102,3 @@ export const httpRouteFilterSchema = z.strictObject({
 
 export type HTTPRouteMatch = z.infer<typeof httpRouteMatchSchema>;
 export type HTTPRouteFilter = z.infer<typeof httpRouteFilterSchema>;
-export type HTTPHeaderModifier = z.infer<typeof headerModifierSchema>;

@@ -67,6 +67,3 @@ export const httpRouteSchema = z.object({
 });
 
 export type HTTPRoute = z.infer<typeof httpRouteSchema>;
-export type HTTPRouteRule = z.infer<typeof httpRouteRuleSchema>;
-export type HTTPBackendRef = z.infer<typeof httpBackendRefSchema>;
-export type ParentReference = z.infer<typeof parentReferenceSchema>;

@@ -1,5 +1,5 @@
 import { fieldError, type ScopedFieldError } from "../errors";
-import { child, index } from "../path";
+import { child } from "../path";
 import { isObj, type Obj } from "../json";
 
 /**
@@ -99,41 +99,6 @@ export function maximum(errs: Errors, path: string, n: number | undefined, max: 
 
 export function enumOf<T extends string | number>(errs: Errors, path: string, v: T | undefined, allowed: readonly T[]): void {
   if (v !== undefined && !allowed.includes(v)) errs.push(fieldError.notSupported(path, v, allowed));
-}
-
-/** `x-kubernetes-list-type: map` keyed by `keys`: later repeats are Duplicate at their index. */
-export function listMapUnique(errs: Errors, path: string, a: readonly unknown[] | undefined, keys: readonly string[]): void {
-  if (!a) return;
-  const seen = new Set<string>();
-  const reported = new Set<string>();
-  a.forEach((e, i) => {
-    if (!isObj(e)) return;
-    const k = JSON.stringify(keys.map((kk) => e[kk] ?? null));
-    // The API server reports each repeated key once, at its first repeat.
-    if (seen.has(k) && !reported.has(k)) {
-      const value: Obj = {};
-      for (const kk of keys) value[kk] = e[kk];
-      errs.push(fieldError.duplicate(index(path, i), value));
-      reported.add(k);
-    }
-    seen.add(k);
-  });
-}
-
-/** `x-kubernetes-list-type: set`: later repeats are Duplicate at their index. */
-export function listSetUnique(errs: Errors, path: string, a: readonly unknown[] | undefined): void {
-  if (!a) return;
-  const seen = new Set<string>();
-  const reported = new Set<string>();
-  a.forEach((e, i) => {
-    const k = JSON.stringify(e);
-    // The API server reports each repeated value once, at its first repeat.
-    if (seen.has(k) && !reported.has(k)) {
-      errs.push(fieldError.duplicate(index(path, i), e));
-      reported.add(k);
-    }
-    seen.add(k);
-  });
 }
 
 /**
