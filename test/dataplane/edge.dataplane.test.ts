@@ -3,13 +3,13 @@
 // SecurityPolicy (basic auth, CORS preflight), BackendTrafficPolicy (local rate limit → 429,
 // request timeout → 504), WebSocket upgrades and server-sent events. Each test's first request
 // follows `create` directly: create returns only when the edge serves.
-import { createHash, X509Certificate } from "node:crypto";
+import { createHash } from "node:crypto";
 import { connect as tlsConnect } from "node:tls";
 import { connect as netConnect } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { kube } from "../infra/kube.ts";
 import { startBackend, type Backend } from "./backends.ts";
-import { edgeRequest, startHarness, untilEffect, ZONE, type Harness } from "./harness.ts";
+import { edgeRequest, servedChain, startHarness, untilEffect, ZONE, type Harness } from "./harness.ts";
 
 const PROXY = "datum:networking:HTTPProxy";
 let h: Harness;
@@ -30,19 +30,6 @@ async function proxy(ns: string, name: string, rules: unknown[]): Promise<{ host
   const out = await h.up(PROXY, { metadata: { name, namespace: ns }, spec: { hostnames: [host], rules } }, name);
   expect(out["ready"]).toBe(true);
   return { host, out };
-}
-
-/** The leaf and chain the edge presents on 443 for `servername`. */
-function servedChain(address: string, servername: string, ca: string): Promise<{ authorized: boolean; error?: string; leaf: X509Certificate }> {
-  return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: address, port: 443, servername, ca, rejectUnauthorized: false }, () => {
-      const peer = s.getPeerX509Certificate();
-      s.end();
-      if (!peer) return reject(new Error("no peer certificate"));
-      resolve({ authorized: s.authorized, ...(s.authorizationError ? { error: String(s.authorizationError) } : {}), leaf: peer });
-    });
-    s.on("error", reject);
-  });
 }
 
 describe("the edge, through real Envoy", () => {

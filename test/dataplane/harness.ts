@@ -1,6 +1,8 @@
 // Shared set-up of the data-plane suites: one control plane, the real Envoy Gateway + Envoy data
 // plane, and the provider's lifecycle for HTTPProxy and the policies, as `pulumi up` drives them.
+import type { X509Certificate } from "node:crypto";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { connect as tlsConnect } from "node:tls";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle } from "../../provider/lifecycle/index.ts";
 import { createAcmeClusterIssuer, startCertManager, type CertManager } from "../infra/cert-manager.ts";
 import { getControlPlane, type ControlPlane } from "../infra/controlplane.ts";
@@ -123,4 +125,17 @@ export async function untilEffect(send: () => Promise<EdgeResponse>, seen: (r: E
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the policy's effect was not seen in ${tries} requests; last answer ${last?.status} ${last?.body.slice(0, 200)}`);
+}
+
+/** The leaf and chain the edge presents on 443 for `servername`. */
+export function servedChain(address: string, servername: string, ca: string): Promise<{ authorized: boolean; error?: string; leaf: X509Certificate }> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: address, port: 443, servername, ca, rejectUnauthorized: false }, () => {
+      const peer = s.getPeerX509Certificate();
+      s.end();
+      if (!peer) return reject(new Error("no peer certificate"));
+      resolve({ authorized: s.authorized, ...(s.authorizationError ? { error: String(s.authorizationError) } : {}), leaf: peer });
+    });
+    s.on("error", reject);
+  });
 }

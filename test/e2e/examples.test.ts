@@ -2,7 +2,7 @@
 // with a local file backend, against the harness control plane and the real controllers (Envoy
 // Gateway + Envoy, cert-manager: test/infra/controllers.ts); then the release tarballs installed
 // into projects outside the repository (install.suite.ts). All suites share one control plane (and
-// the multi-cluster suite starts a second one with its own controllers); each example works in its
+// the multi-cluster and platform suites each start another one with its own controllers); each example works in its
 // own namespace and with its own hostnames (the Gateways share one Envoy: equal hostnames would
 // conflict). The acme suite adds its own pebble (ACME CA), which validates dns-01 challenges against
 // the PowerDNS started here.
@@ -18,6 +18,7 @@ import { DOMAIN_RECORD_LABEL as DNS_ACTOR_LABEL, startDnsActor, type DnsActor } 
 import { dynamicSuite } from "./dynamic.suite.ts";
 import { installSuite } from "./install.suite.ts";
 import { multiClusterSuite } from "./multi-cluster.suite.ts";
+import { platformSuite } from "./platform.suite.ts";
 import { policiesSuite } from "./policies.suite.ts";
 import { yamlSuite } from "./yaml.suite.ts";
 
@@ -54,5 +55,6 @@ policiesSuite(ctx);
 dynamicSuite(ctx);
 yamlSuite(ctx);
 multiClusterSuite(ctx);
+platformSuite();
 acmeSuite(ctx);
 installSuite(ctx);
