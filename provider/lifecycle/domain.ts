@@ -9,7 +9,7 @@ import type { KubeClient } from "../kube";
 import { checkInputs } from "./check";
 import { DOMAIN_REPLACE_PATHS, diffInputs } from "./diff";
 import { domainRecordObject, domainRecordRef, listDomainRecords, MAX_DOMAIN_NAME_LENGTH, readDomainRecord, type DomainRecord } from "./domain-record";
-import { lastFindings, publishHint, verifyDomainRecord } from "./domain-verify";
+import { lastFindings, publishHint, verifyDomainRecord } from "./domain-record-verification";
 import { readingKey, type DomainSigningKey } from "./domain-signature";
 import { foreignObjectMessage, leftAloneMessage, markOwned, mayDelete, mayWrite, ownershipOf, OwnershipError } from "./ownership";
 import type { Engine } from "./engine";

@@ -19,7 +19,7 @@ import type { DomainVerificationOutcome } from "../await/dns";
 import { isNotFound, MissingKindError, type KubeClient } from "../kube";
 import { listDomainRecords, type DomainRecord } from "./domain-record";
 import { readingKey } from "./domain-signature";
-import { lastFindings, publishHint, verifyDomainRecord } from "./domain-verify";
+import { lastFindings, publishHint, verifyDomainRecord } from "./domain-record-verification";
 import { SOURCE_ANNOTATION } from "./downstream";
 import { decodeSourceAnnotation } from "./source-annotation";
 import { sourceIdentity } from "./inputs";

@@ -1,6 +1,6 @@
 import { DEFAULT_DOMAIN_VERIFICATION, nextAttemptDelayMs, type DomainVerificationSettings, type VerificationRecords } from "../../core/domain";
 import { systemClock, type Clock } from "../../kube/clock";
-import { attemptDomainVerification, type DomainVerifierDeps, type VerificationAttempt } from "./verify-domain";
+import { attemptDomainVerification, type DomainVerifierDeps, type VerificationAttempt } from "./domain-verification-attempt";
 
 /**
  * Waits for a Domain to verify on NSO's schedule (5 s steps for 5 min, 1 min steps until 15 min,

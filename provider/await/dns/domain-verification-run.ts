@@ -12,8 +12,8 @@ import {
   type VerificationRecords,
 } from "../../core/domain";
 import { systemClock, type Clock } from "../../kube/clock";
-import type { DomainVerifierDeps } from "./verify-domain";
-import { waitForVerification, type VerificationWaitResult } from "./wait-verification";
+import type { DomainVerifierDeps } from "./domain-verification-attempt";
+import { waitForVerification, type VerificationWaitResult } from "./domain-verification-wait";
 
 /**
  * The provider playing NSO's Domain controller for one Domain during `up`: check it is
