@@ -1,6 +1,7 @@
 import { fieldError, type ScopedFieldError } from "../errors";
 import { GRPCPROXY_API_VERSION } from "../models/grpcproxy";
-import { child, index } from "../path";
+import { child, index, key } from "../path";
+import { parseGoURL, parseIP, urlHostname } from "../validation/network";
 import { programmableHostnameErrors } from "../validation/names";
 import type { AdmissionContext, KindGuardrails } from "../validation/pipeline";
 import { crdLayer } from "./gatewayapi/crd";
@@ -160,9 +161,20 @@ function authorityErrors(filters: unknown, path: string): ScopedFieldError[] {
   return errs;
 }
 
+/**
+ * A trailing dot NSO's FQDN rule lets through would reach the BackendTLSPolicy's
+ * validation.hostname (a PreciseHostname) and the EndpointSlice: refused here, before any write.
+ */
+function trailingDotErrors(backend: Obj, path: string): ScopedFieldError[] {
+  const parsed = typeof backend["endpoint"] === "string" ? parseGoURL(backend["endpoint"]) : undefined;
+  const host = parsed?.ok ? urlHostname(parsed.url) : "";
+  if (!host.endsWith(".") || parseIP(host)) return [];
+  return [fieldError.invalid(key(child(path, "endpoint"), "host"), host, `write the host without the trailing dot (${JSON.stringify(host.replace(/\.+$/, ""))})`)];
+}
+
 function backendErrors(backend: unknown, path: string): ScopedFieldError[] {
   if (!isObj(backend)) return [];
-  const errs = [...endpointErrors(backend, path, undefined, GRPC_SCHEMES), ...connectorErrors(backend, path)];
+  const errs = [...endpointErrors(backend, path, undefined, GRPC_SCHEMES), ...trailingDotErrors(backend, path), ...connectorErrors(backend, path)];
   const tlsHostname = field(backend["tls"], "hostname");
   if (typeof tlsHostname === "string" && tlsHostname !== "") errs.push(...programmableHostnameErrors(child(child(path, "tls"), "hostname"), tlsHostname));
   return errs;

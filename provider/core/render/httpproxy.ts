@@ -7,6 +7,7 @@ import { normalizeHostname } from "../domain/coverage";
 import { targetOf } from "./object";
 import { sortForApply } from "./order";
 import { renderRoute } from "./route";
+import { renderStreamingPolicies } from "./timeouts";
 import { DEFAULT_RENDER_SETTINGS, type RenderSettings } from "./settings";
 import type { ListenerRef, RenderContext, RenderedObject } from "./types";
 import { asArray, asObj } from "../json";
@@ -33,6 +34,7 @@ export function renderHTTPProxy(proxy: HTTPProxy, settings: RenderSettings = DEF
     renderGateway(name, listeners, target, settings),
     ...renderCertificates(name, listeners, target, settings),
     route,
+    ...renderStreamingPolicies(name, rules, target),
     ...renderConnectorPolicy(name, rules, listeners, context, target, settings),
   ];
   if (settings.dnsIntegration) {
@@ -47,7 +49,7 @@ export function renderHTTPProxy(proxy: HTTPProxy, settings: RenderSettings = DEF
  * record). Positions are kept, so the other hostnames' listeners keep their names
  * (`http(s)-hostname-<i>`) when a refused one is admitted later.
  */
-function servedHostnames(hostnames: readonly unknown[], unserved: readonly string[] | undefined): unknown[] {
+export function servedHostnames(hostnames: readonly unknown[], unserved: readonly string[] | undefined): unknown[] {
   if (!unserved?.length) return [...hostnames];
   const out = new Set(unserved.map(normalizeHostname));
   return hostnames.map((h) => (typeof h === "string" && out.has(normalizeHostname(h)) ? null : h));

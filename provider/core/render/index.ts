@@ -2,7 +2,9 @@ import { fieldError, publicError, type FieldError } from "../errors";
 import type { HTTPProxy } from "../models/httpproxy";
 import { containsUnknown } from "../unknown";
 import { validate } from "../validate";
+import { renderGRPCProxy } from "./grpcproxy";
 import { httpProxyListeners, renderHTTPProxy } from "./httpproxy";
+import type { GRPCProxy } from "../models/grpcproxy";
 import { httpProxyLimitErrors } from "./limits";
 import { sourceOf } from "./object";
 import { sortForApply } from "./order";
@@ -14,6 +16,7 @@ import { isObj } from "../json";
 export { applyOrder, sortForApply } from "./order";
 export { canonicalHostname } from "./hostname";
 export { httpProxyCertificates, httpProxyListeners, renderHTTPProxy } from "./httpproxy";
+export { renderGRPCProxy } from "./grpcproxy";
 export type { ListenerCertificate } from "./gateway";
 export { renderPolicy, POLICY_KINDS } from "./policy";
 export { sourceLabels, ownedLabels, sourceSelector, MANAGED_BY_LABEL, MANAGED_BY_VALUE, SOURCE_KIND_LABEL, SOURCE_NAME_LABEL, SOURCE_NAMESPACE_LABEL } from "./labels";
@@ -21,7 +24,14 @@ export { DEFAULT_RENDER_SETTINGS, renderSettingsSchema, resolveRenderSettings } 
 export type { RenderSettings, RenderSettingsInput } from "./settings";
 export type * from "./types";
 
-export const RENDERED_KINDS: readonly string[] = ["HTTPProxy", ...POLICY_KINDS, "Domain"].sort();
+export const RENDERED_KINDS: readonly string[] = ["HTTPProxy", "GRPCProxy", ...POLICY_KINDS, "Domain"].sort();
+
+/** The proxy kinds: each renders a Gateway named after it (the target of policies) and serves hostnames. */
+export const PROXY_KINDS: readonly string[] = ["HTTPProxy", "GRPCProxy"];
+
+function renderProxy(object: Record<string, unknown>, settings: RenderSettings, context: RenderContext): RenderedObject[] {
+  return object["kind"] === "GRPCProxy" ? renderGRPCProxy(object as unknown as GRPCProxy, settings, context) : renderHTTPProxy(object as unknown as HTTPProxy, settings, context);
+}
 
 function errorFor(index: number, object: unknown, errors: FieldError[]): RenderError {
   const o = isObj(object) ? object : {};
@@ -66,7 +76,7 @@ export function render(
     }
     const admittedObject = result.object as Record<string, unknown>;
     const kind = String(admittedObject["kind"]);
-    if (kind !== "HTTPProxy" && !isRenderedPolicyKind(kind)) {
+    if (!PROXY_KINDS.includes(kind) && !isRenderedPolicyKind(kind)) {
       errors.push(errorFor(index, object, [publicError(fieldError.notSupported("kind", kind, RENDERED_KINDS))]));
       return;
     }
@@ -75,7 +85,7 @@ export function render(
   const unknown = objects.some(containsUnknown);
   if (errors.length) return { objects: [], errors, unknown };
 
-  const proxies = admitted.filter((a) => a.object["kind"] === "HTTPProxy");
+  const proxies = admitted.filter((a) => PROXY_KINDS.includes(String(a.object["kind"])));
   const listeners: Record<string, readonly ListenerRef[]> = { ...context.gatewayListeners };
   for (const p of proxies) {
     const src = sourceOf(p.object);
@@ -85,8 +95,8 @@ export function render(
 
   const rendered: { index: number; object: RenderedObject }[] = [];
   for (const a of admitted) {
-    const isProxy = a.object["kind"] === "HTTPProxy";
-    const out = isProxy ? renderHTTPProxy(a.object as unknown as HTTPProxy, settings, ctx) : renderPolicy(a.object, settings, ctx);
+    const isProxy = PROXY_KINDS.includes(String(a.object["kind"]));
+    const out = isProxy ? renderProxy(a.object, settings, ctx) : renderPolicy(a.object, settings, ctx);
     const limits = isProxy ? httpProxyLimitErrors(out) : [];
     if (limits.length) errors.push(errorFor(a.index, objects[a.index], limits));
     for (const o of out) rendered.push({ index: a.index, object: o });

@@ -10,7 +10,7 @@ const ORDER: readonly (readonly string[])[] = [
   ["Gateway"],
   ["Certificate"],
   ["HTTPRouteFilter"],
-  ["HTTPRoute"],
+  ["HTTPRoute", "GRPCRoute"],
   ["BackendTLSPolicy", "SecurityPolicy", "BackendTrafficPolicy"],
   ["EnvoyPatchPolicy"],
   ["DNSEndpoint"],

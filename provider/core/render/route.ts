@@ -4,6 +4,7 @@ import { GATEWAY_API } from "./gateway";
 import { compact } from "./json";
 import { backendPortName, backendResourceName } from "./names";
 import { makeObject, type Target } from "./object";
+import { routeRuleTimeouts } from "./timeouts";
 import type { RenderedObject } from "./types";
 import { asArray, asObj, isObj } from "../json";
 
@@ -21,14 +22,16 @@ interface BackendOut {
   objects: RenderedObject[];
 }
 
-function endpointBackendObjects(
+/** The Service + EndpointSlice (+ BackendTLSPolicy) of one endpoint backend; GRPCProxy passes its own `appProtocol`. */
+export function endpointBackendObjects(
   name: string,
   port: string,
   t: EndpointTarget,
   tlsPolicyHostname: string | undefined,
   target: Target,
+  appProtocol: string = t.appProtocol,
 ): RenderedObject[] {
-  const servicePort = { name: port, protocol: "TCP", appProtocol: t.appProtocol, port: t.port };
+  const servicePort = { name: port, protocol: "TCP", appProtocol, port: t.port };
   const objects = [
     makeObject("v1", "Service", name, target, {
       spec: {
@@ -91,6 +94,7 @@ function renderRule(route: string, ruleIndex: number, rule: Record<string, unkno
       matches: Array.isArray(rule["matches"]) ? rule["matches"] : undefined,
       filters: ruleFilters,
       backendRefs,
+      timeouts: routeRuleTimeouts(rule),
     }),
     objects,
   };
