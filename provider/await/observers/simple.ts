@@ -3,16 +3,28 @@
  */
 import { checkAll, readConditions } from "../conditions";
 import { metaGeneration, num, path } from "../json";
-import { combine, pending, READY, type Observer } from "../readiness";
+import { combine, failed, pending, READY, type Observer } from "../readiness";
 import { asObj } from "../../core/json";
 
 /** EndpointSlice, Service, ConfigMap, Secret, HTTPRouteFilter, ReferenceGrant: no controller to wait for. */
 export const immediatelyReady: Observer = () => READY;
 
-/** Envoy Gateway Backend: top-level Accepted. */
+/**
+ * Envoy Gateway Backend: top-level Accepted. Envoy Gateway (v1.8.1, seen live) writes a refusal as a
+ * condition of type "Invalid" (status False, reason "Accepted": type and reason swapped) and leaves
+ * the older Accepted=True in place, so a refusal for the current generation is terminal whatever
+ * Accepted still says; one for an older generation is history once the spec changed.
+ */
 export const backendObserver: Observer = (o) => {
   const status = asObj(path(o, "status"));
-  return combine(checkAll(readConditions(status["conditions"]), [{ type: "Accepted", terminalReasons: new Set(["Invalid"]) }], metaGeneration(o), num(status["observedGeneration"])));
+  const conds = readConditions(status["conditions"]);
+  const generation = metaGeneration(o);
+  const refusal = conds.find((c) => c.type === "Invalid" && c.status !== "Unknown");
+  const refusalGeneration = refusal?.observedGeneration ?? num(status["observedGeneration"]);
+  if (refusal !== undefined && (generation === undefined || refusalGeneration === undefined || refusalGeneration >= generation)) {
+    return failed(`not accepted by Envoy Gateway${refusal.message ? `: ${refusal.message}` : ""}`);
+  }
+  return combine(checkAll(conds, [{ type: "Accepted", terminalReasons: new Set(["Invalid"]) }], generation, num(status["observedGeneration"])));
 };
 
 /**
