@@ -1,5 +1,6 @@
 import { resolveGuardrailConfig, deepMerge, expandDottedKeys, liftExtensions, settingsKeyErrors, type GuardrailConfig } from "../core/config";
 import { isObj } from "../core/json";
+import { reconcileSharedSettings } from "../core/render/settings";
 
 /**
  * One settings file serves every command. Operator keys (`gateway.*`, `httpProxy.*`, nested or
@@ -40,6 +41,9 @@ function splitSettings(raw: Record<string, unknown>): { ok: true; settings: Spli
 export function guardrailsFromSettings(raw: Record<string, unknown>): { ok: true; config: GuardrailConfig; rest: Record<string, unknown> } | { ok: false; errors: string[] } {
   const split = splitSettings(raw);
   if (!split.ok) return split;
-  const r = resolveGuardrailConfig(split.settings.guardrails);
-  return r.ok ? { ...r, rest: split.settings.rest } : r;
+  const shared = reconcileSharedSettings({ ...split.settings.rest, guardrails: split.settings.guardrails });
+  if (!shared.ok) return shared;
+  const { guardrails, ...rest } = shared.value;
+  const r = resolveGuardrailConfig(guardrails);
+  return r.ok ? { ...r, rest } : r;
 }

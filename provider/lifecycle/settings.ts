@@ -1,10 +1,8 @@
 import { z } from "zod";
-import { renderSettingsSchema, type RenderSettings } from "../core/render/settings";
+import { prepareSettings, renderSettingsSchema, type RenderSettings } from "../core/render/settings";
 import { DEFAULT_ACCOUNTING_NAMESPACE } from "../core/domain/claims";
 import { DEFAULT_DOMAIN_VERIFICATION, parseRetryIntervals, type DomainVerificationSettings } from "../core/domain/settings";
 import { parseGoDuration } from "../core/validation/duration";
-import { liftExtensions } from "../core/config";
-import { isObj } from "../core/json";
 import { acmeCertificatesFields, acmeCertificatesSchema, http01OptionsSchema, renewBeforeDaysSchema, type AcmeCertificatesSettings } from "../acme/settings";
 
 const goDuration = z.string().refine((v) => parseGoDuration(v).ok, { message: "must be a Go duration such as 5s, 1m or 1h30m" });
@@ -183,11 +181,16 @@ export type EngineSettings = z.infer<typeof engineSettingsSchema>;
 
 export type SettingsResult = { ok: true; settings: EngineSettings } | { ok: false; errors: { key: string; message: string }[] };
 
+/** `"<key>: <message>"` texts as the plugin reports them, one per config key. */
+function keyed(errors: readonly string[]): { key: string; message: string }[] {
+  return errors.map((e) => ({ key: e.slice(0, e.indexOf(":")), message: e.slice(e.indexOf(":") + 2) }));
+}
+
 /** Validates provider configuration with messages that name the config key and what to change. */
 export function resolveEngineSettings(input: unknown): SettingsResult {
-  const lifted = isObj(input) ? liftExtensions(input) : { ok: true as const, value: input };
-  if (!lifted.ok) return { ok: false, errors: lifted.errors.map((e) => ({ key: e.slice(0, e.indexOf(":")), message: e.slice(e.indexOf(":") + 2) })) };
-  const parsed = engineSettingsSchema.safeParse(lifted.value ?? {});
+  const prepared = prepareSettings(input);
+  if (!prepared.ok) return { ok: false, errors: keyed(prepared.errors) };
+  const parsed = engineSettingsSchema.safeParse(prepared.value ?? {});
   if (!parsed.success) {
     return {
       ok: false,

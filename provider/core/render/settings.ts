@@ -2,7 +2,7 @@ import { z } from "zod";
 import { expandDottedKeys, guardrailConfigSchema, liftExtensions } from "../config";
 import { extensionsSchema } from "../extensions";
 import { isDNS1123Subdomain } from "../validation/names";
-import { isObj } from "../json";
+import { isObj, type Obj } from "../json";
 
 /**
  * How HTTPProxies and policies become objects in one target cluster. The defaults match the
@@ -67,8 +67,8 @@ export const renderSettingsSchema = z.object({
   waf: wafSettingsSchema.describe("Coraza WAF filter used by TrafficProtectionPolicies"),
   guardrails: z
     .preprocess((v, ctx) => {
-      if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
-      const expanded = expandDottedKeys(v as Record<string, unknown>);
+      if (!isObj(v)) return v;
+      const expanded = expandDottedKeys(v);
       if (expanded.ok) return expanded.value;
       for (const message of expanded.errors) ctx.addIssue({ code: "custom", message });
       return z.NEVER;
@@ -85,15 +85,71 @@ export type RenderSettingsInput = z.input<typeof renderSettingsSchema>;
 export type RenderSettings = z.infer<typeof renderSettingsSchema>;
 export type WafSettings = RenderSettings["waf"];
 
-export const DEFAULT_RENDER_SETTINGS: RenderSettings = renderSettingsSchema.parse({});
+/**
+ * Settings that NSO's operator config names again under `guardrails`: accepted there for
+ * conformance, but each has one value. The operator key fills in the setting when only it is
+ * given, the setting (or its default) fills in the operator key otherwise, so the guardrails and
+ * the render agree (e.g. rule G4's canonical hostname and the rendered one); two different values
+ * are refused, naming both keys.
+ */
+const SHARED_SETTINGS = [
+  { setting: "targetDomain", root: "gateway", key: "targetDomain", meaning: "the suffix of canonical hostnames" },
+  { setting: "gatewayClassName", root: "httpProxy", key: "gatewayClassName", meaning: "the GatewayClass of generated Gateways" },
+] as const;
+
+export function reconcileSharedSettings(input: Obj): { ok: true; value: Obj } | { ok: false; errors: string[] } {
+  const raw = input["guardrails"] ?? {};
+  // A malformed guardrails block is the schema's to report, with its own message.
+  if (!isObj(raw)) return { ok: true, value: input };
+  const expanded = expandDottedKeys(raw);
+  if (!expanded.ok) return { ok: true, value: input };
+  const guardrails: Obj = { ...expanded.value };
+  const value: Obj = { ...input, guardrails };
+  const errors: string[] = [];
+  for (const { setting, root, key, meaning } of SHARED_SETTINGS) {
+    const section = isObj(guardrails[root]) ? guardrails[root] : {};
+    const own = input[setting];
+    // NSO's operator default for gateway.targetDomain is "": not set.
+    const operator = section[key] === "" ? undefined : section[key];
+    if (own !== undefined && operator !== undefined && own !== operator) {
+      errors.push(
+        `${setting}: ${JSON.stringify(own)} and guardrails.${root}.${key} ${JSON.stringify(operator)} both set ${meaning}, which has one value: set only ${setting} (guardrails.${root}.${key} is accepted for NSO's operator config), or both to the same value`,
+      );
+      continue;
+    }
+    const effective = own ?? operator ?? renderSettingsSchema.shape[setting].parse(undefined);
+    if (own === undefined && operator !== undefined) value[setting] = operator;
+    guardrails[root] = { ...section, [key]: effective };
+  }
+  return errors.length ? { ok: false, errors } : { ok: true, value };
+}
 
 export type RenderSettingsResult = { ok: true; settings: RenderSettings } | { ok: false; errors: string[] };
 
+/**
+ * What every settings resolver (render, engine) does before its schema: `extensions` moves under
+ * `guardrails`, and the settings NSO's operator config names again are reconciled.
+ */
+export function prepareSettings(input: unknown): { ok: true; value: unknown } | { ok: false; errors: string[] } {
+  if (!isObj(input)) return { ok: true, value: input };
+  const lifted = liftExtensions(input);
+  return lifted.ok ? reconcileSharedSettings(lifted.value) : lifted;
+}
+
 /** Unknown keys are dropped: one settings file also carries engine-only keys (kubeconfig, fieldManager…). */
 export function resolveRenderSettings(input: unknown): RenderSettingsResult {
-  const lifted = isObj(input) ? liftExtensions(input) : { ok: true as const, value: input };
-  if (!lifted.ok) return lifted;
-  const parsed = renderSettingsSchema.safeParse(lifted.value ?? {});
+  const prepared = prepareSettings(input);
+  if (!prepared.ok) return prepared;
+  const parsed = renderSettingsSchema.safeParse(prepared.value ?? {});
   if (parsed.success) return { ok: true, settings: parsed.data };
   return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`) };
 }
+
+function defaultRenderSettings(): RenderSettings {
+  const r = resolveRenderSettings({});
+  if (!r.ok) throw new Error(`the default render settings do not resolve: ${r.errors.join("; ")}`);
+  return r.settings;
+}
+
+export const DEFAULT_RENDER_SETTINGS: RenderSettings = defaultRenderSettings();
+
