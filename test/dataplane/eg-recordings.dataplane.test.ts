@@ -333,7 +333,9 @@ describe("Envoy Gateway v1.8.1 status recordings", () => {
           if (ps.length < 2) return { state: "pending" };
           const notFound = ps.map((p) => cond(p, "ResolvedRefs")).find((c) => c?.reason === "BackendNotFound");
           if (notFound !== undefined) return { state: "pending", messageContains: "ResolvedRefs=False (BackendNotFound)" };
-          // Envoy Gateway's BackendsAvailable (False/EndpointsNotFound until the EndpointSlice is seen) is not awaited.
+          // BackendsAvailable=False/EndpointsNotFound: the Service is seen, its EndpointSlice not yet (Envoy would answer 503).
+          const noEndpoints = ps.map((p) => cond(p, "BackendsAvailable")).find((c) => c?.status === "False");
+          if (noEndpoints !== undefined) return { state: "pending", messageContains: `BackendsAvailable=False (${noEndpoints.reason})` };
           return { state: ps.every((p) => ["Accepted", "ResolvedRefs"].every((t) => cond(p, t)?.status === "True")) ? "ready" : "pending" };
         },
       },

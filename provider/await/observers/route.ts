@@ -18,6 +18,10 @@ const RULES: readonly ConditionRule[] = [
   // BackendNotFound stays pending: the backend may be applied after the route, and the
   // controller re-evaluates when it appears.
   { type: "ResolvedRefs", terminalReasons: new Set(["RefNotPermitted", "InvalidKind", "UnsupportedProtocol"]) },
+  // Envoy Gateway (v1.8.1, seen live) adds BackendsAvailable=False/EndpointsNotFound while it knows
+  // no endpoints of a backend Service (e.g. its EndpointSlice is not seen yet): Envoy would answer
+  // 503, so that is pending. The condition is dropped once endpoints exist.
+  { type: "BackendsAvailable", whenMissing: "ok" },
 ];
 
 interface ParentKey {
