@@ -11,6 +11,11 @@ export function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
+/** Set to something: neither absent nor null (the API server prunes nulls like absent fields). */
+export function present(v: unknown): boolean {
+  return v !== undefined && v !== null;
+}
+
 /** The object itself, or an empty one for anything else: a total reader for optional members. */
 export function asObj(v: unknown): Obj {
   return isObj(v) ? v : {};

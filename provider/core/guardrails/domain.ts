@@ -5,6 +5,7 @@ import { type Errors } from "../validation/schema";
 import { crdLayer } from "./envoy/crd-layer";
 import { field, list, re, type ObjectSchema } from "./gatewayapi/structural";
 import { type Obj } from "../json";
+import { normalizeHostname } from "../domain/coverage";
 
 /**
  * Domain (`networking.datumapis.com/v1alpha`): a domain name a tenant wants to prove it controls.
@@ -113,12 +114,6 @@ const crd = crdLayer({ type: "object", required: ["spec"], properties: { spec } 
 // ---------------------------------------------------------------------------------------------
 // NSO webhook (internal/webhook/v1alpha/domain_webhook.go)
 // ---------------------------------------------------------------------------------------------
-
-/** NSO compares names trimmed, lowercased and without a trailing dot. */
-function normalizeHostname(h: string): string {
-  const t = h.trim();
-  return (t.endsWith(".") ? t.slice(0, -1) : t).toLowerCase();
-}
 
 /** Exact match or a subdomain of the Domain. */
 function coveredByDomain(domainName: string, hostname: string): boolean {

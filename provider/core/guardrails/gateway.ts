@@ -12,17 +12,13 @@ import { fqdnErrors } from "../validation/names";
 import type { AdmissionContext, KindGuardrails } from "../validation/pipeline";
 import { GATEWAY_SCHEMA, gatewayAddressFormatErrors } from "./gatewayapi/gateway-crd";
 import { crdLayer } from "./gatewayapi/crd";
-import { isObj, type Obj } from "../json";
+import { isObj, present, type Obj } from "../json";
 
 /**
  * Gateway (`gateway.networking.k8s.io/v1`): NSO's mutating webhook (G1 + default listener
  * injection), the upstream Gateway CRD (gatewayapi/gateway-crd.ts) and NSO's validating webhook
  * (G2–G18, `internal/validation/gateway_validation.go`), docs/spec/guardrails.md §3.
  */
-
-function present(v: unknown): boolean {
-  return v !== undefined && v !== null;
-}
 
 function isDefaultListener(l: unknown): boolean {
   const name = isObj(l) ? l["name"] : undefined;

@@ -7,20 +7,12 @@ import type { AdmissionContext, KindGuardrails } from "../validation/pipeline";
 import { EXTENSION_FILTER_GROUP, SUPPORTED_BACKEND_FILTERS, SUPPORTED_RULE_FILTERS, filterPolicyErrors } from "./gatewayapi/filterpolicy";
 import { HTTPROUTE_SCHEMA } from "./gatewayapi/httproute-crd";
 import { crdLayer } from "./gatewayapi/crd";
-import { isObj, type Obj } from "../json";
+import { asArray, isObj, present, type Obj } from "../json";
 
 /**
  * HTTPRoute (`gateway.networking.k8s.io/v1`): the upstream CRD (gatewayapi/httproute-crd.ts) and
  * NSO's validating webhook (R1–R11, `internal/validation/httproute_validation.go`), docs/spec/guardrails.md §4.
  */
-
-function present(v: unknown): boolean {
-  return v !== undefined && v !== null;
-}
-
-function arr(v: unknown): readonly unknown[] {
-  return Array.isArray(v) ? v : [];
-}
 
 /** R1–R3: routes attach only to Gateways in their own namespace. */
 function parentRefErrors(ref: unknown, p: string, namespace: string): ScopedFieldError[] {
@@ -97,18 +89,18 @@ function backendRefErrors(ref: Obj, p: string, ctx: AdmissionContext): ScopedFie
 function webhook(obj: Obj, ctx: AdmissionContext): ScopedFieldError[] {
   const spec = isObj(obj["spec"]) ? obj["spec"] : {};
   const errs: ScopedFieldError[] = [];
-  arr(spec["parentRefs"]).forEach((r, i) => errs.push(...parentRefErrors(r, index("spec.parentRefs", i), ctx.namespace)));
+  asArray(spec["parentRefs"]).forEach((r, i) => errs.push(...parentRefErrors(r, index("spec.parentRefs", i), ctx.namespace)));
   // R4: hostnames come from the parent Gateway's listeners.
   const hostnames = spec["hostnames"];
   if ((Array.isArray(hostnames) && hostnames.length > 0) || isUnknown(hostnames)) {
     errs.push(fieldError.forbidden("spec.hostnames", "hostnames are not permitted"));
   }
-  arr(spec["rules"]).forEach((rule, i) => {
+  asArray(spec["rules"]).forEach((rule, i) => {
     if (!isObj(rule)) return;
     const p = index("spec.rules", i);
     // R5, R7
     errs.push(...filterPolicyErrors(rule["filters"], SUPPORTED_RULE_FILTERS, child(p, "filters")));
-    arr(rule["backendRefs"]).forEach((ref, j) => {
+    asArray(rule["backendRefs"]).forEach((ref, j) => {
       if (!isObj(ref)) return;
       const rp = index(child(p, "backendRefs"), j);
       errs.push(...backendRefErrors(ref, rp, ctx));

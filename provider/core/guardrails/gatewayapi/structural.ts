@@ -9,7 +9,7 @@ import type { Obj } from "../../json";
 // Bound once at load: under Vite's module runner (vitest, `vitest bench` included) every use of an
 // imported binding is a getter call, which on paths run per node or per rule costs more than the work.
 const { isUnknown } = unknowns;
-const { isObj } = json;
+const { isObj, present } = json;
 const { enumOf, maxItems, maxLength, maximum, minItems, minLength, minimum, pattern } = openapi;
 
 /**
@@ -114,10 +114,6 @@ export function re(source: string, matcher?: RegExp): Pattern {
 }
 
 
-
-export function present(v: unknown): boolean {
-  return v !== undefined && v !== null;
-}
 
 /** CEL `has(o.k)`. */
 export function has(o: unknown, k: string): boolean {

@@ -13,7 +13,7 @@ const { child, index, key } = paths;
 const { isUnknown } = unknowns;
 const { isLinkLocalMulticast, isLinkLocalUnicast, isLoopback, isUnspecified, parseGoURL, parseIP, urlHostname, urlPort } = network;
 const { fqdnErrors, labelErrors, programmableHostnameErrors, subdomainErrors } = names;
-const { isObj } = json;
+const { asArray, isObj, present } = json;
 const { SUPPORTED_BACKEND_FILTERS, SUPPORTED_RULE_FILTERS, filterPolicyErrors } = filterPolicy;
 
 /**
@@ -30,19 +30,11 @@ function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
 
-function arr(v: unknown): readonly unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function present(v: unknown): boolean {
-  return v !== undefined && v !== null;
-}
-
 /** W1 (FQDN) and W2 (unique) at `spec.hostnames[i].hostname`. */
 export function hostnameErrors(hostnames: unknown): ScopedFieldError[] {
   const errs: ScopedFieldError[] = [];
   const seen = new Set<string>();
-  arr(hostnames).forEach((h, i) => {
+  asArray(hostnames).forEach((h, i) => {
     const p = child(index("spec.hostnames", i), "hostname");
     const hostname = str(h);
     errs.push(...fqdnErrors(p, hostname));
@@ -69,11 +61,11 @@ export function nameErrors(obj: Obj): ScopedFieldError[] {
  * becomes the generated route's URLRewrite hostname, so it must be a programmable hostname.
  */
 function hostOverrideErrors(filters: unknown, path: string): ScopedFieldError[] {
-  const list = arr(filters);
+  const list = asArray(filters);
   for (let i = 0; i < list.length; i++) {
     const f = list[i];
     if (!isObj(f) || f["type"] !== "RequestHeaderModifier" || !isObj(f["requestHeaderModifier"])) continue;
-    const set = arr(f["requestHeaderModifier"]["set"]);
+    const set = asArray(f["requestHeaderModifier"]["set"]);
     for (let j = 0; j < set.length; j++) {
       const h = set[j];
       if (!isObj(h) || str(h["name"]).toLowerCase() !== "host") continue;
@@ -203,10 +195,10 @@ function ruleErrors(rule: unknown, path: string): ScopedFieldError[] {
   // W7
   errs.push(...hostOverrideErrors(rule["filters"], filtersPath));
   const backendsPath = child(path, "backends");
-  const backends = arr(rule["backends"]);
+  const backends = asArray(rule["backends"]);
   // W8: a redirect-only rule needs no backend; decided by the rule's filters too.
   if (backends.length === 0 && !isUnknown(rule["backends"])) {
-    const redirects = arr(rule["filters"]).some((f) => isObj(f) && f["type"] === "RequestRedirect");
+    const redirects = asArray(rule["filters"]).some((f) => isObj(f) && f["type"] === "RequestRedirect");
     if (!redirects) errs.push(fieldError.required(backendsPath, "a backend is required unless a RequestRedirect filter is present on the rule", path));
   }
   backends.forEach((b, i) => errs.push(...backendErrors(b, index(backendsPath, i))));
@@ -216,6 +208,6 @@ function ruleErrors(rule: unknown, path: string): ScopedFieldError[] {
 export function httpProxyWebhookErrors(obj: Obj): ScopedFieldError[] {
   const spec = isObj(obj["spec"]) ? obj["spec"] : {};
   const errs: ScopedFieldError[] = [...hostnameErrors(spec["hostnames"]), ...nameErrors(obj)];
-  arr(spec["rules"]).forEach((r, i) => errs.push(...ruleErrors(r, index("spec.rules", i))));
+  asArray(spec["rules"]).forEach((r, i) => errs.push(...ruleErrors(r, index("spec.rules", i))));
   return errs;
 }
