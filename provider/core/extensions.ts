@@ -1,4 +1,15 @@
 import { z } from "zod";
+import { parseGoDuration } from "./validation/duration";
+
+/** A positive Go duration limit. */
+const cap = (d: string) =>
+  z
+    .string()
+    .refine((v) => {
+      const p = parseGoDuration(v);
+      return p.ok && p.nanos > 0n;
+    }, "must be a positive Go duration such as 30s, 10m or 1h")
+    .default(d);
 
 /**
  * What this provider does beyond NSO, because Envoy Gateway can (issue #16): each capability is off
@@ -10,6 +21,14 @@ export const extensionsSchema = z
   .object({
     grpcProxy: z.boolean().default(false).describe("the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends)"),
     routeTimeouts: z.boolean().default(false).describe("per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules"),
+    routeTimeoutLimits: z
+      .object({
+        maxRequest: cap("1h").describe("spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout)"),
+        maxStreamIdle: cap("1h").describe("spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout)"),
+        maxStreamDuration: cap("1h").describe("spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration)"),
+      })
+      .strict()
+      .prefault({}),
     weightedBackends: z.boolean().default(false).describe("several backends per HTTPProxy rule with integer `weight`s (canaries)"),
     requestMirroring: z.boolean().default(false).describe("HTTPProxy rule filter RequestMirror to a second backend, with a percentage"),
     backendProtocols: z.boolean().default(false).describe("HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol)"),

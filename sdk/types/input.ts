@@ -382,12 +382,21 @@ export namespace index {
     grpcProxy?: pulumi.Input<boolean>;
     /** per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`. */
     routeTimeouts?: pulumi.Input<boolean>;
+    routeTimeoutLimits?: pulumi.Input<index.GuardrailConfigExtensionsRouteTimeoutLimits>;
     /** several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`. */
     weightedBackends?: pulumi.Input<boolean>;
     /** HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`. */
     requestMirroring?: pulumi.Input<boolean>;
     /** HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`. */
     backendProtocols?: pulumi.Input<boolean>;
+  }
+  export interface GuardrailConfigExtensionsRouteTimeoutLimits {
+    /** spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`. */
+    maxRequest?: pulumi.Input<string>;
+    /** spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`. */
+    maxStreamIdle?: pulumi.Input<string>;
+    /** spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`. */
+    maxStreamDuration?: pulumi.Input<string>;
   }
   export interface GuardrailConfigGateway {
     /** GatewayClass controllerName that marks a class as managed. Default: `gateway.networking.datumapis.com/external-global-proxy-controller`. */
@@ -597,12 +606,21 @@ export namespace index {
     grpcProxy?: pulumi.Input<boolean>;
     /** per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`. */
     routeTimeouts?: pulumi.Input<boolean>;
+    routeTimeoutLimits?: pulumi.Input<index.ProviderExtensionsRouteTimeoutLimits>;
     /** several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`. */
     weightedBackends?: pulumi.Input<boolean>;
     /** HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`. */
     requestMirroring?: pulumi.Input<boolean>;
     /** HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`. */
     backendProtocols?: pulumi.Input<boolean>;
+  }
+  export interface ProviderExtensionsRouteTimeoutLimits {
+    /** spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`. */
+    maxRequest?: pulumi.Input<string>;
+    /** spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`. */
+    maxStreamIdle?: pulumi.Input<string>;
+    /** spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`. */
+    maxStreamDuration?: pulumi.Input<string>;
   }
   /** after apply, send each hostname one request for the proxy's first rule through the Gateway and wait until Envoy routes it (Envoy Gateway's status does not say when Envoy has the configuration) */
   export interface ProviderHTTPProbe {
@@ -741,6 +759,8 @@ export namespace networking {
     filters?: pulumi.Input<pulumi.Input<gatewayapi.HTTPRouteFilter>[]>;
     /** 0..1; absent only with a RequestRedirect filter. */
     backends?: pulumi.Input<pulumi.Input<networking.HTTPProxyRuleBackend>[]>;
+    /** beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO"). */
+    timeouts?: pulumi.Input<networking.HTTPProxyRuleTimeouts>;
   }
   export interface HTTPProxyRuleBackend {
     /** http(s)://host[:port] — FQDN or IP literal; no path, query, fragment or userinfo. Required unless instance is set. */
@@ -766,6 +786,21 @@ export namespace networking {
   /** hostname: SNI / certificate name; required for https://<IP> endpoints */
   export interface HTTPProxyRuleBackendTLS {
     hostname?: pulumi.Input<string>;
+  }
+  export interface HTTPProxyRuleTimeouts {
+    /** Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request. */
+    request?: pulumi.Input<string>;
+    /** one attempt at the backend; at most request. */
+    backendRequest?: pulumi.Input<string>;
+    /** SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name. */
+    streaming?: pulumi.Input<networking.HTTPProxyRuleTimeoutsStreaming>;
+  }
+  /** SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name */
+  export interface HTTPProxyRuleTimeoutsStreaming {
+    /** a stream with no data for this long is closed (default: Envoy's). */
+    idleTimeout?: pulumi.Input<string>;
+    /** a stream is closed after this long. */
+    maxDuration: pulumi.Input<string>;
   }
   export interface HTTPProxySpec {
     /** custom hostnames (FQDNs, ≤16); each needs a verified Domain. */

@@ -380,12 +380,21 @@ export namespace index {
     grpcProxy?: boolean;
     /** per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`. */
     routeTimeouts?: boolean;
+    routeTimeoutLimits?: index.GuardrailConfigExtensionsRouteTimeoutLimits;
     /** several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`. */
     weightedBackends?: boolean;
     /** HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`. */
     requestMirroring?: boolean;
     /** HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`. */
     backendProtocols?: boolean;
+  }
+  export interface GuardrailConfigExtensionsRouteTimeoutLimits {
+    /** spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`. */
+    maxRequest?: string;
+    /** spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`. */
+    maxStreamIdle?: string;
+    /** spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`. */
+    maxStreamDuration?: string;
   }
   export interface GuardrailConfigGateway {
     /** GatewayClass controllerName that marks a class as managed. Default: `gateway.networking.datumapis.com/external-global-proxy-controller`. */
@@ -595,12 +604,21 @@ export namespace index {
     grpcProxy?: boolean;
     /** per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`. */
     routeTimeouts?: boolean;
+    routeTimeoutLimits?: index.ProviderExtensionsRouteTimeoutLimits;
     /** several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`. */
     weightedBackends?: boolean;
     /** HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`. */
     requestMirroring?: boolean;
     /** HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`. */
     backendProtocols?: boolean;
+  }
+  export interface ProviderExtensionsRouteTimeoutLimits {
+    /** spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`. */
+    maxRequest?: string;
+    /** spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`. */
+    maxStreamIdle?: string;
+    /** spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`. */
+    maxStreamDuration?: string;
   }
   /** after apply, send each hostname one request for the proxy's first rule through the Gateway and wait until Envoy routes it (Envoy Gateway's status does not say when Envoy has the configuration) */
   export interface ProviderHTTPProbe {
@@ -739,6 +757,8 @@ export namespace networking {
     filters?: gatewayapi.HTTPRouteFilter[];
     /** 0..1; absent only with a RequestRedirect filter. */
     backends?: networking.HTTPProxyRuleBackend[];
+    /** beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO"). */
+    timeouts?: networking.HTTPProxyRuleTimeouts;
   }
   export interface HTTPProxyRuleBackend {
     /** http(s)://host[:port] — FQDN or IP literal; no path, query, fragment or userinfo. Required unless instance is set. */
@@ -764,6 +784,21 @@ export namespace networking {
   /** hostname: SNI / certificate name; required for https://<IP> endpoints */
   export interface HTTPProxyRuleBackendTLS {
     hostname?: string;
+  }
+  export interface HTTPProxyRuleTimeouts {
+    /** Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request. */
+    request?: string;
+    /** one attempt at the backend; at most request. */
+    backendRequest?: string;
+    /** SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name. */
+    streaming?: networking.HTTPProxyRuleTimeoutsStreaming;
+  }
+  /** SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name */
+  export interface HTTPProxyRuleTimeoutsStreaming {
+    /** a stream with no data for this long is closed (default: Envoy's). */
+    idleTimeout?: string;
+    /** a stream is closed after this long. */
+    maxDuration: string;
   }
   export interface HTTPProxySpec {
     /** custom hostnames (FQDNs, ≤16); each needs a verified Domain. */

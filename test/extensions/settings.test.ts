@@ -18,7 +18,7 @@ spec:
 describe("datum:extensions", () => {
   it("is off by default everywhere", () => {
     const r = resolveRenderSettings({});
-    expect(r.ok && r.settings.guardrails.extensions).toEqual({ grpcProxy: false, routeTimeouts: false, weightedBackends: false, requestMirroring: false, backendProtocols: false });
+    expect(r.ok && r.settings.guardrails.extensions).toMatchObject({ grpcProxy: false, routeTimeouts: false, weightedBackends: false, requestMirroring: false, backendProtocols: false });
   });
 
   it("provider config: a top-level datum:extensions (JSON-encoded by the engine) lands in guardrails.extensions", () => {

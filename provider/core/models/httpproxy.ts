@@ -23,11 +23,26 @@ export const httpProxyRuleBackendSchema = z.strictObject({
   filters: z.array(httpRouteFilterSchema).optional().describe("RequestHeaderModifier, ResponseHeaderModifier, ExtensionRef only"),
 });
 
+export const httpProxyRuleTimeoutsSchema = z.strictObject({
+  request: z.string().optional().describe("Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request"),
+  backendRequest: z.string().optional().describe("one attempt at the backend; at most request"),
+  streaming: z
+    .strictObject({
+      idleTimeout: z.string().optional().describe("a stream with no data for this long is closed (default: Envoy's)"),
+      maxDuration: z.string().describe("a stream is closed after this long"),
+    })
+    .optional()
+    .describe("SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name"),
+});
+
 export const httpProxyRuleSchema = z.strictObject({
   name: z.string().optional().describe("unique rule name; copied to the HTTPRoute rule"),
   matches: z.array(httpRouteMatchSchema).optional().describe("default: one PathPrefix / match"),
   filters: z.array(httpRouteFilterSchema).optional(),
   backends: z.array(httpProxyRuleBackendSchema).optional().describe("0..1; absent only with a RequestRedirect filter"),
+  timeouts: httpProxyRuleTimeoutsSchema
+    .optional()
+    .describe("beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, \"Beyond NSO\")"),
 });
 
 export const httpProxySpecSchema = z.strictObject({

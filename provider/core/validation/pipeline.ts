@@ -44,8 +44,8 @@ export interface KindGuardrails {
   webhookOnUpdate?: boolean;
   /** Validating webhook on DELETE. */
   webhookOnDelete?(obj: Obj, ctx: AdmissionContext): ScopedFieldError[];
-  /** The fields (outside metadata) that the kind's schema does not declare. */
-  undeclared?(obj: Obj): UndeclaredField[];
+  /** The fields (outside metadata) that the kind's schema (under ctx's configuration) does not declare. */
+  undeclared?(obj: Obj, ctx: AdmissionContext): UndeclaredField[];
 }
 
 export interface AdmissionResult {
@@ -222,7 +222,7 @@ export function admit(input: AdmissionInput): AdmissionResult {
   if (operation === "DELETE") {
     return finish(decide(g.webhookOnDelete ? g.webhookOnDelete(object, ctx) : []));
   }
-  undeclared = [...objectMetaUndeclared(object), ...(g.undeclared?.(object) ?? [])].map((f) => fieldError.unknownField(f, kind));
+  undeclared = [...objectMetaUndeclared(object), ...(g.undeclared?.(object, ctx) ?? [])].map((f) => fieldError.unknownField(f, kind));
 
   // Metadata of the wrong type never reaches admission: the API server fails to decode it.
   const metaTypeErrs = decide(objectMetaTypeErrors(object));

@@ -265,7 +265,8 @@ type GuardrailConfigExtensions struct {
 	// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
 	GrpcProxy *bool `pulumi:"grpcProxy"`
 	// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
-	RequestMirroring *bool `pulumi:"requestMirroring"`
+	RequestMirroring   *bool                                        `pulumi:"requestMirroring"`
+	RouteTimeoutLimits *GuardrailConfigExtensionsRouteTimeoutLimits `pulumi:"routeTimeoutLimits"`
 	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
 	RouteTimeouts *bool `pulumi:"routeTimeouts"`
 	// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
@@ -290,7 +291,8 @@ type GuardrailConfigExtensionsArgs struct {
 	// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
 	GrpcProxy pulumi.BoolPtrInput `pulumi:"grpcProxy"`
 	// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
-	RequestMirroring pulumi.BoolPtrInput `pulumi:"requestMirroring"`
+	RequestMirroring   pulumi.BoolPtrInput                                 `pulumi:"requestMirroring"`
+	RouteTimeoutLimits GuardrailConfigExtensionsRouteTimeoutLimitsPtrInput `pulumi:"routeTimeoutLimits"`
 	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
 	RouteTimeouts pulumi.BoolPtrInput `pulumi:"routeTimeouts"`
 	// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
@@ -390,6 +392,12 @@ func (o GuardrailConfigExtensionsOutput) RequestMirroring() pulumi.BoolPtrOutput
 	return o.ApplyT(func(v GuardrailConfigExtensions) *bool { return v.RequestMirroring }).(pulumi.BoolPtrOutput)
 }
 
+func (o GuardrailConfigExtensionsOutput) RouteTimeoutLimits() GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensions) *GuardrailConfigExtensionsRouteTimeoutLimits {
+		return v.RouteTimeoutLimits
+	}).(GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput)
+}
+
 // per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
 func (o GuardrailConfigExtensionsOutput) RouteTimeouts() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v GuardrailConfigExtensions) *bool { return v.RouteTimeouts }).(pulumi.BoolPtrOutput)
@@ -454,6 +462,15 @@ func (o GuardrailConfigExtensionsPtrOutput) RequestMirroring() pulumi.BoolPtrOut
 	}).(pulumi.BoolPtrOutput)
 }
 
+func (o GuardrailConfigExtensionsPtrOutput) RouteTimeoutLimits() GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensions) *GuardrailConfigExtensionsRouteTimeoutLimits {
+		if v == nil {
+			return nil
+		}
+		return v.RouteTimeoutLimits
+	}).(GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput)
+}
+
 // per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
 func (o GuardrailConfigExtensionsPtrOutput) RouteTimeouts() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *GuardrailConfigExtensions) *bool {
@@ -472,6 +489,181 @@ func (o GuardrailConfigExtensionsPtrOutput) WeightedBackends() pulumi.BoolPtrOut
 		}
 		return v.WeightedBackends
 	}).(pulumi.BoolPtrOutput)
+}
+
+type GuardrailConfigExtensionsRouteTimeoutLimits struct {
+	// spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+	MaxRequest *string `pulumi:"maxRequest"`
+	// spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+	MaxStreamDuration *string `pulumi:"maxStreamDuration"`
+	// spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+	MaxStreamIdle *string `pulumi:"maxStreamIdle"`
+}
+
+// GuardrailConfigExtensionsRouteTimeoutLimitsInput is an input type that accepts GuardrailConfigExtensionsRouteTimeoutLimitsArgs and GuardrailConfigExtensionsRouteTimeoutLimitsOutput values.
+// You can construct a concrete instance of `GuardrailConfigExtensionsRouteTimeoutLimitsInput` via:
+//
+//	GuardrailConfigExtensionsRouteTimeoutLimitsArgs{...}
+type GuardrailConfigExtensionsRouteTimeoutLimitsInput interface {
+	pulumi.Input
+
+	ToGuardrailConfigExtensionsRouteTimeoutLimitsOutput() GuardrailConfigExtensionsRouteTimeoutLimitsOutput
+	ToGuardrailConfigExtensionsRouteTimeoutLimitsOutputWithContext(context.Context) GuardrailConfigExtensionsRouteTimeoutLimitsOutput
+}
+
+type GuardrailConfigExtensionsRouteTimeoutLimitsArgs struct {
+	// spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+	MaxRequest pulumi.StringPtrInput `pulumi:"maxRequest"`
+	// spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+	MaxStreamDuration pulumi.StringPtrInput `pulumi:"maxStreamDuration"`
+	// spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+	MaxStreamIdle pulumi.StringPtrInput `pulumi:"maxStreamIdle"`
+}
+
+func (GuardrailConfigExtensionsRouteTimeoutLimitsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GuardrailConfigExtensionsRouteTimeoutLimits)(nil)).Elem()
+}
+
+func (i GuardrailConfigExtensionsRouteTimeoutLimitsArgs) ToGuardrailConfigExtensionsRouteTimeoutLimitsOutput() GuardrailConfigExtensionsRouteTimeoutLimitsOutput {
+	return i.ToGuardrailConfigExtensionsRouteTimeoutLimitsOutputWithContext(context.Background())
+}
+
+func (i GuardrailConfigExtensionsRouteTimeoutLimitsArgs) ToGuardrailConfigExtensionsRouteTimeoutLimitsOutputWithContext(ctx context.Context) GuardrailConfigExtensionsRouteTimeoutLimitsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardrailConfigExtensionsRouteTimeoutLimitsOutput)
+}
+
+func (i GuardrailConfigExtensionsRouteTimeoutLimitsArgs) ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput() GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput {
+	return i.ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i GuardrailConfigExtensionsRouteTimeoutLimitsArgs) ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardrailConfigExtensionsRouteTimeoutLimitsOutput).ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutputWithContext(ctx)
+}
+
+// GuardrailConfigExtensionsRouteTimeoutLimitsPtrInput is an input type that accepts GuardrailConfigExtensionsRouteTimeoutLimitsArgs, GuardrailConfigExtensionsRouteTimeoutLimitsPtr and GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput values.
+// You can construct a concrete instance of `GuardrailConfigExtensionsRouteTimeoutLimitsPtrInput` via:
+//
+//	        GuardrailConfigExtensionsRouteTimeoutLimitsArgs{...}
+//
+//	or:
+//
+//	        nil
+type GuardrailConfigExtensionsRouteTimeoutLimitsPtrInput interface {
+	pulumi.Input
+
+	ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput() GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput
+	ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutputWithContext(context.Context) GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput
+}
+
+type guardrailConfigExtensionsRouteTimeoutLimitsPtrType GuardrailConfigExtensionsRouteTimeoutLimitsArgs
+
+func GuardrailConfigExtensionsRouteTimeoutLimitsPtr(v *GuardrailConfigExtensionsRouteTimeoutLimitsArgs) GuardrailConfigExtensionsRouteTimeoutLimitsPtrInput {
+	return (*guardrailConfigExtensionsRouteTimeoutLimitsPtrType)(v)
+}
+
+func (*guardrailConfigExtensionsRouteTimeoutLimitsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**GuardrailConfigExtensionsRouteTimeoutLimits)(nil)).Elem()
+}
+
+func (i *guardrailConfigExtensionsRouteTimeoutLimitsPtrType) ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput() GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput {
+	return i.ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i *guardrailConfigExtensionsRouteTimeoutLimitsPtrType) ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput)
+}
+
+type GuardrailConfigExtensionsRouteTimeoutLimitsOutput struct{ *pulumi.OutputState }
+
+func (GuardrailConfigExtensionsRouteTimeoutLimitsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GuardrailConfigExtensionsRouteTimeoutLimits)(nil)).Elem()
+}
+
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsOutput) ToGuardrailConfigExtensionsRouteTimeoutLimitsOutput() GuardrailConfigExtensionsRouteTimeoutLimitsOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsOutput) ToGuardrailConfigExtensionsRouteTimeoutLimitsOutputWithContext(ctx context.Context) GuardrailConfigExtensionsRouteTimeoutLimitsOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsOutput) ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput() GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput {
+	return o.ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutputWithContext(context.Background())
+}
+
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsOutput) ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v GuardrailConfigExtensionsRouteTimeoutLimits) *GuardrailConfigExtensionsRouteTimeoutLimits {
+		return &v
+	}).(GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput)
+}
+
+// spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsOutput) MaxRequest() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensionsRouteTimeoutLimits) *string { return v.MaxRequest }).(pulumi.StringPtrOutput)
+}
+
+// spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsOutput) MaxStreamDuration() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensionsRouteTimeoutLimits) *string { return v.MaxStreamDuration }).(pulumi.StringPtrOutput)
+}
+
+// spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsOutput) MaxStreamIdle() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensionsRouteTimeoutLimits) *string { return v.MaxStreamIdle }).(pulumi.StringPtrOutput)
+}
+
+type GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput struct{ *pulumi.OutputState }
+
+func (GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**GuardrailConfigExtensionsRouteTimeoutLimits)(nil)).Elem()
+}
+
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput) ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput() GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput) ToGuardrailConfigExtensionsRouteTimeoutLimitsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput) Elem() GuardrailConfigExtensionsRouteTimeoutLimitsOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensionsRouteTimeoutLimits) GuardrailConfigExtensionsRouteTimeoutLimits {
+		if v != nil {
+			return *v
+		}
+		var ret GuardrailConfigExtensionsRouteTimeoutLimits
+		return ret
+	}).(GuardrailConfigExtensionsRouteTimeoutLimitsOutput)
+}
+
+// spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput) MaxRequest() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensionsRouteTimeoutLimits) *string {
+		if v == nil {
+			return nil
+		}
+		return v.MaxRequest
+	}).(pulumi.StringPtrOutput)
+}
+
+// spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput) MaxStreamDuration() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensionsRouteTimeoutLimits) *string {
+		if v == nil {
+			return nil
+		}
+		return v.MaxStreamDuration
+	}).(pulumi.StringPtrOutput)
+}
+
+// spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+func (o GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput) MaxStreamIdle() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensionsRouteTimeoutLimits) *string {
+		if v == nil {
+			return nil
+		}
+		return v.MaxStreamIdle
+	}).(pulumi.StringPtrOutput)
 }
 
 type GuardrailConfigGateway struct {
@@ -4589,7 +4781,8 @@ type ProviderExtensions struct {
 	// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
 	GrpcProxy *bool `pulumi:"grpcProxy"`
 	// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
-	RequestMirroring *bool `pulumi:"requestMirroring"`
+	RequestMirroring   *bool                                 `pulumi:"requestMirroring"`
+	RouteTimeoutLimits *ProviderExtensionsRouteTimeoutLimits `pulumi:"routeTimeoutLimits"`
 	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
 	RouteTimeouts *bool `pulumi:"routeTimeouts"`
 	// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
@@ -4614,7 +4807,8 @@ type ProviderExtensionsArgs struct {
 	// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
 	GrpcProxy pulumi.BoolPtrInput `pulumi:"grpcProxy"`
 	// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
-	RequestMirroring pulumi.BoolPtrInput `pulumi:"requestMirroring"`
+	RequestMirroring   pulumi.BoolPtrInput                          `pulumi:"requestMirroring"`
+	RouteTimeoutLimits ProviderExtensionsRouteTimeoutLimitsPtrInput `pulumi:"routeTimeoutLimits"`
 	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
 	RouteTimeouts pulumi.BoolPtrInput `pulumi:"routeTimeouts"`
 	// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
@@ -4714,6 +4908,10 @@ func (o ProviderExtensionsOutput) RequestMirroring() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v ProviderExtensions) *bool { return v.RequestMirroring }).(pulumi.BoolPtrOutput)
 }
 
+func (o ProviderExtensionsOutput) RouteTimeoutLimits() ProviderExtensionsRouteTimeoutLimitsPtrOutput {
+	return o.ApplyT(func(v ProviderExtensions) *ProviderExtensionsRouteTimeoutLimits { return v.RouteTimeoutLimits }).(ProviderExtensionsRouteTimeoutLimitsPtrOutput)
+}
+
 // per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
 func (o ProviderExtensionsOutput) RouteTimeouts() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v ProviderExtensions) *bool { return v.RouteTimeouts }).(pulumi.BoolPtrOutput)
@@ -4778,6 +4976,15 @@ func (o ProviderExtensionsPtrOutput) RequestMirroring() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
+func (o ProviderExtensionsPtrOutput) RouteTimeoutLimits() ProviderExtensionsRouteTimeoutLimitsPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensions) *ProviderExtensionsRouteTimeoutLimits {
+		if v == nil {
+			return nil
+		}
+		return v.RouteTimeoutLimits
+	}).(ProviderExtensionsRouteTimeoutLimitsPtrOutput)
+}
+
 // per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
 func (o ProviderExtensionsPtrOutput) RouteTimeouts() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *ProviderExtensions) *bool {
@@ -4796,6 +5003,181 @@ func (o ProviderExtensionsPtrOutput) WeightedBackends() pulumi.BoolPtrOutput {
 		}
 		return v.WeightedBackends
 	}).(pulumi.BoolPtrOutput)
+}
+
+type ProviderExtensionsRouteTimeoutLimits struct {
+	// spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+	MaxRequest *string `pulumi:"maxRequest"`
+	// spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+	MaxStreamDuration *string `pulumi:"maxStreamDuration"`
+	// spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+	MaxStreamIdle *string `pulumi:"maxStreamIdle"`
+}
+
+// ProviderExtensionsRouteTimeoutLimitsInput is an input type that accepts ProviderExtensionsRouteTimeoutLimitsArgs and ProviderExtensionsRouteTimeoutLimitsOutput values.
+// You can construct a concrete instance of `ProviderExtensionsRouteTimeoutLimitsInput` via:
+//
+//	ProviderExtensionsRouteTimeoutLimitsArgs{...}
+type ProviderExtensionsRouteTimeoutLimitsInput interface {
+	pulumi.Input
+
+	ToProviderExtensionsRouteTimeoutLimitsOutput() ProviderExtensionsRouteTimeoutLimitsOutput
+	ToProviderExtensionsRouteTimeoutLimitsOutputWithContext(context.Context) ProviderExtensionsRouteTimeoutLimitsOutput
+}
+
+type ProviderExtensionsRouteTimeoutLimitsArgs struct {
+	// spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+	MaxRequest pulumi.StringPtrInput `pulumi:"maxRequest"`
+	// spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+	MaxStreamDuration pulumi.StringPtrInput `pulumi:"maxStreamDuration"`
+	// spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+	MaxStreamIdle pulumi.StringPtrInput `pulumi:"maxStreamIdle"`
+}
+
+func (ProviderExtensionsRouteTimeoutLimitsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProviderExtensionsRouteTimeoutLimits)(nil)).Elem()
+}
+
+func (i ProviderExtensionsRouteTimeoutLimitsArgs) ToProviderExtensionsRouteTimeoutLimitsOutput() ProviderExtensionsRouteTimeoutLimitsOutput {
+	return i.ToProviderExtensionsRouteTimeoutLimitsOutputWithContext(context.Background())
+}
+
+func (i ProviderExtensionsRouteTimeoutLimitsArgs) ToProviderExtensionsRouteTimeoutLimitsOutputWithContext(ctx context.Context) ProviderExtensionsRouteTimeoutLimitsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProviderExtensionsRouteTimeoutLimitsOutput)
+}
+
+func (i ProviderExtensionsRouteTimeoutLimitsArgs) ToProviderExtensionsRouteTimeoutLimitsPtrOutput() ProviderExtensionsRouteTimeoutLimitsPtrOutput {
+	return i.ToProviderExtensionsRouteTimeoutLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i ProviderExtensionsRouteTimeoutLimitsArgs) ToProviderExtensionsRouteTimeoutLimitsPtrOutputWithContext(ctx context.Context) ProviderExtensionsRouteTimeoutLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProviderExtensionsRouteTimeoutLimitsOutput).ToProviderExtensionsRouteTimeoutLimitsPtrOutputWithContext(ctx)
+}
+
+// ProviderExtensionsRouteTimeoutLimitsPtrInput is an input type that accepts ProviderExtensionsRouteTimeoutLimitsArgs, ProviderExtensionsRouteTimeoutLimitsPtr and ProviderExtensionsRouteTimeoutLimitsPtrOutput values.
+// You can construct a concrete instance of `ProviderExtensionsRouteTimeoutLimitsPtrInput` via:
+//
+//	        ProviderExtensionsRouteTimeoutLimitsArgs{...}
+//
+//	or:
+//
+//	        nil
+type ProviderExtensionsRouteTimeoutLimitsPtrInput interface {
+	pulumi.Input
+
+	ToProviderExtensionsRouteTimeoutLimitsPtrOutput() ProviderExtensionsRouteTimeoutLimitsPtrOutput
+	ToProviderExtensionsRouteTimeoutLimitsPtrOutputWithContext(context.Context) ProviderExtensionsRouteTimeoutLimitsPtrOutput
+}
+
+type providerExtensionsRouteTimeoutLimitsPtrType ProviderExtensionsRouteTimeoutLimitsArgs
+
+func ProviderExtensionsRouteTimeoutLimitsPtr(v *ProviderExtensionsRouteTimeoutLimitsArgs) ProviderExtensionsRouteTimeoutLimitsPtrInput {
+	return (*providerExtensionsRouteTimeoutLimitsPtrType)(v)
+}
+
+func (*providerExtensionsRouteTimeoutLimitsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProviderExtensionsRouteTimeoutLimits)(nil)).Elem()
+}
+
+func (i *providerExtensionsRouteTimeoutLimitsPtrType) ToProviderExtensionsRouteTimeoutLimitsPtrOutput() ProviderExtensionsRouteTimeoutLimitsPtrOutput {
+	return i.ToProviderExtensionsRouteTimeoutLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i *providerExtensionsRouteTimeoutLimitsPtrType) ToProviderExtensionsRouteTimeoutLimitsPtrOutputWithContext(ctx context.Context) ProviderExtensionsRouteTimeoutLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProviderExtensionsRouteTimeoutLimitsPtrOutput)
+}
+
+type ProviderExtensionsRouteTimeoutLimitsOutput struct{ *pulumi.OutputState }
+
+func (ProviderExtensionsRouteTimeoutLimitsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProviderExtensionsRouteTimeoutLimits)(nil)).Elem()
+}
+
+func (o ProviderExtensionsRouteTimeoutLimitsOutput) ToProviderExtensionsRouteTimeoutLimitsOutput() ProviderExtensionsRouteTimeoutLimitsOutput {
+	return o
+}
+
+func (o ProviderExtensionsRouteTimeoutLimitsOutput) ToProviderExtensionsRouteTimeoutLimitsOutputWithContext(ctx context.Context) ProviderExtensionsRouteTimeoutLimitsOutput {
+	return o
+}
+
+func (o ProviderExtensionsRouteTimeoutLimitsOutput) ToProviderExtensionsRouteTimeoutLimitsPtrOutput() ProviderExtensionsRouteTimeoutLimitsPtrOutput {
+	return o.ToProviderExtensionsRouteTimeoutLimitsPtrOutputWithContext(context.Background())
+}
+
+func (o ProviderExtensionsRouteTimeoutLimitsOutput) ToProviderExtensionsRouteTimeoutLimitsPtrOutputWithContext(ctx context.Context) ProviderExtensionsRouteTimeoutLimitsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ProviderExtensionsRouteTimeoutLimits) *ProviderExtensionsRouteTimeoutLimits {
+		return &v
+	}).(ProviderExtensionsRouteTimeoutLimitsPtrOutput)
+}
+
+// spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+func (o ProviderExtensionsRouteTimeoutLimitsOutput) MaxRequest() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ProviderExtensionsRouteTimeoutLimits) *string { return v.MaxRequest }).(pulumi.StringPtrOutput)
+}
+
+// spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+func (o ProviderExtensionsRouteTimeoutLimitsOutput) MaxStreamDuration() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ProviderExtensionsRouteTimeoutLimits) *string { return v.MaxStreamDuration }).(pulumi.StringPtrOutput)
+}
+
+// spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+func (o ProviderExtensionsRouteTimeoutLimitsOutput) MaxStreamIdle() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ProviderExtensionsRouteTimeoutLimits) *string { return v.MaxStreamIdle }).(pulumi.StringPtrOutput)
+}
+
+type ProviderExtensionsRouteTimeoutLimitsPtrOutput struct{ *pulumi.OutputState }
+
+func (ProviderExtensionsRouteTimeoutLimitsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProviderExtensionsRouteTimeoutLimits)(nil)).Elem()
+}
+
+func (o ProviderExtensionsRouteTimeoutLimitsPtrOutput) ToProviderExtensionsRouteTimeoutLimitsPtrOutput() ProviderExtensionsRouteTimeoutLimitsPtrOutput {
+	return o
+}
+
+func (o ProviderExtensionsRouteTimeoutLimitsPtrOutput) ToProviderExtensionsRouteTimeoutLimitsPtrOutputWithContext(ctx context.Context) ProviderExtensionsRouteTimeoutLimitsPtrOutput {
+	return o
+}
+
+func (o ProviderExtensionsRouteTimeoutLimitsPtrOutput) Elem() ProviderExtensionsRouteTimeoutLimitsOutput {
+	return o.ApplyT(func(v *ProviderExtensionsRouteTimeoutLimits) ProviderExtensionsRouteTimeoutLimits {
+		if v != nil {
+			return *v
+		}
+		var ret ProviderExtensionsRouteTimeoutLimits
+		return ret
+	}).(ProviderExtensionsRouteTimeoutLimitsOutput)
+}
+
+// spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+func (o ProviderExtensionsRouteTimeoutLimitsPtrOutput) MaxRequest() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensionsRouteTimeoutLimits) *string {
+		if v == nil {
+			return nil
+		}
+		return v.MaxRequest
+	}).(pulumi.StringPtrOutput)
+}
+
+// spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+func (o ProviderExtensionsRouteTimeoutLimitsPtrOutput) MaxStreamDuration() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensionsRouteTimeoutLimits) *string {
+		if v == nil {
+			return nil
+		}
+		return v.MaxStreamDuration
+	}).(pulumi.StringPtrOutput)
+}
+
+// spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+func (o ProviderExtensionsRouteTimeoutLimitsPtrOutput) MaxStreamIdle() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensionsRouteTimeoutLimits) *string {
+		if v == nil {
+			return nil
+		}
+		return v.MaxStreamIdle
+	}).(pulumi.StringPtrOutput)
 }
 
 // after apply, send each hostname one request for the proxy's first rule through the Gateway and wait until Envoy routes it (Envoy Gateway's status does not say when Envoy has the configuration)
@@ -5394,6 +5776,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigPtrInput)(nil)).Elem(), GuardrailConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsInput)(nil)).Elem(), GuardrailConfigExtensionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsPtrInput)(nil)).Elem(), GuardrailConfigExtensionsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsRouteTimeoutLimitsInput)(nil)).Elem(), GuardrailConfigExtensionsRouteTimeoutLimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsRouteTimeoutLimitsPtrInput)(nil)).Elem(), GuardrailConfigExtensionsRouteTimeoutLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigGatewayInput)(nil)).Elem(), GuardrailConfigGatewayArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigGatewayPtrInput)(nil)).Elem(), GuardrailConfigGatewayArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigGatewayExtensionAPIValidationOptionsInput)(nil)).Elem(), GuardrailConfigGatewayExtensionAPIValidationOptionsArgs{})
@@ -5438,6 +5822,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderDomainVerificationRetryIntervalsArrayInput)(nil)).Elem(), ProviderDomainVerificationRetryIntervalsArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsInput)(nil)).Elem(), ProviderExtensionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsPtrInput)(nil)).Elem(), ProviderExtensionsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsRouteTimeoutLimitsInput)(nil)).Elem(), ProviderExtensionsRouteTimeoutLimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsRouteTimeoutLimitsPtrInput)(nil)).Elem(), ProviderExtensionsRouteTimeoutLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderHTTPProbeInput)(nil)).Elem(), ProviderHTTPProbeArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderHTTPProbePtrInput)(nil)).Elem(), ProviderHTTPProbeArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderTLSProbeInput)(nil)).Elem(), ProviderTLSProbeArgs{})
@@ -5450,6 +5836,8 @@ func init() {
 	pulumi.RegisterOutputType(GuardrailConfigPtrOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigExtensionsOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigExtensionsPtrOutput{})
+	pulumi.RegisterOutputType(GuardrailConfigExtensionsRouteTimeoutLimitsOutput{})
+	pulumi.RegisterOutputType(GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigGatewayOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigGatewayPtrOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigGatewayExtensionAPIValidationOptionsOutput{})
@@ -5494,6 +5882,8 @@ func init() {
 	pulumi.RegisterOutputType(ProviderDomainVerificationRetryIntervalsArrayOutput{})
 	pulumi.RegisterOutputType(ProviderExtensionsOutput{})
 	pulumi.RegisterOutputType(ProviderExtensionsPtrOutput{})
+	pulumi.RegisterOutputType(ProviderExtensionsRouteTimeoutLimitsOutput{})
+	pulumi.RegisterOutputType(ProviderExtensionsRouteTimeoutLimitsPtrOutput{})
 	pulumi.RegisterOutputType(ProviderHTTPProbeOutput{})
 	pulumi.RegisterOutputType(ProviderHTTPProbePtrOutput{})
 	pulumi.RegisterOutputType(ProviderTLSProbeOutput{})

@@ -19,6 +19,8 @@ __all__ = [
     'GuardrailConfigArgsDict',
     'GuardrailConfigExtensionsArgs',
     'GuardrailConfigExtensionsArgsDict',
+    'GuardrailConfigExtensionsRouteTimeoutLimitsArgs',
+    'GuardrailConfigExtensionsRouteTimeoutLimitsArgsDict',
     'GuardrailConfigGatewayArgs',
     'GuardrailConfigGatewayArgsDict',
     'GuardrailConfigGatewayExtensionAPIValidationOptionsArgs',
@@ -63,6 +65,8 @@ __all__ = [
     'ProviderDomainVerificationRetryIntervalsArgsDict',
     'ProviderExtensionsArgs',
     'ProviderExtensionsArgsDict',
+    'ProviderExtensionsRouteTimeoutLimitsArgs',
+    'ProviderExtensionsRouteTimeoutLimitsArgsDict',
     'ProviderHTTPProbeArgs',
     'ProviderHTTPProbeArgsDict',
     'ProviderTLSProbeArgs',
@@ -162,6 +166,7 @@ class GuardrailConfigExtensionsArgsDict(TypedDict):
     """
     HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
     """
+    route_timeout_limits: NotRequired[pulumi.Input[Optional['GuardrailConfigExtensionsRouteTimeoutLimitsArgsDict']]]
     route_timeouts: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
     per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
@@ -177,6 +182,7 @@ class GuardrailConfigExtensionsArgs:
                  backend_protocols: pulumi.Input[Optional[_builtins.bool]] = None,
                  grpc_proxy: pulumi.Input[Optional[_builtins.bool]] = None,
                  request_mirroring: pulumi.Input[Optional[_builtins.bool]] = None,
+                 route_timeout_limits: pulumi.Input[Optional['GuardrailConfigExtensionsRouteTimeoutLimitsArgs']] = None,
                  route_timeouts: pulumi.Input[Optional[_builtins.bool]] = None,
                  weighted_backends: pulumi.Input[Optional[_builtins.bool]] = None):
         """
@@ -194,6 +200,8 @@ class GuardrailConfigExtensionsArgs:
             pulumi.set(__self__, "grpc_proxy", grpc_proxy)
         if request_mirroring is not None:
             pulumi.set(__self__, "request_mirroring", request_mirroring)
+        if route_timeout_limits is not None:
+            pulumi.set(__self__, "route_timeout_limits", route_timeout_limits)
         if route_timeouts is not None:
             pulumi.set(__self__, "route_timeouts", route_timeouts)
         if weighted_backends is not None:
@@ -236,6 +244,15 @@ class GuardrailConfigExtensionsArgs:
         pulumi.set(self, "request_mirroring", value)
 
     @_builtins.property
+    @pulumi.getter(name="routeTimeoutLimits")
+    def route_timeout_limits(self) -> pulumi.Input[Optional['GuardrailConfigExtensionsRouteTimeoutLimitsArgs']]:
+        return pulumi.get(self, "route_timeout_limits")
+
+    @route_timeout_limits.setter
+    def route_timeout_limits(self, value: pulumi.Input[Optional['GuardrailConfigExtensionsRouteTimeoutLimitsArgs']]):
+        pulumi.set(self, "route_timeout_limits", value)
+
+    @_builtins.property
     @pulumi.getter(name="routeTimeouts")
     def route_timeouts(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -258,6 +275,75 @@ class GuardrailConfigExtensionsArgs:
     @weighted_backends.setter
     def weighted_backends(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "weighted_backends", value)
+
+
+class GuardrailConfigExtensionsRouteTimeoutLimitsArgsDict(TypedDict):
+    max_request: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+    """
+    max_stream_duration: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+    """
+    max_stream_idle: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+    """
+
+@pulumi.input_type
+class GuardrailConfigExtensionsRouteTimeoutLimitsArgs:
+    def __init__(__self__, *,
+                 max_request: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_stream_duration: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_stream_idle: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        :param pulumi.Input[_builtins.str] max_request: spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+        :param pulumi.Input[_builtins.str] max_stream_duration: spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+        :param pulumi.Input[_builtins.str] max_stream_idle: spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+        """
+        if max_request is not None:
+            pulumi.set(__self__, "max_request", max_request)
+        if max_stream_duration is not None:
+            pulumi.set(__self__, "max_stream_duration", max_stream_duration)
+        if max_stream_idle is not None:
+            pulumi.set(__self__, "max_stream_idle", max_stream_idle)
+
+    @_builtins.property
+    @pulumi.getter(name="maxRequest")
+    def max_request(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+        """
+        return pulumi.get(self, "max_request")
+
+    @max_request.setter
+    def max_request(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "max_request", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxStreamDuration")
+    def max_stream_duration(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+        """
+        return pulumi.get(self, "max_stream_duration")
+
+    @max_stream_duration.setter
+    def max_stream_duration(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "max_stream_duration", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxStreamIdle")
+    def max_stream_idle(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+        """
+        return pulumi.get(self, "max_stream_idle")
+
+    @max_stream_idle.setter
+    def max_stream_idle(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "max_stream_idle", value)
 
 
 class GuardrailConfigGatewayArgsDict(TypedDict):
@@ -2078,6 +2164,7 @@ class ProviderExtensionsArgsDict(TypedDict):
     """
     HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
     """
+    route_timeout_limits: NotRequired[pulumi.Input[Optional['ProviderExtensionsRouteTimeoutLimitsArgsDict']]]
     route_timeouts: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
     per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
@@ -2093,6 +2180,7 @@ class ProviderExtensionsArgs:
                  backend_protocols: pulumi.Input[Optional[_builtins.bool]] = None,
                  grpc_proxy: pulumi.Input[Optional[_builtins.bool]] = None,
                  request_mirroring: pulumi.Input[Optional[_builtins.bool]] = None,
+                 route_timeout_limits: pulumi.Input[Optional['ProviderExtensionsRouteTimeoutLimitsArgs']] = None,
                  route_timeouts: pulumi.Input[Optional[_builtins.bool]] = None,
                  weighted_backends: pulumi.Input[Optional[_builtins.bool]] = None):
         """
@@ -2110,6 +2198,8 @@ class ProviderExtensionsArgs:
             pulumi.set(__self__, "grpc_proxy", grpc_proxy)
         if request_mirroring is not None:
             pulumi.set(__self__, "request_mirroring", request_mirroring)
+        if route_timeout_limits is not None:
+            pulumi.set(__self__, "route_timeout_limits", route_timeout_limits)
         if route_timeouts is not None:
             pulumi.set(__self__, "route_timeouts", route_timeouts)
         if weighted_backends is not None:
@@ -2152,6 +2242,15 @@ class ProviderExtensionsArgs:
         pulumi.set(self, "request_mirroring", value)
 
     @_builtins.property
+    @pulumi.getter(name="routeTimeoutLimits")
+    def route_timeout_limits(self) -> pulumi.Input[Optional['ProviderExtensionsRouteTimeoutLimitsArgs']]:
+        return pulumi.get(self, "route_timeout_limits")
+
+    @route_timeout_limits.setter
+    def route_timeout_limits(self, value: pulumi.Input[Optional['ProviderExtensionsRouteTimeoutLimitsArgs']]):
+        pulumi.set(self, "route_timeout_limits", value)
+
+    @_builtins.property
     @pulumi.getter(name="routeTimeouts")
     def route_timeouts(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -2174,6 +2273,75 @@ class ProviderExtensionsArgs:
     @weighted_backends.setter
     def weighted_backends(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "weighted_backends", value)
+
+
+class ProviderExtensionsRouteTimeoutLimitsArgsDict(TypedDict):
+    max_request: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+    """
+    max_stream_duration: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+    """
+    max_stream_idle: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+    """
+
+@pulumi.input_type
+class ProviderExtensionsRouteTimeoutLimitsArgs:
+    def __init__(__self__, *,
+                 max_request: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_stream_duration: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_stream_idle: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        :param pulumi.Input[_builtins.str] max_request: spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+        :param pulumi.Input[_builtins.str] max_stream_duration: spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+        :param pulumi.Input[_builtins.str] max_stream_idle: spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+        """
+        if max_request is not None:
+            pulumi.set(__self__, "max_request", max_request)
+        if max_stream_duration is not None:
+            pulumi.set(__self__, "max_stream_duration", max_stream_duration)
+        if max_stream_idle is not None:
+            pulumi.set(__self__, "max_stream_idle", max_stream_idle)
+
+    @_builtins.property
+    @pulumi.getter(name="maxRequest")
+    def max_request(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+        """
+        return pulumi.get(self, "max_request")
+
+    @max_request.setter
+    def max_request(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "max_request", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxStreamDuration")
+    def max_stream_duration(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+        """
+        return pulumi.get(self, "max_stream_duration")
+
+    @max_stream_duration.setter
+    def max_stream_duration(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "max_stream_duration", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxStreamIdle")
+    def max_stream_idle(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+        """
+        return pulumi.get(self, "max_stream_idle")
+
+    @max_stream_idle.setter
+    def max_stream_idle(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "max_stream_idle", value)
 
 
 class ProviderHTTPProbeArgsDict(TypedDict):

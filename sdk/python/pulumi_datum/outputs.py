@@ -19,6 +19,7 @@ __all__ = [
     'DownstreamRef',
     'GuardrailConfig',
     'GuardrailConfigExtensions',
+    'GuardrailConfigExtensionsRouteTimeoutLimits',
     'GuardrailConfigGateway',
     'GuardrailConfigGatewayExtensionAPIValidationOptions',
     'GuardrailConfigGatewayExtensionAPIValidationOptionsBackendTrafficPolicies',
@@ -41,6 +42,7 @@ __all__ = [
     'ProviderDomainVerification',
     'ProviderDomainVerificationRetryIntervals',
     'ProviderExtensions',
+    'ProviderExtensionsRouteTimeoutLimits',
     'ProviderHTTPProbe',
     'ProviderTLSProbe',
     'ProviderWAF',
@@ -159,6 +161,7 @@ class GuardrailConfigExtensions(dict):
                  backend_protocols: Optional[_builtins.bool] = None,
                  grpc_proxy: Optional[_builtins.bool] = None,
                  request_mirroring: Optional[_builtins.bool] = None,
+                 route_timeout_limits: Optional['outputs.GuardrailConfigExtensionsRouteTimeoutLimits'] = None,
                  route_timeouts: Optional[_builtins.bool] = None,
                  weighted_backends: Optional[_builtins.bool] = None):
         """
@@ -176,6 +179,8 @@ class GuardrailConfigExtensions(dict):
             pulumi.set(__self__, "grpc_proxy", grpc_proxy)
         if request_mirroring is not None:
             pulumi.set(__self__, "request_mirroring", request_mirroring)
+        if route_timeout_limits is not None:
+            pulumi.set(__self__, "route_timeout_limits", route_timeout_limits)
         if route_timeouts is not None:
             pulumi.set(__self__, "route_timeouts", route_timeouts)
         if weighted_backends is not None:
@@ -206,6 +211,11 @@ class GuardrailConfigExtensions(dict):
         return pulumi.get(self, "request_mirroring")
 
     @_builtins.property
+    @pulumi.getter(name="routeTimeoutLimits")
+    def route_timeout_limits(self) -> Optional['outputs.GuardrailConfigExtensionsRouteTimeoutLimits']:
+        return pulumi.get(self, "route_timeout_limits")
+
+    @_builtins.property
     @pulumi.getter(name="routeTimeouts")
     def route_timeouts(self) -> Optional[_builtins.bool]:
         """
@@ -220,6 +230,49 @@ class GuardrailConfigExtensions(dict):
         several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
         """
         return pulumi.get(self, "weighted_backends")
+
+
+@pulumi.output_type
+class GuardrailConfigExtensionsRouteTimeoutLimits(dict):
+    def __init__(__self__, *,
+                 max_request: Optional[_builtins.str] = None,
+                 max_stream_duration: Optional[_builtins.str] = None,
+                 max_stream_idle: Optional[_builtins.str] = None):
+        """
+        :param _builtins.str max_request: spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+        :param _builtins.str max_stream_duration: spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+        :param _builtins.str max_stream_idle: spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+        """
+        if max_request is not None:
+            pulumi.set(__self__, "max_request", max_request)
+        if max_stream_duration is not None:
+            pulumi.set(__self__, "max_stream_duration", max_stream_duration)
+        if max_stream_idle is not None:
+            pulumi.set(__self__, "max_stream_idle", max_stream_idle)
+
+    @_builtins.property
+    @pulumi.getter(name="maxRequest")
+    def max_request(self) -> Optional[_builtins.str]:
+        """
+        spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+        """
+        return pulumi.get(self, "max_request")
+
+    @_builtins.property
+    @pulumi.getter(name="maxStreamDuration")
+    def max_stream_duration(self) -> Optional[_builtins.str]:
+        """
+        spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+        """
+        return pulumi.get(self, "max_stream_duration")
+
+    @_builtins.property
+    @pulumi.getter(name="maxStreamIdle")
+    def max_stream_idle(self) -> Optional[_builtins.str]:
+        """
+        spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+        """
+        return pulumi.get(self, "max_stream_idle")
 
 
 @pulumi.output_type
@@ -1351,6 +1404,7 @@ class ProviderExtensions(dict):
                  backend_protocols: Optional[_builtins.bool] = None,
                  grpc_proxy: Optional[_builtins.bool] = None,
                  request_mirroring: Optional[_builtins.bool] = None,
+                 route_timeout_limits: Optional['outputs.ProviderExtensionsRouteTimeoutLimits'] = None,
                  route_timeouts: Optional[_builtins.bool] = None,
                  weighted_backends: Optional[_builtins.bool] = None):
         """
@@ -1368,6 +1422,8 @@ class ProviderExtensions(dict):
             pulumi.set(__self__, "grpc_proxy", grpc_proxy)
         if request_mirroring is not None:
             pulumi.set(__self__, "request_mirroring", request_mirroring)
+        if route_timeout_limits is not None:
+            pulumi.set(__self__, "route_timeout_limits", route_timeout_limits)
         if route_timeouts is not None:
             pulumi.set(__self__, "route_timeouts", route_timeouts)
         if weighted_backends is not None:
@@ -1398,6 +1454,11 @@ class ProviderExtensions(dict):
         return pulumi.get(self, "request_mirroring")
 
     @_builtins.property
+    @pulumi.getter(name="routeTimeoutLimits")
+    def route_timeout_limits(self) -> Optional['outputs.ProviderExtensionsRouteTimeoutLimits']:
+        return pulumi.get(self, "route_timeout_limits")
+
+    @_builtins.property
     @pulumi.getter(name="routeTimeouts")
     def route_timeouts(self) -> Optional[_builtins.bool]:
         """
@@ -1412,6 +1473,49 @@ class ProviderExtensions(dict):
         several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
         """
         return pulumi.get(self, "weighted_backends")
+
+
+@pulumi.output_type
+class ProviderExtensionsRouteTimeoutLimits(dict):
+    def __init__(__self__, *,
+                 max_request: Optional[_builtins.str] = None,
+                 max_stream_duration: Optional[_builtins.str] = None,
+                 max_stream_idle: Optional[_builtins.str] = None):
+        """
+        :param _builtins.str max_request: spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+        :param _builtins.str max_stream_duration: spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+        :param _builtins.str max_stream_idle: spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+        """
+        if max_request is not None:
+            pulumi.set(__self__, "max_request", max_request)
+        if max_stream_duration is not None:
+            pulumi.set(__self__, "max_stream_duration", max_stream_duration)
+        if max_stream_idle is not None:
+            pulumi.set(__self__, "max_stream_idle", max_stream_idle)
+
+    @_builtins.property
+    @pulumi.getter(name="maxRequest")
+    def max_request(self) -> Optional[_builtins.str]:
+        """
+        spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`.
+        """
+        return pulumi.get(self, "max_request")
+
+    @_builtins.property
+    @pulumi.getter(name="maxStreamDuration")
+    def max_stream_duration(self) -> Optional[_builtins.str]:
+        """
+        spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`.
+        """
+        return pulumi.get(self, "max_stream_duration")
+
+    @_builtins.property
+    @pulumi.getter(name="maxStreamIdle")
+    def max_stream_idle(self) -> Optional[_builtins.str]:
+        """
+        spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
+        """
+        return pulumi.get(self, "max_stream_idle")
 
 
 @pulumi.output_type

@@ -66,7 +66,7 @@ const PARENT_REFS: Schema = {
   ],
 };
 
-const DURATION_STRING: Schema = { type: "string", pattern: DURATION };
+export const DURATION_STRING: Schema = { type: "string", pattern: DURATION };
 
 /** CEL `duration(s)`: nanoseconds, or the evaluation error for a string Go cannot parse. */
 function celDuration(v: unknown): bigint | { evalError: string } {
@@ -74,7 +74,7 @@ function celDuration(v: unknown): bigint | { evalError: string } {
   return d.ok ? d.nanos : { evalError: `type conversion error from 'string' to 'google.protobuf.Duration'` };
 }
 
-const BACKEND_REQUEST_WITHIN_REQUEST: CelRule = {
+export const BACKEND_REQUEST_WITHIN_REQUEST: CelRule = {
   message: "backendRequest timeout cannot be longer than request timeout",
   holds(self): CelOutcome {
     if (!has(self, "request") || !has(self, "backendRequest")) return true;

@@ -5,7 +5,7 @@ import { HOSTNAME } from "../gatewayapi/patterns";
 import { PORT_NUMBER } from "../gatewayapi/refs";
 import { RULE_NAME, TOTAL_MATCHES, UNIQUE_RULE_NAMES, routeRuleRules } from "../gatewayapi/rules";
 import * as structural from "../gatewayapi/structural";
-import type { ObjectSchema } from "../gatewayapi/structural";
+import type { ObjectSchema, Schema } from "../gatewayapi/structural";
 
 // Bound once at load: under Vite's module runner (vitest, `vitest bench` included) every use of an
 // imported binding is a getter call, which on paths run per node or per rule costs more than the work.
@@ -18,9 +18,20 @@ const { has } = structural;
 
 const FILTERS = httpRouteFiltersSchema(HTTPPROXY_FLAVOUR);
 
-const BACKEND: ObjectSchema = {
+/**
+ * What the beyond-NSO switches add to NSO's schema (issue #16, httpproxy/extensions.ts): properties
+ * of a rule and of a backend, and the most backends a rule may have. Empty: NSO's schema exactly.
+ */
+export interface SchemaAdditions {
+  rule?: Readonly<Record<string, Schema>>;
+  backend?: Readonly<Record<string, Schema>>;
+  maxBackends?: number;
+}
+
+const backendSchema = (extra: SchemaAdditions["backend"]): ObjectSchema => ({
   type: "object",
   properties: {
+    ...extra,
     // Endpoint syntax is webhook-only (W9–W18).
     endpoint: { type: "string" },
     // C29
@@ -39,11 +50,12 @@ const BACKEND: ObjectSchema = {
       holds: (self) => (has(self, "instance") ? !has(self, "endpoint") && !has(self, "connector") : has(self, "endpoint")),
     },
   ],
-};
+});
 
-const RULE: ObjectSchema = {
+const ruleSchema = (add: SchemaAdditions): ObjectSchema => ({
   type: "object",
   properties: {
+    ...add.rule,
     // C7
     name: RULE_NAME,
     // C8–C13
@@ -51,13 +63,14 @@ const RULE: ObjectSchema = {
     // C14–C26
     filters: FILTERS,
     // C27
-    backends: { type: "array", minItems: 0, maxItems: 1, items: BACKEND },
+    backends: { type: "array", minItems: 0, maxItems: add.maxBackends ?? 1, items: backendSchema(add.backend) },
   },
   // C22, C23
   rules: routeRuleRules("backends"),
-};
+});
 
-export const HTTPPROXY_SCHEMA: ObjectSchema = {
+/** NSO's schema plus what the enabled extensions add. */
+export const httpProxySchema = (add: SchemaAdditions): ObjectSchema => ({
   type: "object",
   // C1
   required: ["spec"],
@@ -73,8 +86,10 @@ export const HTTPPROXY_SCHEMA: ObjectSchema = {
         // C2, C3
         hostnames: { type: "array", maxItems: 16, items: { type: "string", minLength: 1, maxLength: 253, pattern: HOSTNAME } },
         // C4–C6
-        rules: { type: "array", minItems: 1, maxItems: 16, items: RULE, rules: [UNIQUE_RULE_NAMES, TOTAL_MATCHES] },
+        rules: { type: "array", minItems: 1, maxItems: 16, items: ruleSchema(add), rules: [UNIQUE_RULE_NAMES, TOTAL_MATCHES] },
       },
     },
   },
-};
+});
+
+export const HTTPPROXY_SCHEMA: ObjectSchema = httpProxySchema({});

@@ -794,6 +794,8 @@ type HTTPProxyRule struct {
 	Matches []gatewayapi.HTTPRouteMatch `pulumi:"matches"`
 	// unique rule name; copied to the HTTPRoute rule.
 	Name *string `pulumi:"name"`
+	// beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO").
+	Timeouts *HTTPProxyRuleTimeouts `pulumi:"timeouts"`
 }
 
 // HTTPProxyRuleInput is an input type that accepts HTTPProxyRuleArgs and HTTPProxyRuleOutput values.
@@ -815,6 +817,8 @@ type HTTPProxyRuleArgs struct {
 	Matches gatewayapi.HTTPRouteMatchArrayInput `pulumi:"matches"`
 	// unique rule name; copied to the HTTPRoute rule.
 	Name pulumi.StringPtrInput `pulumi:"name"`
+	// beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO").
+	Timeouts HTTPProxyRuleTimeoutsPtrInput `pulumi:"timeouts"`
 }
 
 func (HTTPProxyRuleArgs) ElementType() reflect.Type {
@@ -885,6 +889,11 @@ func (o HTTPProxyRuleOutput) Matches() gatewayapi.HTTPRouteMatchArrayOutput {
 // unique rule name; copied to the HTTPRoute rule.
 func (o HTTPProxyRuleOutput) Name() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v HTTPProxyRule) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
+// beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO").
+func (o HTTPProxyRuleOutput) Timeouts() HTTPProxyRuleTimeoutsPtrOutput {
+	return o.ApplyT(func(v HTTPProxyRule) *HTTPProxyRuleTimeouts { return v.Timeouts }).(HTTPProxyRuleTimeoutsPtrOutput)
 }
 
 type HTTPProxyRuleArrayOutput struct{ *pulumi.OutputState }
@@ -1463,6 +1472,340 @@ func (o HTTPProxyRuleBackendTLSPtrOutput) Hostname() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+type HTTPProxyRuleTimeouts struct {
+	// one attempt at the backend; at most request.
+	BackendRequest *string `pulumi:"backendRequest"`
+	// Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request.
+	Request *string `pulumi:"request"`
+	// SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name.
+	Streaming *HTTPProxyRuleTimeoutsStreaming `pulumi:"streaming"`
+}
+
+// HTTPProxyRuleTimeoutsInput is an input type that accepts HTTPProxyRuleTimeoutsArgs and HTTPProxyRuleTimeoutsOutput values.
+// You can construct a concrete instance of `HTTPProxyRuleTimeoutsInput` via:
+//
+//	HTTPProxyRuleTimeoutsArgs{...}
+type HTTPProxyRuleTimeoutsInput interface {
+	pulumi.Input
+
+	ToHTTPProxyRuleTimeoutsOutput() HTTPProxyRuleTimeoutsOutput
+	ToHTTPProxyRuleTimeoutsOutputWithContext(context.Context) HTTPProxyRuleTimeoutsOutput
+}
+
+type HTTPProxyRuleTimeoutsArgs struct {
+	// one attempt at the backend; at most request.
+	BackendRequest pulumi.StringPtrInput `pulumi:"backendRequest"`
+	// Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request.
+	Request pulumi.StringPtrInput `pulumi:"request"`
+	// SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name.
+	Streaming HTTPProxyRuleTimeoutsStreamingPtrInput `pulumi:"streaming"`
+}
+
+func (HTTPProxyRuleTimeoutsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HTTPProxyRuleTimeouts)(nil)).Elem()
+}
+
+func (i HTTPProxyRuleTimeoutsArgs) ToHTTPProxyRuleTimeoutsOutput() HTTPProxyRuleTimeoutsOutput {
+	return i.ToHTTPProxyRuleTimeoutsOutputWithContext(context.Background())
+}
+
+func (i HTTPProxyRuleTimeoutsArgs) ToHTTPProxyRuleTimeoutsOutputWithContext(ctx context.Context) HTTPProxyRuleTimeoutsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HTTPProxyRuleTimeoutsOutput)
+}
+
+func (i HTTPProxyRuleTimeoutsArgs) ToHTTPProxyRuleTimeoutsPtrOutput() HTTPProxyRuleTimeoutsPtrOutput {
+	return i.ToHTTPProxyRuleTimeoutsPtrOutputWithContext(context.Background())
+}
+
+func (i HTTPProxyRuleTimeoutsArgs) ToHTTPProxyRuleTimeoutsPtrOutputWithContext(ctx context.Context) HTTPProxyRuleTimeoutsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HTTPProxyRuleTimeoutsOutput).ToHTTPProxyRuleTimeoutsPtrOutputWithContext(ctx)
+}
+
+// HTTPProxyRuleTimeoutsPtrInput is an input type that accepts HTTPProxyRuleTimeoutsArgs, HTTPProxyRuleTimeoutsPtr and HTTPProxyRuleTimeoutsPtrOutput values.
+// You can construct a concrete instance of `HTTPProxyRuleTimeoutsPtrInput` via:
+//
+//	        HTTPProxyRuleTimeoutsArgs{...}
+//
+//	or:
+//
+//	        nil
+type HTTPProxyRuleTimeoutsPtrInput interface {
+	pulumi.Input
+
+	ToHTTPProxyRuleTimeoutsPtrOutput() HTTPProxyRuleTimeoutsPtrOutput
+	ToHTTPProxyRuleTimeoutsPtrOutputWithContext(context.Context) HTTPProxyRuleTimeoutsPtrOutput
+}
+
+type httpproxyRuleTimeoutsPtrType HTTPProxyRuleTimeoutsArgs
+
+func HTTPProxyRuleTimeoutsPtr(v *HTTPProxyRuleTimeoutsArgs) HTTPProxyRuleTimeoutsPtrInput {
+	return (*httpproxyRuleTimeoutsPtrType)(v)
+}
+
+func (*httpproxyRuleTimeoutsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**HTTPProxyRuleTimeouts)(nil)).Elem()
+}
+
+func (i *httpproxyRuleTimeoutsPtrType) ToHTTPProxyRuleTimeoutsPtrOutput() HTTPProxyRuleTimeoutsPtrOutput {
+	return i.ToHTTPProxyRuleTimeoutsPtrOutputWithContext(context.Background())
+}
+
+func (i *httpproxyRuleTimeoutsPtrType) ToHTTPProxyRuleTimeoutsPtrOutputWithContext(ctx context.Context) HTTPProxyRuleTimeoutsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HTTPProxyRuleTimeoutsPtrOutput)
+}
+
+type HTTPProxyRuleTimeoutsOutput struct{ *pulumi.OutputState }
+
+func (HTTPProxyRuleTimeoutsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HTTPProxyRuleTimeouts)(nil)).Elem()
+}
+
+func (o HTTPProxyRuleTimeoutsOutput) ToHTTPProxyRuleTimeoutsOutput() HTTPProxyRuleTimeoutsOutput {
+	return o
+}
+
+func (o HTTPProxyRuleTimeoutsOutput) ToHTTPProxyRuleTimeoutsOutputWithContext(ctx context.Context) HTTPProxyRuleTimeoutsOutput {
+	return o
+}
+
+func (o HTTPProxyRuleTimeoutsOutput) ToHTTPProxyRuleTimeoutsPtrOutput() HTTPProxyRuleTimeoutsPtrOutput {
+	return o.ToHTTPProxyRuleTimeoutsPtrOutputWithContext(context.Background())
+}
+
+func (o HTTPProxyRuleTimeoutsOutput) ToHTTPProxyRuleTimeoutsPtrOutputWithContext(ctx context.Context) HTTPProxyRuleTimeoutsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v HTTPProxyRuleTimeouts) *HTTPProxyRuleTimeouts {
+		return &v
+	}).(HTTPProxyRuleTimeoutsPtrOutput)
+}
+
+// one attempt at the backend; at most request.
+func (o HTTPProxyRuleTimeoutsOutput) BackendRequest() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HTTPProxyRuleTimeouts) *string { return v.BackendRequest }).(pulumi.StringPtrOutput)
+}
+
+// Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request.
+func (o HTTPProxyRuleTimeoutsOutput) Request() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HTTPProxyRuleTimeouts) *string { return v.Request }).(pulumi.StringPtrOutput)
+}
+
+// SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name.
+func (o HTTPProxyRuleTimeoutsOutput) Streaming() HTTPProxyRuleTimeoutsStreamingPtrOutput {
+	return o.ApplyT(func(v HTTPProxyRuleTimeouts) *HTTPProxyRuleTimeoutsStreaming { return v.Streaming }).(HTTPProxyRuleTimeoutsStreamingPtrOutput)
+}
+
+type HTTPProxyRuleTimeoutsPtrOutput struct{ *pulumi.OutputState }
+
+func (HTTPProxyRuleTimeoutsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**HTTPProxyRuleTimeouts)(nil)).Elem()
+}
+
+func (o HTTPProxyRuleTimeoutsPtrOutput) ToHTTPProxyRuleTimeoutsPtrOutput() HTTPProxyRuleTimeoutsPtrOutput {
+	return o
+}
+
+func (o HTTPProxyRuleTimeoutsPtrOutput) ToHTTPProxyRuleTimeoutsPtrOutputWithContext(ctx context.Context) HTTPProxyRuleTimeoutsPtrOutput {
+	return o
+}
+
+func (o HTTPProxyRuleTimeoutsPtrOutput) Elem() HTTPProxyRuleTimeoutsOutput {
+	return o.ApplyT(func(v *HTTPProxyRuleTimeouts) HTTPProxyRuleTimeouts {
+		if v != nil {
+			return *v
+		}
+		var ret HTTPProxyRuleTimeouts
+		return ret
+	}).(HTTPProxyRuleTimeoutsOutput)
+}
+
+// one attempt at the backend; at most request.
+func (o HTTPProxyRuleTimeoutsPtrOutput) BackendRequest() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *HTTPProxyRuleTimeouts) *string {
+		if v == nil {
+			return nil
+		}
+		return v.BackendRequest
+	}).(pulumi.StringPtrOutput)
+}
+
+// Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request.
+func (o HTTPProxyRuleTimeoutsPtrOutput) Request() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *HTTPProxyRuleTimeouts) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Request
+	}).(pulumi.StringPtrOutput)
+}
+
+// SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name.
+func (o HTTPProxyRuleTimeoutsPtrOutput) Streaming() HTTPProxyRuleTimeoutsStreamingPtrOutput {
+	return o.ApplyT(func(v *HTTPProxyRuleTimeouts) *HTTPProxyRuleTimeoutsStreaming {
+		if v == nil {
+			return nil
+		}
+		return v.Streaming
+	}).(HTTPProxyRuleTimeoutsStreamingPtrOutput)
+}
+
+// SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name
+type HTTPProxyRuleTimeoutsStreaming struct {
+	// a stream with no data for this long is closed (default: Envoy's).
+	IdleTimeout *string `pulumi:"idleTimeout"`
+	// a stream is closed after this long.
+	MaxDuration string `pulumi:"maxDuration"`
+}
+
+// HTTPProxyRuleTimeoutsStreamingInput is an input type that accepts HTTPProxyRuleTimeoutsStreamingArgs and HTTPProxyRuleTimeoutsStreamingOutput values.
+// You can construct a concrete instance of `HTTPProxyRuleTimeoutsStreamingInput` via:
+//
+//	HTTPProxyRuleTimeoutsStreamingArgs{...}
+type HTTPProxyRuleTimeoutsStreamingInput interface {
+	pulumi.Input
+
+	ToHTTPProxyRuleTimeoutsStreamingOutput() HTTPProxyRuleTimeoutsStreamingOutput
+	ToHTTPProxyRuleTimeoutsStreamingOutputWithContext(context.Context) HTTPProxyRuleTimeoutsStreamingOutput
+}
+
+// SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name
+type HTTPProxyRuleTimeoutsStreamingArgs struct {
+	// a stream with no data for this long is closed (default: Envoy's).
+	IdleTimeout pulumi.StringPtrInput `pulumi:"idleTimeout"`
+	// a stream is closed after this long.
+	MaxDuration pulumi.StringInput `pulumi:"maxDuration"`
+}
+
+func (HTTPProxyRuleTimeoutsStreamingArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HTTPProxyRuleTimeoutsStreaming)(nil)).Elem()
+}
+
+func (i HTTPProxyRuleTimeoutsStreamingArgs) ToHTTPProxyRuleTimeoutsStreamingOutput() HTTPProxyRuleTimeoutsStreamingOutput {
+	return i.ToHTTPProxyRuleTimeoutsStreamingOutputWithContext(context.Background())
+}
+
+func (i HTTPProxyRuleTimeoutsStreamingArgs) ToHTTPProxyRuleTimeoutsStreamingOutputWithContext(ctx context.Context) HTTPProxyRuleTimeoutsStreamingOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HTTPProxyRuleTimeoutsStreamingOutput)
+}
+
+func (i HTTPProxyRuleTimeoutsStreamingArgs) ToHTTPProxyRuleTimeoutsStreamingPtrOutput() HTTPProxyRuleTimeoutsStreamingPtrOutput {
+	return i.ToHTTPProxyRuleTimeoutsStreamingPtrOutputWithContext(context.Background())
+}
+
+func (i HTTPProxyRuleTimeoutsStreamingArgs) ToHTTPProxyRuleTimeoutsStreamingPtrOutputWithContext(ctx context.Context) HTTPProxyRuleTimeoutsStreamingPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HTTPProxyRuleTimeoutsStreamingOutput).ToHTTPProxyRuleTimeoutsStreamingPtrOutputWithContext(ctx)
+}
+
+// HTTPProxyRuleTimeoutsStreamingPtrInput is an input type that accepts HTTPProxyRuleTimeoutsStreamingArgs, HTTPProxyRuleTimeoutsStreamingPtr and HTTPProxyRuleTimeoutsStreamingPtrOutput values.
+// You can construct a concrete instance of `HTTPProxyRuleTimeoutsStreamingPtrInput` via:
+//
+//	        HTTPProxyRuleTimeoutsStreamingArgs{...}
+//
+//	or:
+//
+//	        nil
+type HTTPProxyRuleTimeoutsStreamingPtrInput interface {
+	pulumi.Input
+
+	ToHTTPProxyRuleTimeoutsStreamingPtrOutput() HTTPProxyRuleTimeoutsStreamingPtrOutput
+	ToHTTPProxyRuleTimeoutsStreamingPtrOutputWithContext(context.Context) HTTPProxyRuleTimeoutsStreamingPtrOutput
+}
+
+type httpproxyRuleTimeoutsStreamingPtrType HTTPProxyRuleTimeoutsStreamingArgs
+
+func HTTPProxyRuleTimeoutsStreamingPtr(v *HTTPProxyRuleTimeoutsStreamingArgs) HTTPProxyRuleTimeoutsStreamingPtrInput {
+	return (*httpproxyRuleTimeoutsStreamingPtrType)(v)
+}
+
+func (*httpproxyRuleTimeoutsStreamingPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**HTTPProxyRuleTimeoutsStreaming)(nil)).Elem()
+}
+
+func (i *httpproxyRuleTimeoutsStreamingPtrType) ToHTTPProxyRuleTimeoutsStreamingPtrOutput() HTTPProxyRuleTimeoutsStreamingPtrOutput {
+	return i.ToHTTPProxyRuleTimeoutsStreamingPtrOutputWithContext(context.Background())
+}
+
+func (i *httpproxyRuleTimeoutsStreamingPtrType) ToHTTPProxyRuleTimeoutsStreamingPtrOutputWithContext(ctx context.Context) HTTPProxyRuleTimeoutsStreamingPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HTTPProxyRuleTimeoutsStreamingPtrOutput)
+}
+
+// SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name
+type HTTPProxyRuleTimeoutsStreamingOutput struct{ *pulumi.OutputState }
+
+func (HTTPProxyRuleTimeoutsStreamingOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HTTPProxyRuleTimeoutsStreaming)(nil)).Elem()
+}
+
+func (o HTTPProxyRuleTimeoutsStreamingOutput) ToHTTPProxyRuleTimeoutsStreamingOutput() HTTPProxyRuleTimeoutsStreamingOutput {
+	return o
+}
+
+func (o HTTPProxyRuleTimeoutsStreamingOutput) ToHTTPProxyRuleTimeoutsStreamingOutputWithContext(ctx context.Context) HTTPProxyRuleTimeoutsStreamingOutput {
+	return o
+}
+
+func (o HTTPProxyRuleTimeoutsStreamingOutput) ToHTTPProxyRuleTimeoutsStreamingPtrOutput() HTTPProxyRuleTimeoutsStreamingPtrOutput {
+	return o.ToHTTPProxyRuleTimeoutsStreamingPtrOutputWithContext(context.Background())
+}
+
+func (o HTTPProxyRuleTimeoutsStreamingOutput) ToHTTPProxyRuleTimeoutsStreamingPtrOutputWithContext(ctx context.Context) HTTPProxyRuleTimeoutsStreamingPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v HTTPProxyRuleTimeoutsStreaming) *HTTPProxyRuleTimeoutsStreaming {
+		return &v
+	}).(HTTPProxyRuleTimeoutsStreamingPtrOutput)
+}
+
+// a stream with no data for this long is closed (default: Envoy's).
+func (o HTTPProxyRuleTimeoutsStreamingOutput) IdleTimeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HTTPProxyRuleTimeoutsStreaming) *string { return v.IdleTimeout }).(pulumi.StringPtrOutput)
+}
+
+// a stream is closed after this long.
+func (o HTTPProxyRuleTimeoutsStreamingOutput) MaxDuration() pulumi.StringOutput {
+	return o.ApplyT(func(v HTTPProxyRuleTimeoutsStreaming) string { return v.MaxDuration }).(pulumi.StringOutput)
+}
+
+type HTTPProxyRuleTimeoutsStreamingPtrOutput struct{ *pulumi.OutputState }
+
+func (HTTPProxyRuleTimeoutsStreamingPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**HTTPProxyRuleTimeoutsStreaming)(nil)).Elem()
+}
+
+func (o HTTPProxyRuleTimeoutsStreamingPtrOutput) ToHTTPProxyRuleTimeoutsStreamingPtrOutput() HTTPProxyRuleTimeoutsStreamingPtrOutput {
+	return o
+}
+
+func (o HTTPProxyRuleTimeoutsStreamingPtrOutput) ToHTTPProxyRuleTimeoutsStreamingPtrOutputWithContext(ctx context.Context) HTTPProxyRuleTimeoutsStreamingPtrOutput {
+	return o
+}
+
+func (o HTTPProxyRuleTimeoutsStreamingPtrOutput) Elem() HTTPProxyRuleTimeoutsStreamingOutput {
+	return o.ApplyT(func(v *HTTPProxyRuleTimeoutsStreaming) HTTPProxyRuleTimeoutsStreaming {
+		if v != nil {
+			return *v
+		}
+		var ret HTTPProxyRuleTimeoutsStreaming
+		return ret
+	}).(HTTPProxyRuleTimeoutsStreamingOutput)
+}
+
+// a stream with no data for this long is closed (default: Envoy's).
+func (o HTTPProxyRuleTimeoutsStreamingPtrOutput) IdleTimeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *HTTPProxyRuleTimeoutsStreaming) *string {
+		if v == nil {
+			return nil
+		}
+		return v.IdleTimeout
+	}).(pulumi.StringPtrOutput)
+}
+
+// a stream is closed after this long.
+func (o HTTPProxyRuleTimeoutsStreamingPtrOutput) MaxDuration() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *HTTPProxyRuleTimeoutsStreaming) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.MaxDuration
+	}).(pulumi.StringPtrOutput)
+}
+
 type HTTPProxySpec struct {
 	// custom hostnames (FQDNs, ≤16); each needs a verified Domain.
 	Hostnames []string `pulumi:"hostnames"`
@@ -1536,6 +1879,10 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleBackendInstancePtrInput)(nil)).Elem(), HTTPProxyRuleBackendInstanceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleBackendTLSInput)(nil)).Elem(), HTTPProxyRuleBackendTLSArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleBackendTLSPtrInput)(nil)).Elem(), HTTPProxyRuleBackendTLSArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleTimeoutsInput)(nil)).Elem(), HTTPProxyRuleTimeoutsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleTimeoutsPtrInput)(nil)).Elem(), HTTPProxyRuleTimeoutsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleTimeoutsStreamingInput)(nil)).Elem(), HTTPProxyRuleTimeoutsStreamingArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleTimeoutsStreamingPtrInput)(nil)).Elem(), HTTPProxyRuleTimeoutsStreamingArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxySpecInput)(nil)).Elem(), HTTPProxySpecArgs{})
 	pulumi.RegisterOutputType(DomainSpecOutput{})
 	pulumi.RegisterOutputType(DomainStatusOutput{})
@@ -1568,5 +1915,9 @@ func init() {
 	pulumi.RegisterOutputType(HTTPProxyRuleBackendInstancePtrOutput{})
 	pulumi.RegisterOutputType(HTTPProxyRuleBackendTLSOutput{})
 	pulumi.RegisterOutputType(HTTPProxyRuleBackendTLSPtrOutput{})
+	pulumi.RegisterOutputType(HTTPProxyRuleTimeoutsOutput{})
+	pulumi.RegisterOutputType(HTTPProxyRuleTimeoutsPtrOutput{})
+	pulumi.RegisterOutputType(HTTPProxyRuleTimeoutsStreamingOutput{})
+	pulumi.RegisterOutputType(HTTPProxyRuleTimeoutsStreamingPtrOutput{})
 	pulumi.RegisterOutputType(HTTPProxySpecOutput{})
 }

@@ -28,6 +28,10 @@ __all__ = [
     'HTTPProxyRuleBackendInstanceArgsDict',
     'HTTPProxyRuleBackendTLSArgs',
     'HTTPProxyRuleBackendTLSArgsDict',
+    'HTTPProxyRuleTimeoutsArgs',
+    'HTTPProxyRuleTimeoutsArgsDict',
+    'HTTPProxyRuleTimeoutsStreamingArgs',
+    'HTTPProxyRuleTimeoutsStreamingArgsDict',
     'HTTPProxySpecArgs',
     'HTTPProxySpecArgsDict',
 ]
@@ -114,6 +118,10 @@ class HTTPProxyRuleArgsDict(TypedDict):
     """
     unique rule name; copied to the HTTPRoute rule.
     """
+    timeouts: NotRequired[pulumi.Input[Optional['HTTPProxyRuleTimeoutsArgsDict']]]
+    """
+    beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO").
+    """
 
 @pulumi.input_type
 class HTTPProxyRuleArgs:
@@ -121,11 +129,13 @@ class HTTPProxyRuleArgs:
                  backends: pulumi.Input[Optional[Sequence[pulumi.Input['HTTPProxyRuleBackendArgs']]]] = None,
                  filters: pulumi.Input[Optional[Sequence[pulumi.Input['_gatewayapi.HTTPRouteFilterArgs']]]] = None,
                  matches: pulumi.Input[Optional[Sequence[pulumi.Input['_gatewayapi.HTTPRouteMatchArgs']]]] = None,
-                 name: pulumi.Input[Optional[_builtins.str]] = None):
+                 name: pulumi.Input[Optional[_builtins.str]] = None,
+                 timeouts: pulumi.Input[Optional['HTTPProxyRuleTimeoutsArgs']] = None):
         """
         :param pulumi.Input[Sequence[pulumi.Input['HTTPProxyRuleBackendArgs']]] backends: 0..1; absent only with a RequestRedirect filter.
         :param pulumi.Input[Sequence[pulumi.Input['_gatewayapi.HTTPRouteMatchArgs']]] matches: default: one PathPrefix / match.
         :param pulumi.Input[_builtins.str] name: unique rule name; copied to the HTTPRoute rule.
+        :param pulumi.Input['HTTPProxyRuleTimeoutsArgs'] timeouts: beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO").
         """
         if backends is not None:
             pulumi.set(__self__, "backends", backends)
@@ -135,6 +145,8 @@ class HTTPProxyRuleArgs:
             pulumi.set(__self__, "matches", matches)
         if name is not None:
             pulumi.set(__self__, "name", name)
+        if timeouts is not None:
+            pulumi.set(__self__, "timeouts", timeouts)
 
     @_builtins.property
     @pulumi.getter
@@ -180,6 +192,18 @@ class HTTPProxyRuleArgs:
     @name.setter
     def name(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def timeouts(self) -> pulumi.Input[Optional['HTTPProxyRuleTimeoutsArgs']]:
+        """
+        beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO").
+        """
+        return pulumi.get(self, "timeouts")
+
+    @timeouts.setter
+    def timeouts(self, value: pulumi.Input[Optional['HTTPProxyRuleTimeoutsArgs']]):
+        pulumi.set(self, "timeouts", value)
 
 
 class HTTPProxyRuleBackendArgsDict(TypedDict):
@@ -377,6 +401,128 @@ class HTTPProxyRuleBackendTLSArgs:
     @hostname.setter
     def hostname(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "hostname", value)
+
+
+class HTTPProxyRuleTimeoutsArgsDict(TypedDict):
+    backend_request: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    one attempt at the backend; at most request.
+    """
+    request: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request.
+    """
+    streaming: NotRequired[pulumi.Input[Optional['HTTPProxyRuleTimeoutsStreamingArgsDict']]]
+    """
+    SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name.
+    """
+
+@pulumi.input_type
+class HTTPProxyRuleTimeoutsArgs:
+    def __init__(__self__, *,
+                 backend_request: pulumi.Input[Optional[_builtins.str]] = None,
+                 request: pulumi.Input[Optional[_builtins.str]] = None,
+                 streaming: pulumi.Input[Optional['HTTPProxyRuleTimeoutsStreamingArgs']] = None):
+        """
+        :param pulumi.Input[_builtins.str] backend_request: one attempt at the backend; at most request.
+        :param pulumi.Input[_builtins.str] request: Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request.
+        :param pulumi.Input['HTTPProxyRuleTimeoutsStreamingArgs'] streaming: SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name.
+        """
+        if backend_request is not None:
+            pulumi.set(__self__, "backend_request", backend_request)
+        if request is not None:
+            pulumi.set(__self__, "request", request)
+        if streaming is not None:
+            pulumi.set(__self__, "streaming", streaming)
+
+    @_builtins.property
+    @pulumi.getter(name="backendRequest")
+    def backend_request(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        one attempt at the backend; at most request.
+        """
+        return pulumi.get(self, "backend_request")
+
+    @backend_request.setter
+    def backend_request(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "backend_request", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def request(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request.
+        """
+        return pulumi.get(self, "request")
+
+    @request.setter
+    def request(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "request", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def streaming(self) -> pulumi.Input[Optional['HTTPProxyRuleTimeoutsStreamingArgs']]:
+        """
+        SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name.
+        """
+        return pulumi.get(self, "streaming")
+
+    @streaming.setter
+    def streaming(self, value: pulumi.Input[Optional['HTTPProxyRuleTimeoutsStreamingArgs']]):
+        pulumi.set(self, "streaming", value)
+
+
+class HTTPProxyRuleTimeoutsStreamingArgsDict(TypedDict):
+    """
+    SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name
+    """
+    max_duration: pulumi.Input[_builtins.str]
+    """
+    a stream is closed after this long.
+    """
+    idle_timeout: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    a stream with no data for this long is closed (default: Envoy's).
+    """
+
+@pulumi.input_type
+class HTTPProxyRuleTimeoutsStreamingArgs:
+    def __init__(__self__, *,
+                 max_duration: pulumi.Input[_builtins.str],
+                 idle_timeout: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name
+
+        :param pulumi.Input[_builtins.str] max_duration: a stream is closed after this long.
+        :param pulumi.Input[_builtins.str] idle_timeout: a stream with no data for this long is closed (default: Envoy's).
+        """
+        pulumi.set(__self__, "max_duration", max_duration)
+        if idle_timeout is not None:
+            pulumi.set(__self__, "idle_timeout", idle_timeout)
+
+    @_builtins.property
+    @pulumi.getter(name="maxDuration")
+    def max_duration(self) -> pulumi.Input[_builtins.str]:
+        """
+        a stream is closed after this long.
+        """
+        return pulumi.get(self, "max_duration")
+
+    @max_duration.setter
+    def max_duration(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "max_duration", value)
+
+    @_builtins.property
+    @pulumi.getter(name="idleTimeout")
+    def idle_timeout(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        a stream with no data for this long is closed (default: Envoy's).
+        """
+        return pulumi.get(self, "idle_timeout")
+
+    @idle_timeout.setter
+    def idle_timeout(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "idle_timeout", value)
 
 
 class HTTPProxySpecArgsDict(TypedDict):

@@ -33,6 +33,8 @@ __all__ = [
     'HTTPProxyRuleBackendConnector',
     'HTTPProxyRuleBackendInstance',
     'HTTPProxyRuleBackendTLS',
+    'HTTPProxyRuleTimeouts',
+    'HTTPProxyRuleTimeoutsStreaming',
     'HTTPProxySpec',
 ]
 
@@ -566,11 +568,13 @@ class HTTPProxyRule(dict):
                  backends: Optional[Sequence['outputs.HTTPProxyRuleBackend']] = None,
                  filters: Optional[Sequence['_gatewayapi.outputs.HTTPRouteFilter']] = None,
                  matches: Optional[Sequence['_gatewayapi.outputs.HTTPRouteMatch']] = None,
-                 name: Optional[_builtins.str] = None):
+                 name: Optional[_builtins.str] = None,
+                 timeouts: Optional['outputs.HTTPProxyRuleTimeouts'] = None):
         """
         :param Sequence['HTTPProxyRuleBackend'] backends: 0..1; absent only with a RequestRedirect filter.
         :param Sequence['_gatewayapi.HTTPRouteMatch'] matches: default: one PathPrefix / match.
         :param _builtins.str name: unique rule name; copied to the HTTPRoute rule.
+        :param 'HTTPProxyRuleTimeouts' timeouts: beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO").
         """
         if backends is not None:
             pulumi.set(__self__, "backends", backends)
@@ -580,6 +584,8 @@ class HTTPProxyRule(dict):
             pulumi.set(__self__, "matches", matches)
         if name is not None:
             pulumi.set(__self__, "name", name)
+        if timeouts is not None:
+            pulumi.set(__self__, "timeouts", timeouts)
 
     @_builtins.property
     @pulumi.getter
@@ -609,6 +615,14 @@ class HTTPProxyRule(dict):
         unique rule name; copied to the HTTPRoute rule.
         """
         return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def timeouts(self) -> Optional['outputs.HTTPProxyRuleTimeouts']:
+        """
+        beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO").
+        """
+        return pulumi.get(self, "timeouts")
 
 
 @pulumi.output_type
@@ -738,6 +752,120 @@ class HTTPProxyRuleBackendTLS(dict):
     @pulumi.getter
     def hostname(self) -> Optional[_builtins.str]:
         return pulumi.get(self, "hostname")
+
+
+@pulumi.output_type
+class HTTPProxyRuleTimeouts(dict):
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "backendRequest":
+            suggest = "backend_request"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in HTTPProxyRuleTimeouts. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        HTTPProxyRuleTimeouts.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        HTTPProxyRuleTimeouts.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 backend_request: Optional[_builtins.str] = None,
+                 request: Optional[_builtins.str] = None,
+                 streaming: Optional['outputs.HTTPProxyRuleTimeoutsStreaming'] = None):
+        """
+        :param _builtins.str backend_request: one attempt at the backend; at most request.
+        :param _builtins.str request: Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request.
+        :param 'HTTPProxyRuleTimeoutsStreaming' streaming: SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name.
+        """
+        if backend_request is not None:
+            pulumi.set(__self__, "backend_request", backend_request)
+        if request is not None:
+            pulumi.set(__self__, "request", request)
+        if streaming is not None:
+            pulumi.set(__self__, "streaming", streaming)
+
+    @_builtins.property
+    @pulumi.getter(name="backendRequest")
+    def backend_request(self) -> Optional[_builtins.str]:
+        """
+        one attempt at the backend; at most request.
+        """
+        return pulumi.get(self, "backend_request")
+
+    @_builtins.property
+    @pulumi.getter
+    def request(self) -> Optional[_builtins.str]:
+        """
+        Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request.
+        """
+        return pulumi.get(self, "request")
+
+    @_builtins.property
+    @pulumi.getter
+    def streaming(self) -> Optional['outputs.HTTPProxyRuleTimeoutsStreaming']:
+        """
+        SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name.
+        """
+        return pulumi.get(self, "streaming")
+
+
+@pulumi.output_type
+class HTTPProxyRuleTimeoutsStreaming(dict):
+    """
+    SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "maxDuration":
+            suggest = "max_duration"
+        elif key == "idleTimeout":
+            suggest = "idle_timeout"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in HTTPProxyRuleTimeoutsStreaming. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        HTTPProxyRuleTimeoutsStreaming.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        HTTPProxyRuleTimeoutsStreaming.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 max_duration: _builtins.str,
+                 idle_timeout: Optional[_builtins.str] = None):
+        """
+        SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name
+
+        :param _builtins.str max_duration: a stream is closed after this long.
+        :param _builtins.str idle_timeout: a stream with no data for this long is closed (default: Envoy's).
+        """
+        pulumi.set(__self__, "max_duration", max_duration)
+        if idle_timeout is not None:
+            pulumi.set(__self__, "idle_timeout", idle_timeout)
+
+    @_builtins.property
+    @pulumi.getter(name="maxDuration")
+    def max_duration(self) -> _builtins.str:
+        """
+        a stream is closed after this long.
+        """
+        return pulumi.get(self, "max_duration")
+
+    @_builtins.property
+    @pulumi.getter(name="idleTimeout")
+    def idle_timeout(self) -> Optional[_builtins.str]:
+        """
+        a stream with no data for this long is closed (default: Envoy's).
+        """
+        return pulumi.get(self, "idle_timeout")
 
 
 @pulumi.output_type

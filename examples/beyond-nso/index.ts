@@ -1,0 +1,43 @@
+// HTTPProxy beyond what NSO offers (README, "Beyond NSO"). Each capability is a switch of the
+// provider's `extensions`, off by default; without it the fields below are refused as unknown,
+// exactly as NSO refuses them.
+import * as pulumi from "@pulumi/pulumi";
+import * as datum from "@pulumi-datum/datum";
+
+const config = new pulumi.Config();
+const backend = config.get("backend") ?? "https://api.example.com";
+
+const edge = new datum.Provider("edge", {
+  kubeconfig: config.getSecret("kubeconfig"),
+  namespace: config.get("namespace"),
+  extensions: { routeTimeouts: true },
+});
+
+const app = new datum.networking.HTTPProxy(
+  "app",
+  {
+    metadata: { name: "app" },
+    spec: {
+      rules: [
+        {
+          // A request that takes longer than 10 s gets 504 from the edge; one attempt at the backend at most 4 s.
+          name: "api",
+          matches: [{ path: { type: "PathPrefix", value: "/api" } }],
+          timeouts: { request: "10s", backendRequest: "4s" },
+          backends: [{ endpoint: backend }],
+        },
+        {
+          // Server-sent events: no whole-request deadline; closed after 5 min without data, or after 1 h.
+          name: "events",
+          matches: [{ path: { type: "PathPrefix", value: "/events" } }],
+          timeouts: { streaming: { idleTimeout: "5m", maxDuration: "1h" } },
+          backends: [{ endpoint: backend }],
+        },
+      ],
+    },
+  },
+  { provider: edge },
+);
+
+export const hostname = app.canonicalHostname;
+export const ready = app.ready;

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { render, resolveRenderSettings, type RenderedObject } from "../../provider/core/render";
+
+/** What the HTTPProxy extensions render to (issue #16), through `render` (admission, then rendering). */
+
+function settings(extensions: Record<string, unknown>) {
+  const s = resolveRenderSettings({ extensions });
+  if (!s.ok) throw new Error(s.errors.join("\n"));
+  return s.settings;
+}
+
+function proxy(rules: unknown[]): Record<string, unknown> {
+  return { apiVersion: "networking.datumapis.com/v1alpha", kind: "HTTPProxy", metadata: { name: "app", namespace: "team" }, spec: { rules } };
+}
+
+function byKind(objects: readonly RenderedObject[], kind: string): Record<string, unknown>[] {
+  return objects.filter((o) => o.kind === kind) as unknown as Record<string, unknown>[];
+}
+
+describe("routeTimeouts", () => {
+  const rules = [
+    { name: "api", matches: [{ path: { value: "/api" } }], timeouts: { request: "10s", backendRequest: "4s" }, backends: [{ endpoint: "http://api.example.com" }] },
+    { name: "events", matches: [{ path: { value: "/events" } }], timeouts: { streaming: { idleTimeout: "30s", maxDuration: "15m" } }, backends: [{ endpoint: "http://api.example.com" }] },
+    { name: "rest", backends: [{ endpoint: "http://api.example.com" }] },
+  ];
+
+  it("renders deadlines on the HTTPRoute rule and a BackendTrafficPolicy per streaming rule, targeting that rule by name", () => {
+    const r = render([proxy(rules)], settings({ routeTimeouts: true }));
+    expect(r.errors).toEqual([]);
+    const [route] = byKind(r.objects, "HTTPRoute") as { spec: { rules: { name: string; timeouts?: unknown }[] } }[];
+    expect(route?.spec.rules.map((x) => [x.name, x.timeouts])).toEqual([
+      ["api", { request: "10s", backendRequest: "4s" }],
+      // No whole-request deadline on a stream (Envoy's route timeout would end it).
+      ["events", { request: "0s" }],
+      ["rest", undefined],
+    ]);
+    const policies = byKind(r.objects, "BackendTrafficPolicy");
+    expect(policies).toHaveLength(1);
+    expect(policies[0]).toMatchObject({
+      apiVersion: "gateway.envoyproxy.io/v1alpha1",
+      metadata: { name: "app-stream-1", namespace: "team" },
+      spec: {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "app", sectionName: "events" }],
+        timeout: { http: { streamIdleTimeout: "30s", maxStreamDuration: "15m" } },
+      },
+    });
+  });
+
+  it("with the switch off the same proxy renders nothing and names the field", () => {
+    const r = render([proxy(rules)], settings({}));
+    expect(r.objects).toEqual([]);
+    expect(JSON.stringify(r.errors)).toContain('unknown field \\"spec.rules[0].timeouts\\"');
+  });
+});
