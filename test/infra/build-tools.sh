@@ -250,9 +250,9 @@ main() {
     shift
   done
   if ((${#targets[@]} == 0)); then
+    # pulumi-resource-kubernetes: examples/platform's e2e suite runs @pulumi/kubernetes with it.
     targets=(etcd kube-apiserver crds pulumi pulumi-language-nodejs envoy-gateway envoy cert-manager external-dns
-             pulumi-codegen pulumi-python)
-    if [[ "${INFRA_WITH_K8S_PROVIDER:-0}" == 1 ]]; then targets+=(pulumi-resource-kubernetes); fi
+             pulumi-codegen pulumi-python pulumi-resource-kubernetes)
   fi
   if ! command -v go >/dev/null; then
     log "ERROR: the go command is required (Go >= 1.26)"; return 1

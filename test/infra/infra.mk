@@ -1,7 +1,10 @@
 # Local test infrastructure (included from the main Makefile; uses its WITH_NODE and NODE_DEP).
 #   make infra-tools   build etcd, kube-apiserver, pulumi CLI + language host, copy CRDs (only what
 #                      is missing, into $${PULUMI_DATUM_CACHE:-~/.cache/pulumi-datum}) and install the
-#                      Debian packages for pebble/PowerDNS. Cold: ~20-25 min on 2 cores; warm: < 2 s.
+#                      Debian packages for pebble/PowerDNS; also Envoy Gateway, Envoy, cert-manager,
+#                      external-dns, the Pulumi codegen wrapper, a Python venv and pulumi-resource-kubernetes
+#                      (examples/platform). Cold: ≈ 45–60 min of builds on an idle 2-core machine (the
+#                      Kubernetes provider alone ≈ 20+ min); warm: < 2 s.
 #   make cluster       start etcd + kube-apiserver, the real Envoy Gateway + Envoy (test/infra/dataplane; the
 #                      Gateways' address is in .local/dataplane/address), the real cert-manager (CA
 #                      ClusterIssuer datum-acme), PowerDNS (.local/services/dns-address), the real
