@@ -8,8 +8,7 @@
 #   test/infra/build-tools.sh --regen-kube    # regenerate the kube wrapper's replace block
 #
 # Targets: etcd kube-apiserver pulumi pulumi-language-nodejs crds envoy-gateway envoy cert-manager
-# external-dns pulumi-codegen pulumi-python pulumi-resource-kubernetes
-# (the last one is opt-in: pass it explicitly or set INFRA_WITH_K8S_PROVIDER=1).
+# external-dns pulumi-codegen pulumi-python pulumi-resource-kubernetes (all of them by default).
 #
 # Output layout: ${PULUMI_DATUM_CACHE:-$HOME/.cache/pulumi-datum}/bin/<name>-<version>/<name>
 #                ${PULUMI_DATUM_CACHE:-$HOME/.cache/pulumi-datum}/crds/<set>-<version>/*.yaml
