@@ -6,11 +6,12 @@ import * as datum from "@pulumi-datum/datum";
 
 const config = new pulumi.Config();
 const backend = config.get("backend") ?? "https://api.example.com";
+const h2cBackend = config.get("h2cBackend") ?? "http://grpc-web.example.com:8080";
 
 const edge = new datum.Provider("edge", {
   kubeconfig: config.getSecret("kubeconfig"),
   namespace: config.get("namespace"),
-  extensions: { routeTimeouts: true },
+  extensions: { routeTimeouts: true, backendProtocols: true },
 });
 
 const app = new datum.networking.HTTPProxy(
@@ -32,6 +33,12 @@ const app = new datum.networking.HTTPProxy(
           matches: [{ path: { type: "PathPrefix", value: "/events" } }],
           timeouts: { streaming: { idleTimeout: "5m", maxDuration: "1h" } },
           backends: [{ endpoint: backend }],
+        },
+        {
+          // An HTTP/2-only service without TLS: Envoy speaks h2c to it.
+          name: "h2",
+          matches: [{ path: { type: "PathPrefix", value: "/h2" } }],
+          backends: [{ endpoint: h2cBackend, protocol: "h2c" }],
         },
       ],
     },

@@ -771,6 +771,8 @@ export namespace networking {
     tls?: networking.HTTPProxyRuleBackendTLS;
     /** RequestHeaderModifier, ResponseHeaderModifier, ExtensionRef only. */
     filters?: gatewayapi.HTTPRouteFilter[];
+    /** beyond NSO, needs datum:extensions.backendProtocols: how Envoy speaks to an http:// endpoint — h2c (HTTP/2 cleartext) or websocket (Service appProtocol kubernetes.io/h2c, kubernetes.io/ws). One of: `h2c`, `websocket`. */
+    protocol?: string;
   }
   /** Connector in the same namespace that tunnels to the endpoint */
   export interface HTTPProxyRuleBackendConnector {

@@ -19,6 +19,8 @@ let nextPort = 8100;
 
 export interface BackendOptions {
   readonly tls?: { certFile: string; keyFile: string };
+  /** Speak HTTP/2 over cleartext only (prior knowledge), as an h2c service does. */
+  readonly h2c?: boolean;
   /** A name the data plane's DNS resolves to the backend (dp.dns.publish): the URL uses it instead of the address. */
   readonly hostname?: string;
   /** Static files served at URL paths (`/path` → file), e.g. a JWKS. */
@@ -29,6 +31,7 @@ export async function startBackend(dp: DataPlane, name: string, opts: BackendOpt
   const port = nextPort++;
   const args = ["--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", ECHO, "--name", name, "--port", String(port)];
   if (opts.tls) args.push("--tls-cert", opts.tls.certFile, "--tls-key", opts.tls.keyFile);
+  if (opts.h2c) args.push("--h2c");
   for (const [path, file] of Object.entries(opts.files ?? {})) args.push("--file", `${path}=${file}`);
   const inNs = dp.ns.exec(process.execPath, args);
   const proc = spawnLogged(`backend ${name}`, inNs.cmd, inNs.args, join(dp.dir, `backend-${name}.log`));

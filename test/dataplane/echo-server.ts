@@ -5,16 +5,19 @@
 //   GET /status/N                    answers with status N
 //   WebSocket upgrade                echoes text frames back (RFC 6455, unmasked server frames)
 //   GET <path> of a --file           that file's content as application/json (e.g. a JWKS)
-// Usage: node echo-server.ts --name NAME --port PORT [--tls-cert FILE --tls-key FILE] [--file /path=FILE ...]
+// With --h2c it speaks HTTP/2 over cleartext only (prior knowledge, no HTTP/1.1): the JSON's
+// httpVersion says "2.0", and a client speaking HTTP/1.1 to it fails.
+// Usage: node echo-server.ts --name NAME --port PORT [--h2c | --tls-cert FILE --tls-key FILE] [--file /path=FILE ...]
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createH2c } from "node:http2";
 import { createServer as createHttps } from "node:https";
 import type { Duplex } from "node:stream";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { name: { type: "string" }, port: { type: "string" }, "tls-cert": { type: "string" }, "tls-key": { type: "string" }, file: { type: "string", multiple: true } },
+  options: { name: { type: "string" }, port: { type: "string" }, h2c: { type: "boolean" }, "tls-cert": { type: "string" }, "tls-key": { type: "string" }, file: { type: "string", multiple: true } },
 });
 const files = new Map((values.file ?? []).map((f) => [f.slice(0, f.indexOf("=")), f.slice(f.indexOf("=") + 1)] as const));
 const name = values.name ?? "echo";
@@ -113,7 +116,13 @@ function upgrade(req: IncomingMessage, socket: Duplex): void {
 
 const cert = values["tls-cert"];
 const key = values["tls-key"];
-const server = cert && key ? createHttps({ cert: readFileSync(cert), key: readFileSync(key) }, handle) : createHttp(handle);
-server.on("upgrade", upgrade);
+function serve(): { listen(port: number, host: string, cb: () => void): unknown; close(cb: () => void): unknown } {
+  // node:http2's compatibility request/response carry what handle() reads and writes.
+  if (values.h2c) return createH2c((req, res) => handle(req as unknown as IncomingMessage, res as unknown as ServerResponse));
+  const server = cert && key ? createHttps({ cert: readFileSync(cert), key: readFileSync(key) }, handle) : createHttp(handle);
+  server.on("upgrade", upgrade);
+  return server;
+}
+const server = serve();
 server.listen(port, "0.0.0.0", () => process.stdout.write(`listening ${name} ${port}\n`));
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

@@ -5,11 +5,10 @@
 // follows `create` directly: create returns only when the edge serves.
 import { createHash } from "node:crypto";
 import { connect as tlsConnect } from "node:tls";
-import { connect as netConnect } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { kube } from "../infra/kube.ts";
 import { startBackend, type Backend } from "./backends.ts";
-import { edgeRequest, servedChain, startHarness, untilEffect, ZONE, type Harness } from "./harness.ts";
+import { edgeRequest, edgeWebSocketEcho, servedChain, startHarness, untilEffect, ZONE, type Harness } from "./harness.ts";
 
 const PROXY = "datum:networking:HTTPProxy";
 let h: Harness;
@@ -153,36 +152,7 @@ describe("the edge, through real Envoy", () => {
     const ns = await h.cp.newNamespace("stream");
     const { host } = await proxy(ns, "stream", [{ backends: [{ endpoint: web.url }] }]);
 
-    const echoed = await new Promise<string>((resolve, reject) => {
-      const s = netConnect({ host: h.dp.address, port: 80 }, () => {
-        s.write(
-          `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-            `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-        );
-      });
-      let buf = Buffer.alloc(0);
-      let upgraded = false;
-      s.on("data", (c: Buffer) => {
-        buf = Buffer.concat([buf, c]);
-        if (!upgraded) {
-          const end = buf.indexOf("\r\n\r\n");
-          if (end < 0) return;
-          const head = buf.subarray(0, end).toString("utf8");
-          if (!/^HTTP\/1\.1 101/.test(head)) return reject(new Error(`no upgrade: ${head}`));
-          upgraded = true;
-          buf = buf.subarray(end + 4);
-          const payload = Buffer.from("hello");
-          const mask = Buffer.from([1, 2, 3, 4]);
-          const masked = Buffer.from(payload.map((b, i) => b ^ (mask[i % 4] as number)));
-          s.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
-        }
-        if (upgraded && buf.length >= 2 && buf.length >= 2 + ((buf[1] as number) & 0x7f)) {
-          resolve(buf.subarray(2, 2 + ((buf[1] as number) & 0x7f)).toString("utf8"));
-          s.destroy();
-        }
-      });
-      s.on("error", reject);
-    });
+    const echoed = await edgeWebSocketEcho(h.dp.address, host, "/ws", "hello");
     expect(echoed).toBe("web: hello");
 
     const sse = await edgeRequest(h.dp.address, host, "/sse?events=3&intervalMs=200");

@@ -2,22 +2,32 @@
 // in the provider's settings (datum:extensions) and proven by requests through the edge.
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { kube, type KObject } from "../infra/kube.ts";
 import { startBackend, type Backend } from "./backends.ts";
-import { edgeRequest, startHarness, type Harness } from "./harness.ts";
+import { edgeRequest, edgeWebSocketEcho, startHarness, type Harness } from "./harness.ts";
 
 const PROXY = "datum:networking:HTTPProxy";
 let h: Harness;
 let app: Backend;
+let h2c: Backend;
 
 beforeAll(async () => {
-  h = await startHarness({ extensions: { routeTimeouts: true } });
+  h = await startHarness({ extensions: { routeTimeouts: true, backendProtocols: true } });
   app = await startBackend(h.dp, "app");
+  h2c = await startBackend(h.dp, "h2c", { h2c: true });
 }, 180_000);
 
 afterAll(async () => {
   await app?.stop();
+  await h2c?.stop();
   await h?.stop();
 });
+
+/** The appProtocol of the Service port a backend renders to. */
+async function servicePortProtocol(ns: string, name: string): Promise<string | undefined> {
+  const svc = await kube(h.cp.kc).get<KObject & { spec: { ports: { appProtocol?: string }[] } }>("v1", "Service", ns, name);
+  return svc?.spec.ports[0]?.appProtocol;
+}
 
 interface Stream {
   status: number;
@@ -81,5 +91,40 @@ describe("routeTimeouts: per-rule deadlines and the streaming profile", () => {
     expect(cut.status).toBe(200);
     expect(cut.events.length).toBeGreaterThan(0);
     expect(cut.events.length).toBeLessThan(20);
+  });
+});
+
+describe("backendProtocols: h2c and WebSocket backends", () => {
+  test("an h2c-only backend is reached over HTTP/2 cleartext with protocol h2c (and fails without it); a WebSocket echo round-trips with protocol websocket", async () => {
+    const ns = await h.cp.newNamespace("protocols");
+    const host = "protocols.dp.example";
+    await h.up(
+      PROXY,
+      {
+        metadata: { name: "protocols", namespace: ns },
+        spec: {
+          hostnames: [host],
+          rules: [
+            { name: "h2c", matches: [{ path: { type: "PathPrefix", value: "/" } }], backends: [{ endpoint: h2c.url, protocol: "h2c" }] },
+            { name: "plain", matches: [{ path: { type: "PathPrefix", value: "/plain" } }], backends: [{ endpoint: h2c.url }] },
+            { name: "ws", matches: [{ path: { type: "PathPrefix", value: "/ws" } }], backends: [{ endpoint: app.url, protocol: "websocket" }] },
+          ],
+        },
+      },
+      "protocols",
+    );
+    expect(await servicePortProtocol(ns, "route-protocols-rule-0-backendref-0")).toBe("kubernetes.io/h2c");
+    expect(await servicePortProtocol(ns, "route-protocols-rule-1-backendref-0")).toBe("http");
+    expect(await servicePortProtocol(ns, "route-protocols-rule-2-backendref-0")).toBe("kubernetes.io/ws");
+
+    // The client speaks HTTP/1.1 to the edge; Envoy speaks HTTP/2 without TLS to the backend.
+    const viaH2c = await edgeRequest(h.dp.address, host, "/hello");
+    expect(viaH2c.status).toBe(200);
+    expect(viaH2c.json()).toMatchObject({ backend: "h2c", path: "/hello", httpVersion: "2.0" });
+    // Without the hint Envoy speaks HTTP/1.1, which an h2c-only server does not answer: Envoy gives 502.
+    const plain = await edgeRequest(h.dp.address, host, "/plain");
+    expect(plain.status).toBe(502);
+
+    expect(await edgeWebSocketEcho(h.dp.address, host, "/ws", "hello")).toBe("app: hello");
   });
 });

@@ -2,6 +2,7 @@
 // plane, and the provider's lifecycle for HTTPProxy and the policies, as `pulumi up` drives them.
 import type { X509Certificate } from "node:crypto";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle } from "../../provider/lifecycle/index.ts";
 import { createAcmeClusterIssuer, startCertManager, type CertManager } from "../infra/cert-manager.ts";
@@ -109,6 +110,44 @@ export function edgeRequest(
     req.on("error", reject);
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
+  });
+}
+
+/**
+ * One WebSocket round trip through the Gateway: upgrade with a Host header, send `text` as one
+ * masked text frame (< 126 bytes), resolve with the payload of the first frame the edge returns.
+ */
+export function edgeWebSocketEcho(address: string, host: string, path: string, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect({ host: address, port: 80 }, () => {
+      s.write(
+        `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+    });
+    s.setTimeout(15_000, () => s.destroy(new Error(`WebSocket to ${host}${path} timed out`)));
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    s.on("data", (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      if (!upgraded) {
+        const end = buf.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString("utf8");
+        if (!/^HTTP\/1\.1 101/.test(head)) return reject(new Error(`no upgrade: ${head}`));
+        upgraded = true;
+        buf = buf.subarray(end + 4);
+        const payload = Buffer.from(text);
+        const mask = Buffer.from([1, 2, 3, 4]);
+        const masked = Buffer.from(payload.map((b, i) => b ^ (mask[i % 4] as number)));
+        s.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
+      }
+      if (upgraded && buf.length >= 2 && buf.length >= 2 + ((buf[1] as number) & 0x7f)) {
+        resolve(buf.subarray(2, 2 + ((buf[1] as number) & 0x7f)).toString("utf8"));
+        s.destroy();
+      }
+    });
+    s.on("error", reject);
   });
 }
 

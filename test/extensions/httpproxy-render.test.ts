@@ -52,3 +52,27 @@ describe("routeTimeouts", () => {
     expect(JSON.stringify(r.errors)).toContain('unknown field \\"spec.rules[0].timeouts\\"');
   });
 });
+
+describe("backendProtocols", () => {
+  it("sets the Service and EndpointSlice port's appProtocol from the hint; without one it stays the scheme", () => {
+    const rules = [
+      { backends: [{ endpoint: "http://grpc.example.com:8080", protocol: "h2c" }] },
+      { matches: [{ path: { value: "/ws" } }], backends: [{ endpoint: "http://chat.example.com", protocol: "websocket" }] },
+      { matches: [{ path: { value: "/plain" } }], backends: [{ endpoint: "http://web.example.com" }] },
+    ];
+    const r = render([proxy(rules)], settings({ backendProtocols: true }));
+    expect(r.errors).toEqual([]);
+    const ports = (kind: string) =>
+      (byKind(r.objects, kind) as { metadata: { name: string }; spec?: { ports: { appProtocol: string }[] }; ports?: { appProtocol: string }[] }[]).map((o) => [
+        o.metadata.name,
+        (o.spec?.ports ?? o.ports)?.[0]?.appProtocol,
+      ]);
+    const expected = [
+      ["route-app-rule-0-backendref-0", "kubernetes.io/h2c"],
+      ["route-app-rule-1-backendref-0", "kubernetes.io/ws"],
+      ["route-app-rule-2-backendref-0", "http"],
+    ];
+    expect(ports("Service")).toEqual(expected);
+    expect(ports("EndpointSlice")).toEqual(expected);
+  });
+});

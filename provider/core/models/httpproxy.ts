@@ -21,6 +21,10 @@ export const httpProxyRuleBackendSchema = z.strictObject({
     .optional()
     .describe("hostname: SNI / certificate name; required for https://<IP> endpoints"),
   filters: z.array(httpRouteFilterSchema).optional().describe("RequestHeaderModifier, ResponseHeaderModifier, ExtensionRef only"),
+  protocol: z
+    .enum(["h2c", "websocket"])
+    .optional()
+    .describe("beyond NSO, needs datum:extensions.backendProtocols: how Envoy speaks to an http:// endpoint — h2c (HTTP/2 cleartext) or websocket (Service appProtocol kubernetes.io/h2c, kubernetes.io/ws)"),
 });
 
 export const httpProxyRuleTimeoutsSchema = z.strictObject({

@@ -5,6 +5,7 @@ import { compact } from "./json";
 import { backendPortName, backendResourceName } from "./names";
 import { makeObject, type Target } from "./object";
 import { routeRuleTimeouts } from "./timeouts";
+import { BACKEND_PROTOCOLS } from "../guardrails/httpproxy/extensions";
 import type { RenderedObject } from "./types";
 import { asArray, asObj, isObj } from "../json";
 
@@ -133,9 +134,15 @@ function renderBackend(
   // hostname. A connector backend has neither unless the user set a URLRewrite; NSO then fails
   // the reconcile, we leave the policy out (the tunnel replaces the cluster anyway).
   const tlsPolicyHostname = t.appProtocol === "https" ? (certHostname(t, tlsHostname) ?? firstRewriteHost(ruleFilters)) : undefined;
-  const objects = endpointBackendObjects(name, port, t, tlsPolicyHostname, target);
+  const objects = endpointBackendObjects(name, port, t, tlsPolicyHostname, target, backendAppProtocol(backend, t));
   const ref = compact({ group: "", kind: "Service", name, port: t.port, filters: backendFilters });
   return { backend: { ref, objects }, ruleFilters };
+}
+
+/** The Service port's appProtocol: the backend's protocol hint (beyond NSO, backendProtocols), else the endpoint's scheme. */
+function backendAppProtocol(backend: Record<string, unknown>, t: EndpointTarget): string {
+  const hint = backend["protocol"];
+  return hint === "h2c" || hint === "websocket" ? BACKEND_PROTOCOLS[hint] : t.appProtocol;
 }
 
 export interface RouteOut {

@@ -2,6 +2,7 @@ import type { GuardrailConfig } from "../../config";
 import { fieldError, type ScopedFieldError } from "../../errors";
 import { isObj, type Obj } from "../../json";
 import { child, index } from "../../path";
+import { isUnknown } from "../../unknown";
 import { parseGoDuration } from "../../validation/duration";
 import { BACKEND_REQUEST_WITHIN_REQUEST, DURATION_STRING } from "../gatewayapi/httproute-crd";
 import { durationLimitErrors } from "../envoy/limits";
@@ -31,16 +32,20 @@ const TIMEOUTS = {
   rules: [BACKEND_REQUEST_WITHIN_REQUEST],
 } as const;
 
+/** Backend protocol hints and the Service appProtocol each becomes (Gateway API's standard values). */
+export const BACKEND_PROTOCOLS = { h2c: "kubernetes.io/h2c", websocket: "kubernetes.io/ws" } as const;
+
 /** The schema additions of the enabled switches. */
 export function schemaAdditions(ext: Extensions): SchemaAdditions {
   return {
     ...(ext.routeTimeouts && { rule: { timeouts: TIMEOUTS } }),
+    ...(ext.backendProtocols && { backend: { protocol: { type: "string", enum: Object.keys(BACKEND_PROTOCOLS) } } }),
   };
 }
 
 /** One key per distinct set of additions, to compile each schema once. */
 export function additionsKey(ext: Extensions): string {
-  return ext.routeTimeouts ? "timeouts" : "";
+  return [ext.routeTimeouts && "timeouts", ext.backendProtocols && "protocols"].filter(Boolean).join(",");
 }
 
 /** The smaller of two limits (the extension's own cap and the BackendTrafficPolicy cap it may not exceed). */
@@ -90,11 +95,37 @@ function timeoutErrors(rulePath: string, rule: Obj, config: GuardrailConfig): Sc
   return errs;
 }
 
+/** A protocol hint names how Envoy speaks to an endpoint Service over cleartext. */
+function protocolErrors(backendPath: string, backend: Obj): ScopedFieldError[] {
+  const protocol = backend["protocol"];
+  if (typeof protocol !== "string") return [];
+  const p = child(backendPath, "protocol");
+  if (backend["instance"] !== undefined) {
+    return [fieldError.forbidden(p, "an instance backend routes to the instance's EndpointSlice: there is no Service port to carry a protocol; remove it")];
+  }
+  if (backend["connector"] !== undefined) {
+    return [fieldError.forbidden(p, "not supported on connector backends (the connector tunnel is not proven with it); remove it or the connector")];
+  }
+  const endpoint = backend["endpoint"];
+  // Go's url.Parse lowercases the scheme; an endpoint not known yet (preview) is checked at up.
+  if (typeof endpoint === "string" && !isUnknown(endpoint) && !endpoint.toLowerCase().startsWith("http://")) {
+    return [fieldError.invalid(p, protocol, `${protocol} is spoken over cleartext (Service appProtocol ${BACKEND_PROTOCOLS[protocol as keyof typeof BACKEND_PROTOCOLS] ?? protocol}): use an http:// endpoint, or remove the protocol (an https:// backend negotiates HTTP/2 by ALPN)`)];
+  }
+  return [];
+}
+
 /** The checks of the enabled extensions, per rule, after NSO's webhook rules. */
 export function extensionErrors(obj: Obj, config: GuardrailConfig): ScopedFieldError[] {
   const ext = config.extensions;
-  if (!ext.routeTimeouts) return [];
   const spec = obj["spec"];
   const rules = isObj(spec) && Array.isArray(spec["rules"]) ? spec["rules"] : [];
-  return rules.flatMap((r, i) => (isObj(r) ? timeoutErrors(index("spec.rules", i), r, config) : []));
+  return rules.flatMap((r, i) => {
+    if (!isObj(r)) return [];
+    const path = index("spec.rules", i);
+    const backends = Array.isArray(r["backends"]) ? r["backends"] : [];
+    return [
+      ...(ext.routeTimeouts ? timeoutErrors(path, r, config) : []),
+      ...(ext.backendProtocols ? backends.flatMap((b, j) => (isObj(b) ? protocolErrors(index(child(path, "backends"), j), b) : [])) : []),
+    ];
+  });
 }

@@ -925,6 +925,8 @@ type HTTPProxyRuleBackend struct {
 	Filters []gatewayapi.HTTPRouteFilter `pulumi:"filters"`
 	// EndpointSlice of a VPC instance in the same namespace (provisional).
 	Instance *HTTPProxyRuleBackendInstance `pulumi:"instance"`
+	// beyond NSO, needs datum:extensions.backendProtocols: how Envoy speaks to an http:// endpoint — h2c (HTTP/2 cleartext) or websocket (Service appProtocol kubernetes.io/h2c, kubernetes.io/ws). One of: `h2c`, `websocket`.
+	Protocol *string `pulumi:"protocol"`
 	// hostname: SNI / certificate name; required for https://<IP> endpoints.
 	Tls *HTTPProxyRuleBackendTLS `pulumi:"tls"`
 }
@@ -949,6 +951,8 @@ type HTTPProxyRuleBackendArgs struct {
 	Filters gatewayapi.HTTPRouteFilterArrayInput `pulumi:"filters"`
 	// EndpointSlice of a VPC instance in the same namespace (provisional).
 	Instance HTTPProxyRuleBackendInstancePtrInput `pulumi:"instance"`
+	// beyond NSO, needs datum:extensions.backendProtocols: how Envoy speaks to an http:// endpoint — h2c (HTTP/2 cleartext) or websocket (Service appProtocol kubernetes.io/h2c, kubernetes.io/ws). One of: `h2c`, `websocket`.
+	Protocol pulumi.StringPtrInput `pulumi:"protocol"`
 	// hostname: SNI / certificate name; required for https://<IP> endpoints.
 	Tls HTTPProxyRuleBackendTLSPtrInput `pulumi:"tls"`
 }
@@ -1022,6 +1026,11 @@ func (o HTTPProxyRuleBackendOutput) Filters() gatewayapi.HTTPRouteFilterArrayOut
 // EndpointSlice of a VPC instance in the same namespace (provisional).
 func (o HTTPProxyRuleBackendOutput) Instance() HTTPProxyRuleBackendInstancePtrOutput {
 	return o.ApplyT(func(v HTTPProxyRuleBackend) *HTTPProxyRuleBackendInstance { return v.Instance }).(HTTPProxyRuleBackendInstancePtrOutput)
+}
+
+// beyond NSO, needs datum:extensions.backendProtocols: how Envoy speaks to an http:// endpoint — h2c (HTTP/2 cleartext) or websocket (Service appProtocol kubernetes.io/h2c, kubernetes.io/ws). One of: `h2c`, `websocket`.
+func (o HTTPProxyRuleBackendOutput) Protocol() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HTTPProxyRuleBackend) *string { return v.Protocol }).(pulumi.StringPtrOutput)
 }
 
 // hostname: SNI / certificate name; required for https://<IP> endpoints.

@@ -223,6 +223,10 @@ class HTTPProxyRuleBackendArgsDict(TypedDict):
     """
     EndpointSlice of a VPC instance in the same namespace (provisional).
     """
+    protocol: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    beyond NSO, needs datum:extensions.backendProtocols: how Envoy speaks to an http:// endpoint — h2c (HTTP/2 cleartext) or websocket (Service appProtocol kubernetes.io/h2c, kubernetes.io/ws). One of: `h2c`, `websocket`.
+    """
     tls: NotRequired[pulumi.Input[Optional['HTTPProxyRuleBackendTLSArgsDict']]]
     """
     hostname: SNI / certificate name; required for https://<IP> endpoints.
@@ -235,12 +239,14 @@ class HTTPProxyRuleBackendArgs:
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  filters: pulumi.Input[Optional[Sequence[pulumi.Input['_gatewayapi.HTTPRouteFilterArgs']]]] = None,
                  instance: pulumi.Input[Optional['HTTPProxyRuleBackendInstanceArgs']] = None,
+                 protocol: pulumi.Input[Optional[_builtins.str]] = None,
                  tls: pulumi.Input[Optional['HTTPProxyRuleBackendTLSArgs']] = None):
         """
         :param pulumi.Input['HTTPProxyRuleBackendConnectorArgs'] connector: Connector in the same namespace that tunnels to the endpoint.
         :param pulumi.Input[_builtins.str] endpoint: http(s)://host[:port] — FQDN or IP literal; no path, query, fragment or userinfo. Required unless instance is set.
         :param pulumi.Input[Sequence[pulumi.Input['_gatewayapi.HTTPRouteFilterArgs']]] filters: RequestHeaderModifier, ResponseHeaderModifier, ExtensionRef only.
         :param pulumi.Input['HTTPProxyRuleBackendInstanceArgs'] instance: EndpointSlice of a VPC instance in the same namespace (provisional).
+        :param pulumi.Input[_builtins.str] protocol: beyond NSO, needs datum:extensions.backendProtocols: how Envoy speaks to an http:// endpoint — h2c (HTTP/2 cleartext) or websocket (Service appProtocol kubernetes.io/h2c, kubernetes.io/ws). One of: `h2c`, `websocket`.
         :param pulumi.Input['HTTPProxyRuleBackendTLSArgs'] tls: hostname: SNI / certificate name; required for https://<IP> endpoints.
         """
         if connector is not None:
@@ -251,6 +257,8 @@ class HTTPProxyRuleBackendArgs:
             pulumi.set(__self__, "filters", filters)
         if instance is not None:
             pulumi.set(__self__, "instance", instance)
+        if protocol is not None:
+            pulumi.set(__self__, "protocol", protocol)
         if tls is not None:
             pulumi.set(__self__, "tls", tls)
 
@@ -301,6 +309,18 @@ class HTTPProxyRuleBackendArgs:
     @instance.setter
     def instance(self, value: pulumi.Input[Optional['HTTPProxyRuleBackendInstanceArgs']]):
         pulumi.set(self, "instance", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def protocol(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        beyond NSO, needs datum:extensions.backendProtocols: how Envoy speaks to an http:// endpoint — h2c (HTTP/2 cleartext) or websocket (Service appProtocol kubernetes.io/h2c, kubernetes.io/ws). One of: `h2c`, `websocket`.
+        """
+        return pulumi.get(self, "protocol")
+
+    @protocol.setter
+    def protocol(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "protocol", value)
 
     @_builtins.property
     @pulumi.getter

@@ -632,12 +632,14 @@ class HTTPProxyRuleBackend(dict):
                  endpoint: Optional[_builtins.str] = None,
                  filters: Optional[Sequence['_gatewayapi.outputs.HTTPRouteFilter']] = None,
                  instance: Optional['outputs.HTTPProxyRuleBackendInstance'] = None,
+                 protocol: Optional[_builtins.str] = None,
                  tls: Optional['outputs.HTTPProxyRuleBackendTLS'] = None):
         """
         :param 'HTTPProxyRuleBackendConnector' connector: Connector in the same namespace that tunnels to the endpoint.
         :param _builtins.str endpoint: http(s)://host[:port] — FQDN or IP literal; no path, query, fragment or userinfo. Required unless instance is set.
         :param Sequence['_gatewayapi.HTTPRouteFilter'] filters: RequestHeaderModifier, ResponseHeaderModifier, ExtensionRef only.
         :param 'HTTPProxyRuleBackendInstance' instance: EndpointSlice of a VPC instance in the same namespace (provisional).
+        :param _builtins.str protocol: beyond NSO, needs datum:extensions.backendProtocols: how Envoy speaks to an http:// endpoint — h2c (HTTP/2 cleartext) or websocket (Service appProtocol kubernetes.io/h2c, kubernetes.io/ws). One of: `h2c`, `websocket`.
         :param 'HTTPProxyRuleBackendTLS' tls: hostname: SNI / certificate name; required for https://<IP> endpoints.
         """
         if connector is not None:
@@ -648,6 +650,8 @@ class HTTPProxyRuleBackend(dict):
             pulumi.set(__self__, "filters", filters)
         if instance is not None:
             pulumi.set(__self__, "instance", instance)
+        if protocol is not None:
+            pulumi.set(__self__, "protocol", protocol)
         if tls is not None:
             pulumi.set(__self__, "tls", tls)
 
@@ -682,6 +686,14 @@ class HTTPProxyRuleBackend(dict):
         EndpointSlice of a VPC instance in the same namespace (provisional).
         """
         return pulumi.get(self, "instance")
+
+    @_builtins.property
+    @pulumi.getter
+    def protocol(self) -> Optional[_builtins.str]:
+        """
+        beyond NSO, needs datum:extensions.backendProtocols: how Envoy speaks to an http:// endpoint — h2c (HTTP/2 cleartext) or websocket (Service appProtocol kubernetes.io/h2c, kubernetes.io/ws). One of: `h2c`, `websocket`.
+        """
+        return pulumi.get(self, "protocol")
 
     @_builtins.property
     @pulumi.getter
