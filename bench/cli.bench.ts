@@ -35,7 +35,7 @@
 // pulumi-resource-kubernetes is optional (`make infra-k8s-provider`); without it the raw column
 // says "not built (make infra-k8s-provider)".
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -271,11 +271,19 @@ function pulumi(ws: PulumiWorkspace, args: readonly string[], timeoutMs: number,
   });
 }
 
+/**
+ * inotify instances the one merged Envoy needs for N typical proxies: it watches each HTTPS
+ * listener's certificate with an inotify instance of its own (2 per proxy), plus its bootstrap's;
+ * past fs.inotify.max_user_instances (128 by default) it asserts and the node agent restarts it in
+ * a loop, so every Gateway reports NoResources.
+ */
+const inotifyNeeded = (n: number): number => 2 * n + 16;
+
 /** Step timeouts scale with N (100 proxies = 1100 raw resources); the budget caps them all. */
 function stepTimeout(step: Step, n: number): number {
   const base = step === "up" ? 120_000 : 60_000;
   // Per-step checkpoints of 1100 resources make an update take many minutes.
-  return Math.min((base + n * (step === "up" ? 4_000 : 2_000)) * (CHECKPOINTS ? 3 : 1), remaining());
+  return Math.min((base + n * (step === "up" ? 6_000 : 2_000)) * (CHECKPOINTS ? 3 : 1), remaining());
 }
 
 describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () => {
@@ -405,8 +413,14 @@ describe.skipIf(SKIP)("pulumi CLI: pulumi-datum vs raw pulumi-kubernetes", () =>
       }
     };
 
+    const inotifyLimit = Number.parseInt(readFileSync("/proc/sys/fs/inotify/max_user_instances", "utf8"), 10);
     const sides = (["ours", "raw"] as const).filter((side) => SIDES.includes(side) && (side === "ours" || rawAvailable));
     for (const n of SIZES) {
+      if (inotifyNeeded(n) > inotifyLimit) {
+        for (const side of sides) for (const step of STEPS) result(side, n, step).note = `needs fs.inotify.max_user_instances ≥ ${inotifyNeeded(n)}`;
+        failures.push(`n=${n}: the merged Envoy needs about ${inotifyNeeded(n)} inotify instances (one per HTTPS listener certificate) and fs.inotify.max_user_instances is ${inotifyLimit}: Envoy would assert and restart forever. Raise it (sysctl -w fs.inotify.max_user_instances=${Math.max(1024, inotifyNeeded(n))}) or run smaller sizes.`);
+        continue;
+      }
       const open = new Map<Side, { ns: string; ws: PulumiWorkspace; env: NodeJS.ProcessEnv }>();
       const broken = new Set<Side>();
       try {
