@@ -14,6 +14,7 @@ import * as backendtrafficpolicy from "../provider/core/models/backendtrafficpol
 import * as domain from "../provider/core/models/domain";
 import * as envoygateway from "../provider/core/models/envoygateway";
 import * as gatewayapi from "../provider/core/models/gatewayapi";
+import * as grpcproxy from "../provider/core/models/grpcproxy";
 import * as httpproxy from "../provider/core/models/httpproxy";
 import * as httproutefilter from "../provider/core/models/httproutefilter";
 import * as meta from "../provider/core/models/meta";
@@ -38,6 +39,7 @@ interface ModelFile {
 const MODEL_FILES: readonly ModelFile[] = [
   { module: "gatewayapi", exports: gatewayapi },
   { module: "networking", exports: httpproxy },
+  { module: "networking", exports: grpcproxy },
   { module: "networking", exports: domain },
   { module: "envoy", exports: envoygateway },
   { module: "policy", exports: securitypolicy },
@@ -71,6 +73,16 @@ export const RESOURCES: readonly ResourceDef[] = [
       "A reverse proxy on Envoy Gateway: hostnames and up to 16 routing rules, each with matches, filters and one backend. " +
       "It becomes one Gateway and one HTTPRoute (plus backend objects, listener certificates and DNS records); " +
       "inputs are checked against Datum's admission rules at preview.",
+  },
+  {
+    token: "datum:networking:GRPCProxy",
+    kind: "GRPCProxy",
+    apiVersion: grpcproxy.GRPCPROXY_API_VERSION,
+    spec: grpcproxy.grpcProxySpecSchema,
+    description:
+      "A gRPC reverse proxy on Envoy Gateway (beyond NSO: needs the provider setting `extensions: {grpcProxy: true}`): hostnames as on HTTPProxy " +
+      "and up to 16 rules matching gRPC service/method and headers, each with one grpc:// (HTTP/2 cleartext) or grpcs:// (TLS) backend. " +
+      "It becomes one Gateway and one GRPCRoute (plus backend objects, listener certificates and DNS records).",
   },
   {
     token: "datum:networking:Domain",

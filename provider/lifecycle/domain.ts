@@ -203,11 +203,13 @@ export class DomainLifecycle implements ResourceLifecycle {
     const users = await proxiesUsingDomain(client, ref.namespace, record.domainName, ctx.signal);
     if (users.length > 0) {
       const domain = { apiVersion: this.kind.apiVersion, kind: "Domain", metadata: { name: ref.name, namespace: ref.namespace }, spec: { domainName: record.domainName } };
+      // NSO's D8 counts HTTPProxies; a GRPCProxy's hostnames hold the Domain the same way.
       const existing = users.map((u) => ({ apiVersion: HTTPPROXY_API_VERSION, kind: "HTTPProxy", metadata: { name: u.name, namespace: u.namespace }, spec: { hostnames: [...u.hostnames] } }));
       const verdict = validate(domain, { operation: "DELETE", existing, config: this.engine.settings.guardrails });
       const reason = verdict.errors.length ? verdict.errors.map(formatFieldError).join("; ") : "cannot delete Domain while in use by an HTTPProxy";
-      const who = users.map((u) => `HTTPProxy ${u.namespace}/${u.name} (${u.hostnames.join(", ")})`).join(", ");
-      throw new Error(`Domain ${ref.namespace}/${ref.name} (${record.domainName}): ${reason}: used by ${who}; remove those hostnames or delete the HTTPProxy first`);
+      const who = users.map((u) => `${u.kind} ${u.namespace}/${u.name} (${u.hostnames.join(", ")})`).join(", ");
+      const kinds = [...new Set(users.map((u) => u.kind))];
+      throw new Error(`Domain ${ref.namespace}/${ref.name} (${record.domainName}): ${reason}: used by ${who}; remove those hostnames or delete the ${kinds.length === 1 ? kinds[0] : "proxies"} first`);
     }
     await client.deleteAndWait(domainRecordRef(ref.namespace, ref.name), opts);
   }

@@ -12,6 +12,7 @@ export const DOWNSTREAM_KINDS: readonly { apiVersion: string; kind: string }[] =
   { apiVersion: "cert-manager.io/v1", kind: "Certificate" },
   { apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "HTTPRouteFilter" },
   { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute" },
+  { apiVersion: "gateway.networking.k8s.io/v1", kind: "GRPCRoute" },
   { apiVersion: "gateway.networking.k8s.io/v1", kind: "BackendTLSPolicy" },
   { apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "SecurityPolicy" },
   { apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "BackendTrafficPolicy" },
@@ -26,6 +27,7 @@ export const DOWNSTREAM_KINDS: readonly { apiVersion: string; kind: string }[] =
  */
 export const PRIMARY_KIND: Readonly<Record<string, string>> = {
   HTTPProxy: "Gateway",
+  GRPCProxy: "Gateway",
   SecurityPolicy: "SecurityPolicy",
   BackendTrafficPolicy: "BackendTrafficPolicy",
   HTTPRouteFilter: "HTTPRouteFilter",

@@ -1,4 +1,4 @@
-import { applyOrder, render, sourceSelector, canonicalHostname, ownedLabels, httpProxyCertificates, type RenderContext, type RenderedObject } from "../core/render";
+import { applyOrder, render, sourceSelector, canonicalHostname, isProxyKind, ownedLabels, httpProxyCertificates, type RenderContext, type RenderedObject } from "../core/render";
 import type { HTTPProxy } from "../core/models/httpproxy";
 import type { AcmeCertificatesSettings } from "../acme/settings";
 import type { ResourceKind } from "./kinds";
@@ -208,7 +208,7 @@ export class Engine {
       out["certificates"] = certs.certificates;
       if (certs.account !== undefined) out["acmeAccount"] = certs.account;
     }
-    if (kind.kind === "HTTPProxy") {
+    if (isProxyKind(kind.kind)) {
       const { namespace, name } = sourceIdentity(source);
       out["canonicalHostname"] = canonicalHostname(namespace, name, this.settings.targetDomain);
       const gw = live.find((o) => o.kind === "Gateway");
@@ -242,7 +242,7 @@ export class Engine {
    */
   async preview(kind: ResourceKind, source: Obj, ctx: OperationContext, oldSource?: Obj, previous: readonly DownstreamRef[] = []): Promise<ResourceState> {
     if (containsUnknown(source)) {
-      return { ...toInputs(source), downstream: UNKNOWN, ready: UNKNOWN, readiness: UNKNOWN, drift: [], ...(kind.kind === "HTTPProxy" ? { canonicalHostname: UNKNOWN, addresses: UNKNOWN, hostnames: UNKNOWN } : {}) };
+      return { ...toInputs(source), downstream: UNKNOWN, ready: UNKNOWN, readiness: UNKNOWN, drift: [], ...(isProxyKind(kind.kind) ? { canonicalHostname: UNKNOWN, addresses: UNKNOWN, hostnames: UNKNOWN } : {}) };
     }
     let objects = this.renderSource(kind, source, oldSource, ctx.secretValues);
     let client: KubeClient | undefined;
@@ -256,7 +256,7 @@ export class Engine {
     if (client) {
       // Hostname rules need writes (claims) and may need a Domain check: preview foresees them and warns.
       const refused =
-        kind.kind === "HTTPProxy"
+        isProxyKind(kind.kind)
           ? await foreseeRefusals(client, this.settings, source, ctx.signal).catch((e: unknown) => {
               ctx.onWarning?.(`hostname rules not checked: ${errorText(e)}`);
               return [];
@@ -287,13 +287,13 @@ export class Engine {
     const out = this.outputs(kind, source, objects, [], { ready: false, message: "preview" });
     out["ready"] = UNKNOWN;
     out["readiness"] = UNKNOWN;
-    if (kind.kind === "HTTPProxy") {
+    if (isProxyKind(kind.kind)) {
       out["addresses"] = UNKNOWN;
       out["hostnameStatuses"] = UNKNOWN;
       out["conditions"] = UNKNOWN;
     }
     // Whether a certificate is reused or renewed is decided at `up`; the keys are never previewed.
-    if (kind.kind === "HTTPProxy" && this.acmeMode) {
+    if (isProxyKind(kind.kind) && this.acmeMode) {
       out["certificates"] = UNKNOWN;
       out["acmeAccount"] = UNKNOWN;
     }
@@ -323,7 +323,7 @@ export class Engine {
     const liveBefore = await this.refuseForeign(client, kind, source, objects, writeContext, ctx.signal);
     // Verified Domain + exclusive claim for every custom hostname, or nothing is written.
     const hostnames: AdmittedHostnames | undefined =
-      kind.kind === "HTTPProxy"
+      isProxyKind(kind.kind)
         ? await admitHostnames(client, this.settings, source, { deadlineMs, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) })
         : undefined;
     const admission = hostnames !== undefined ? { verifiedBy: hostnames.verifiedBy, refused: hostnames.refused } : undefined;
@@ -336,7 +336,7 @@ export class Engine {
     let attempted = 0;
     const pruned = new Set<string>();
     const callOpts = ctx.signal ? { signal: ctx.signal } : {};
-    const acme = kind.kind === "HTTPProxy" && this.acmeMode;
+    const acme = isProxyKind(kind.kind) && this.acmeMode;
     // Until new certificates exist, state keeps the previous ones (their Secrets are still in use).
     let certs: CertificateState | undefined = acme
       ? { certificates: storedCertificatesOf(previousState), account: storedAccountOf(previousState), secretRefs: [] }
@@ -440,7 +440,7 @@ export class Engine {
         throw new PartialFailureError(message, id, this.outputs(kind, source, objects, live, { ready: false, message }, [], certs, admission), [message]);
       }
     }
-    if (kind.kind === "HTTPProxy" && (this.settings.awaitDns || this.settings.tlsProbe || this.settings.httpProbe)) {
+    if (isProxyKind(kind.kind) && (this.settings.awaitDns || this.settings.tlsProbe || this.settings.httpProbe)) {
       const { namespace, name } = sourceIdentity(source);
       const edge = await awaitHostnameReadiness(this.settings, withoutHostnames(source, admission?.refused ?? []), live, {
         canonicalHostname: canonicalHostname(namespace, name, this.settings.targetDomain),
@@ -499,7 +499,7 @@ export class Engine {
     const { namespace, name } = sourceIdentity(source);
     const selector = sourceSelector({ kind: kind.kind, namespace, name });
     // Every kind the renderer makes, plus the kinds state names (ACME TLS Secrets, also after a switch back to cert-manager).
-    const extra = kind.kind === "HTTPProxy" && this.acmeMode ? [ACME_SECRET_KIND] : [];
+    const extra = isProxyKind(kind.kind) && this.acmeMode ? [ACME_SECRET_KIND] : [];
     const kinds = all ? uniqueKinds([...DOWNSTREAM_KINDS, ...extra, ...hint].map((k) => ({ apiVersion: k.apiVersion, kind: k.kind, name: "" }))) : uniqueKinds(hint);
     const found: KubeObject[] = [];
     for (const k of kinds) {
@@ -546,7 +546,7 @@ export class Engine {
     owned.sort((a, b) => applyOrder(b.kind) - applyOrder(a.kind));
     for (const o of owned) if (this.deletable(o, ctx)) await client.deleteAndWait(refOf(o), ctx.signal ? { signal: ctx.signal } : {});
     // Only once the Gateway is gone may another proxy take its hostnames.
-    if (kind.kind === "HTTPProxy") await releaseClaims(client, this.settings, source, [], ctx.signal);
+    if (isProxyKind(kind.kind)) await releaseClaims(client, this.settings, source, [], ctx.signal);
   }
 
   /** The source's objects of the rendered kinds, one list per kind (refresh reads N kinds, not N objects). */
@@ -621,7 +621,7 @@ export class Engine {
     const { source: inputs, missing } = restoreCredentials(decoded, known, identity);
     if (missing.length) ctx.onWarning?.(missingCredentialsMessage(`${kind.kind} ${namespace}/${name}`, missing));
     const source: Obj = { apiVersion: kind.apiVersion, kind: kind.kind, ...inputs };
-    const refused = kind.kind === "HTTPProxy" && !this.settings.requireAllHostnames ? await foreseeRefusals(client, this.settings, source, ctx.signal) : [];
+    const refused = isProxyKind(kind.kind) && !this.settings.requireAllHostnames ? await foreseeRefusals(client, this.settings, source, ctx.signal) : [];
     const { objects } = await this.renderLive(client, kind, source, this.renderSource(kind, source, undefined, ctx.secretValues), undefined, ctx.secretValues, ctx.signal, refused);
     const live: KubeObject[] = [];
     const drift: string[] = [];
@@ -688,8 +688,8 @@ function unionRefs(first: readonly DownstreamRef[], rest: readonly DownstreamRef
 
 const ACME_SECRET_KIND = { apiVersion: "v1", kind: "Secret" } as const;
 
-/** Kinds whose render reads the cluster: HTTPProxy (addresses, connectors, patches) and the WAF's patches. */
-const LIVE_CONTEXT_KINDS: ReadonlySet<string> = new Set(["HTTPProxy", "TrafficProtectionPolicy"]);
+/** Kinds whose render reads the cluster: the proxies (addresses, connectors, patches) and the WAF's patches. */
+const LIVE_CONTEXT_KINDS: ReadonlySet<string> = new Set(["HTTPProxy", "GRPCProxy", "TrafficProtectionPolicy"]);
 
 function uniqueKinds(refs: readonly DownstreamRef[]): { apiVersion: string; kind: string }[] {
   const seen = new Map<string, { apiVersion: string; kind: string }>();

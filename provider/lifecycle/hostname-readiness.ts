@@ -65,8 +65,9 @@ export async function awaitHostnameReadiness(settings: EngineSettings, source: O
   if (http) {
     const address = http.address ?? gatewayAddress;
     if (address === undefined) return { ready: false, message: "HTTP probe: the Gateway has no address yet", reasons: ["HTTP probe: the Gateway has no address yet"] };
-    const { probeRequest, waitForRoute } = await import("../await/edge/route-probe.js");
-    const request = probeRequest(isObj(source["spec"]) ? source["spec"]["rules"] : undefined);
+    const { grpcProbeRequest, probeRequest, waitForRoute } = await import("../await/edge/route-probe.js");
+    const rules = isObj(source["spec"]) ? source["spec"]["rules"] : undefined;
+    const request = source["kind"] === "GRPCProxy" ? grpcProbeRequest(rules) : probeRequest(rules);
     if (request) {
       const reasons: string[] = [];
       for (const hostname of hostnames) {

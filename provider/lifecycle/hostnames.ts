@@ -14,7 +14,7 @@ import {
   type ClaimOwner,
   type DomainFact,
 } from "../core/domain";
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SOURCE_KIND_LABEL } from "../core/render";
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, PROXY_KINDS, SOURCE_KIND_LABEL } from "../core/render";
 import type { DomainVerificationOutcome } from "../await/dns";
 import { isNotFound, MissingKindError, type KubeClient } from "../kube";
 import { listDomainRecords, type DomainRecord } from "./domain-record";
@@ -81,7 +81,7 @@ export function customHostnames(source: Obj): SpecHostname[] {
 
 function describe(source: Obj): string {
   const { namespace, name } = sourceIdentity(source);
-  return `HTTPProxy ${namespace}/${name}`;
+  return `${typeof source["kind"] === "string" ? source["kind"] : "HTTPProxy"} ${namespace}/${name}`;
 }
 
 /** Hostnames these identities hold claims on (`data.owner` decides; labels only narrow the list). */
@@ -281,6 +281,8 @@ export function refusalWarnings(settings: EngineSettings, source: Obj, refused: 
 }
 
 export interface ProxyUse {
+  /** HTTPProxy or GRPCProxy. */
+  readonly kind: string;
   readonly namespace: string;
   readonly name: string;
   /** The proxy's hostnames the Domain covers. */
@@ -288,7 +290,7 @@ export interface ProxyUse {
 }
 
 /**
- * HTTPProxies (of any stack using this provider) in a namespace that serve a hostname under
+ * HTTPProxies and GRPCProxies (of any stack using this provider) in a namespace that serve a hostname under
  * `domainName`, read from the source annotation of their Gateways: guardrail D8's input.
  */
 export async function proxiesUsingDomain(client: KubeClient, namespace: string, domainName: string, signal?: AbortSignal): Promise<ProxyUse[]> {
@@ -299,7 +301,7 @@ export async function proxiesUsingDomain(client: KubeClient, namespace: string, 
         apiVersion: "gateway.networking.k8s.io/v1",
         kind: "Gateway",
         namespace,
-        labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${SOURCE_KIND_LABEL}=HTTPProxy`,
+        labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${SOURCE_KIND_LABEL} in (${PROXY_KINDS.join(",")})`,
       },
       signal ? { signal } : {},
     );
@@ -317,7 +319,7 @@ export async function proxiesUsingDomain(client: KubeClient, namespace: string, 
       .filter((h) => domainCovers(domainName, h));
     if (used.length === 0) continue;
     const meta = isObj(src["metadata"]) ? src["metadata"] : {};
-    out.push({ namespace, name: typeof meta["name"] === "string" ? meta["name"] : gw.metadata.name, hostnames: used });
+    out.push({ kind: gw.metadata.labels?.[SOURCE_KIND_LABEL] ?? "HTTPProxy", namespace, name: typeof meta["name"] === "string" ? meta["name"] : gw.metadata.name, hostnames: used });
   }
   return out;
 }

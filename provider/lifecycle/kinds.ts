@@ -7,6 +7,7 @@ export interface ResourceKind {
 
 export const RESOURCE_KINDS: readonly ResourceKind[] = [
   { token: "datum:networking:HTTPProxy", kind: "HTTPProxy", apiVersion: "networking.datumapis.com/v1alpha" },
+  { token: "datum:networking:GRPCProxy", kind: "GRPCProxy", apiVersion: "networking.datumapis.com/v1alpha" },
   { token: "datum:networking:Domain", kind: "Domain", apiVersion: "networking.datumapis.com/v1alpha" },
   { token: "datum:policy:SecurityPolicy", kind: "SecurityPolicy", apiVersion: "gateway.envoyproxy.io/v1alpha1" },
   { token: "datum:policy:BackendTrafficPolicy", kind: "BackendTrafficPolicy", apiVersion: "gateway.envoyproxy.io/v1alpha1" },

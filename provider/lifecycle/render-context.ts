@@ -6,6 +6,7 @@
  * `up`, `preview` (when the cluster is reachable) and `refresh` all render with what this reads.
  */
 import type { ConnectorState, RenderContext, RenderedObject } from "../core/render";
+import { isProxyKind } from "../core/render";
 import { isForbidden, isNotFound, MissingKindError, type KubeClient, type KubeObject } from "../kube";
 import { sourceIdentity } from "./inputs";
 import { asArray, asObj, isObj, type Obj } from "../core/json";
@@ -80,7 +81,7 @@ export async function classMergesGateways(client: KubeClient, className: string,
  */
 export async function readRenderContext(client: KubeClient, source: Obj, rendered: readonly RenderedObject[], gatewayClassName: string, signal?: AbortSignal): Promise<LiveContext> {
   const mergedGateways = await classMergesGateways(client, gatewayClassName, signal);
-  if (source["kind"] !== "HTTPProxy") return { context: { mergedGateways }, offlineConnectors: [] };
+  if (!isProxyKind(source["kind"])) return { context: { mergedGateways }, offlineConnectors: [] };
   const opts = signal ? { signal } : {};
   const key = contextKey(source);
   const { namespace } = sourceIdentity(source);

@@ -8,6 +8,7 @@ import type { CheckResult, DiffResult, DownstreamRef, OperationContext, ReadResu
 import { containsUnknown } from "../core/unknown";
 import { renewalNotes } from "./acme-certificates";
 import { asObj, type Obj } from "../core/json";
+import { isProxyKind } from "../core/render";
 
 function refsOf(state: ResourceState | undefined): DownstreamRef[] {
   const d = state?.["downstream"];
@@ -63,7 +64,7 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
     }
     const d = diffInputs(olds, news, downstream);
     // ACME mode: a stored certificate close to expiry makes an update on its own ("renewal due").
-    const acme = this.kind.kind === "HTTPProxy" ? this.engine.acmeSettings() : undefined;
+    const acme = isProxyKind(this.kind.kind) ? this.engine.acmeSettings() : undefined;
     if (acme !== undefined && !containsUnknown(news)) {
       const due = await renewalNotes(this.engine.listenerCertificates(this.object(news)), olds, acme, this.engine.now()).catch(() => []);
       if (due.length > 0) {
@@ -75,7 +76,7 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
     }
     // Hostname claims belong to one HTTPProxy (namespace/name): the replacement could not claim
     // the hostnames while the old proxy still holds them, so the old one goes first.
-    if (this.kind.kind === "HTTPProxy" && d.replaces.length > 0 && (hasHostnames(olds) || hasHostnames(news))) return { ...d, deleteBeforeReplace: true };
+    if (isProxyKind(this.kind.kind) && d.replaces.length > 0 && (hasHostnames(olds) || hasHostnames(news))) return { ...d, deleteBeforeReplace: true };
     return d;
   }
 
@@ -102,7 +103,7 @@ export class RenderedResourceLifecycle implements ResourceLifecycle {
     if (!found) return undefined;
     const { downstream: _d, ready: _r, readiness: _rd, drift: _dr, canonicalHostname: _c, addresses: _a, hostnames: _h, ...inputs } = found.state;
     // Issued certificates and keys exist only in state: a refresh keeps them and checks their Secrets.
-    const outputs = this.kind.kind === "HTTPProxy" ? await this.engine.carryCertificates(found.state, _state, ctx) : found.state;
+    const outputs = isProxyKind(this.kind.kind) ? await this.engine.carryCertificates(found.state, _state, ctx) : found.state;
     return { id: `${ref.namespace}/${ref.name}`, outputs, inputs };
   }
 

@@ -52,29 +52,33 @@ export const hostnameStatusSchema = z
   })
   .describe("One hostname's state: NSO's status.hostnameStatuses entry");
 
+/** What a proxy (HTTPProxy, GRPCProxy) reports besides the common outputs. */
+const proxyOutputs = {
+  ...commonOutputs,
+  canonicalHostname: z.string().optional().describe("Platform hostname of the proxy (`<word>-<word>-<5 chars>.<targetDomain>`); CNAME custom hostnames to it"),
+  hostnames: z.array(z.string()).optional().describe("Every hostname the proxy answers on: the canonical hostname and the spec.hostnames that were admitted (see hostnameStatuses for the others)"),
+  hostnameStatuses: z
+    .array(hostnameStatusSchema)
+    .optional()
+    .describe("Per hostname (sorted), as NSO's status.hostnameStatuses: why each is or is not served; unverified or claimed-elsewhere hostnames are left out of the Gateway and reported here"),
+  conditions: z
+    .array(statusConditionSchema)
+    .optional()
+    .describe("NSO's aggregate conditions: Accepted, Programmed, HostnamesVerified, HostnamesInUse, CertificatesReady"),
+  addresses: z.array(z.string()).optional().describe("IP addresses of the generated Gateway (empty until the data plane has them)"),
+  certificates: z
+    .array(storedCertificateSchema)
+    .optional()
+    .describe("ACME mode only: the certificate of each HTTPS listener, as issued by the provider"),
+  acmeAccount: storedAcmeAccountSchema
+    .optional()
+    .describe("ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem)"),
+};
+
 /** Output properties per resource kind. */
 export const RESOURCE_OUTPUTS = {
-  HTTPProxy: {
-    ...commonOutputs,
-    canonicalHostname: z.string().optional().describe("Platform hostname of the proxy (`<word>-<word>-<5 chars>.<targetDomain>`); CNAME custom hostnames to it"),
-    hostnames: z.array(z.string()).optional().describe("Every hostname the proxy answers on: the canonical hostname and the spec.hostnames that were admitted (see hostnameStatuses for the others)"),
-    hostnameStatuses: z
-      .array(hostnameStatusSchema)
-      .optional()
-      .describe("Per hostname (sorted), as NSO's status.hostnameStatuses: why each is or is not served; unverified or claimed-elsewhere hostnames are left out of the Gateway and reported here"),
-    conditions: z
-      .array(statusConditionSchema)
-      .optional()
-      .describe("NSO's aggregate conditions: Accepted, Programmed, HostnamesVerified, HostnamesInUse, CertificatesReady"),
-    addresses: z.array(z.string()).optional().describe("IP addresses of the generated Gateway (empty until the data plane has them)"),
-    certificates: z
-      .array(storedCertificateSchema)
-      .optional()
-      .describe("ACME mode only: the certificate of each HTTPS listener, as issued by the provider"),
-    acmeAccount: storedAcmeAccountSchema
-      .optional()
-      .describe("ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem)"),
-  },
+  HTTPProxy: proxyOutputs,
+  GRPCProxy: proxyOutputs,
   Domain: {
     ...commonOutputs,
     verified: z.boolean().optional().describe("True once ownership of spec.domainName is proven"),

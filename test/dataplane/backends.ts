@@ -5,10 +5,11 @@ import type { DataPlane } from "../infra/dataplane/index.ts";
 import { repoRoot } from "../infra/tools.ts";
 
 const ECHO = join(repoRoot(), "test", "dataplane", "echo-server.ts");
+const GRPC = join(repoRoot(), "test", "dataplane", "grpc-server.ts");
 
 export interface Backend {
   readonly name: string;
-  /** `http(s)://<namespace address or hostname>:<port>` — what Envoy dials inside the namespace. */
+  /** `http(s)://` (or `grpc(s)://`) `<namespace address or hostname>:<port>` — what Envoy dials inside the namespace. */
   readonly url: string;
   readonly port: number;
   readonly pid: number;
@@ -25,17 +26,19 @@ export interface BackendOptions {
   readonly hostname?: string;
   /** Static files served at URL paths (`/path` → file), e.g. a JWKS. */
   readonly files?: Readonly<Record<string, string>>;
+  /** A gRPC server (grpc-server.ts) instead of the echo server: the URL is grpc(s)://. */
+  readonly grpc?: boolean;
 }
 
 export async function startBackend(dp: DataPlane, name: string, opts: BackendOptions = {}): Promise<Backend> {
   const port = nextPort++;
-  const args = ["--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", ECHO, "--name", name, "--port", String(port)];
+  const args = ["--disable-warning=MODULE_TYPELESS_PACKAGE_JSON", opts.grpc ? GRPC : ECHO, "--name", name, "--port", String(port)];
   if (opts.tls) args.push("--tls-cert", opts.tls.certFile, "--tls-key", opts.tls.keyFile);
   if (opts.h2c) args.push("--h2c");
   for (const [path, file] of Object.entries(opts.files ?? {})) args.push("--file", `${path}=${file}`);
   const inNs = dp.ns.exec(process.execPath, args);
   const proc = spawnLogged(`backend ${name}`, inNs.cmd, inNs.args, join(dp.dir, `backend-${name}.log`));
-  const scheme = opts.tls ? "https" : "http";
+  const scheme = `${opts.grpc ? "grpc" : "http"}${opts.tls ? "s" : ""}`;
   await waitFor(`backend ${name} to listen`, async () => (/listening/.test(proc.tail(5)) ? true : undefined), {
     timeoutMs: 15_000,
     abortIf: () => (proc.isRunning() ? undefined : "exited"),

@@ -27,9 +27,10 @@ describe("schema.json", () => {
     expect(out).not.toMatch(/error/i);
   });
 
-  it("has the six resources, each with metadata and spec inputs and the common outputs", () => {
+  it("has the seven resources, each with metadata and spec inputs and the common outputs", () => {
     expect(Object.keys(schema.resources).sort()).toEqual([
       "datum:networking:Domain",
+      "datum:networking:GRPCProxy",
       "datum:networking:HTTPProxy",
       "datum:policy:BackendTrafficPolicy",
       "datum:policy:HTTPRouteFilter",

@@ -96,7 +96,7 @@ describe("Pulumi's nodejs generator and scripts/gen-sdk.ts", () => {
     const tsFiles = readdirSync(official, { recursive: true }).map(String).filter((f) => f.endsWith(".ts"));
     // noImplicitOverride (tsconfig.json) rejects it in every resource class and the Provider.
     const unmarked = tsFiles.filter((f) => /\n\s*public static readonly __pulumiType/.test(file(f)));
-    expect(unmarked.sort()).toEqual(["networking/domain.ts", "networking/httpproxy.ts", "policy/backendTrafficPolicy.ts", "policy/httprouteFilter.ts", "policy/securityPolicy.ts", "policy/trafficProtectionPolicy.ts", "provider.ts"]);
+    expect(unmarked.sort()).toEqual(["networking/domain.ts", "networking/grpcproxy.ts", "networking/httpproxy.ts", "policy/backendTrafficPolicy.ts", "policy/httprouteFilter.ts", "policy/securityPolicy.ts", "policy/trafficProtectionPolicy.ts", "provider.ts"]);
     // The version comes from a package.json beside utilities.js; the npm package has it two levels up.
     expect(file("utilities.ts")).toContain("require('./package.json').version");
     // Public names that programs and the dynamic adapter use today.

@@ -23,14 +23,8 @@ function requestFor(match: unknown): ProbeRequest | undefined {
   const path = asObj(m["path"]);
   const type = str(path["type"]) ?? "PathPrefix";
   if (type !== "PathPrefix" && type !== "Exact") return undefined;
-  const headers: Record<string, string> = {};
-  for (const h of asArray(m["headers"]).map(asObj)) {
-    if ((str(h["type"]) ?? "Exact") !== "Exact") return undefined;
-    const name = str(h["name"]);
-    const value = str(h["value"]);
-    if (name === undefined || value === undefined) return undefined;
-    headers[name.toLowerCase()] = value;
-  }
+  const headers = exactHeaders(m);
+  if (headers === undefined) return undefined;
   const query = new URLSearchParams();
   for (const q of asArray(m["queryParams"]).map(asObj)) {
     if ((str(q["type"]) ?? "Exact") !== "Exact") return undefined;
@@ -42,6 +36,50 @@ function requestFor(match: unknown): ProbeRequest | undefined {
   const base = str(path["value"]) ?? "/";
   const qs = query.toString();
   return { method: str(m["method"]) ?? "GET", path: qs ? `${base}?${qs}` : base, headers };
+}
+
+/** The Exact header matches as request headers; undefined when one needs a regular expression. */
+function exactHeaders(match: Record<string, unknown>): Record<string, string> | undefined {
+  const headers: Record<string, string> = {};
+  for (const h of asArray(match["headers"]).map(asObj)) {
+    if ((str(h["type"]) ?? "Exact") !== "Exact") return undefined;
+    const name = str(h["name"]);
+    const value = str(h["value"]);
+    if (name === undefined || value === undefined) return undefined;
+    headers[name.toLowerCase()] = value;
+  }
+  return headers;
+}
+
+/** Names a probe call uses where a gRPC match leaves the service or the method open. */
+const PROBE_SERVICE = "datum.probe.Probe";
+const PROBE_METHOD = "Probe";
+
+/**
+ * A gRPC call one GRPCProxy match admits, as the HTTP request it is (POST /service/method,
+ * content-type application/grpc); undefined when the match needs a regular expression. Whatever
+ * the backend answers, Envoy routed it.
+ */
+function grpcRequestFor(match: unknown): ProbeRequest | undefined {
+  const m = asObj(match);
+  const method = asObj(m["method"]);
+  if ((str(method["type"]) ?? "Exact") !== "Exact") return undefined;
+  const headers = exactHeaders(m);
+  if (headers === undefined) return undefined;
+  const path = `/${str(method["service"]) ?? PROBE_SERVICE}/${str(method["method"]) ?? PROBE_METHOD}`;
+  return { method: "POST", path, headers: { ...headers, "content-type": "application/grpc", te: "trailers" } };
+}
+
+/** The probe call of a GRPCProxy's rules: the first rule's first writable match. */
+export function grpcProbeRequest(rules: unknown): ProbeRequest | undefined {
+  for (const rule of asArray(rules).map(asObj)) {
+    const matches = asArray(rule["matches"]);
+    for (const m of matches.length ? matches : [{}]) {
+      const r = grpcRequestFor(m);
+      if (r) return r;
+    }
+  }
+  return undefined;
 }
 
 /** The first rule's first writable match (a rule without matches matches every request). */

@@ -131,7 +131,9 @@ export const GRPCPROXY_SCHEMA: ObjectSchema = {
 /** Off by default: the refusal names the switch, so the fix is one setting away. */
 function gate(obj: Obj, ctx: AdmissionContext): { object: Obj; errors: ScopedFieldError[] } {
   if (ctx.config.extensions.grpcProxy) return { object: obj, errors: [] };
-  const detail = `GRPCProxy is a beyond-NSO capability and is off by default; enable it with the provider setting ${GRPCPROXY_SWITCH}: true`;
+  const detail =
+    "GRPCProxy is a beyond-NSO capability and is off by default; enable it per provider with `pulumi config set --path 'datum:extensions.grpcProxy' true` " +
+    `(or extensions: {grpcProxy: true} on the Provider / in the CLI --config file; the same switch as ${GRPCPROXY_SWITCH})`;
   return { object: obj, errors: [fieldError.forbidden("kind", detail)] };
 }
 

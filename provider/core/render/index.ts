@@ -29,6 +29,10 @@ export const RENDERED_KINDS: readonly string[] = ["HTTPProxy", "GRPCProxy", ...P
 /** The proxy kinds: each renders a Gateway named after it (the target of policies) and serves hostnames. */
 export const PROXY_KINDS: readonly string[] = ["HTTPProxy", "GRPCProxy"];
 
+export function isProxyKind(kind: unknown): boolean {
+  return typeof kind === "string" && PROXY_KINDS.includes(kind);
+}
+
 function renderProxy(object: Record<string, unknown>, settings: RenderSettings, context: RenderContext): RenderedObject[] {
   return object["kind"] === "GRPCProxy" ? renderGRPCProxy(object as unknown as GRPCProxy, settings, context) : renderHTTPProxy(object as unknown as HTTPProxy, settings, context);
 }
@@ -76,7 +80,7 @@ export function render(
     }
     const admittedObject = result.object as Record<string, unknown>;
     const kind = String(admittedObject["kind"]);
-    if (!PROXY_KINDS.includes(kind) && !isRenderedPolicyKind(kind)) {
+    if (!isProxyKind(kind) && !isRenderedPolicyKind(kind)) {
       errors.push(errorFor(index, object, [publicError(fieldError.notSupported("kind", kind, RENDERED_KINDS))]));
       return;
     }
@@ -85,7 +89,7 @@ export function render(
   const unknown = objects.some(containsUnknown);
   if (errors.length) return { objects: [], errors, unknown };
 
-  const proxies = admitted.filter((a) => PROXY_KINDS.includes(String(a.object["kind"])));
+  const proxies = admitted.filter((a) => isProxyKind(a.object["kind"]));
   const listeners: Record<string, readonly ListenerRef[]> = { ...context.gatewayListeners };
   for (const p of proxies) {
     const src = sourceOf(p.object);
@@ -95,7 +99,7 @@ export function render(
 
   const rendered: { index: number; object: RenderedObject }[] = [];
   for (const a of admitted) {
-    const isProxy = PROXY_KINDS.includes(String(a.object["kind"]));
+    const isProxy = isProxyKind(a.object["kind"]);
     const out = isProxy ? renderProxy(a.object, settings, ctx) : renderPolicy(a.object, settings, ctx);
     const limits = isProxy ? httpProxyLimitErrors(out) : [];
     if (limits.length) errors.push(errorFor(a.index, objects[a.index], limits));

@@ -41,6 +41,7 @@ _utilities.register(
   "fqn": "pulumi_datum.networking",
   "classes": {
    "datum:networking:Domain": "Domain",
+   "datum:networking:GRPCProxy": "GRPCProxy",
    "datum:networking:HTTPProxy": "HTTPProxy"
   }
  },

@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "datum:networking:Domain":
 		r = &Domain{}
+	case "datum:networking:GRPCProxy":
+		r = &GRPCProxy{}
 	case "datum:networking:HTTPProxy":
 		r = &HTTPProxy{}
 	default:

@@ -7,6 +7,7 @@ from .. import _utilities
 import typing
 # Export this package's modules as members:
 from .domain import *
+from .grpc_proxy import *
 from .http_proxy import *
 from ._inputs import *
 from . import outputs
