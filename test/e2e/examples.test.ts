@@ -16,6 +16,7 @@ import { ensureNamespace } from "./cluster.ts";
 import { CLAIMS_NAMESPACE, timings, type E2eContext } from "./context.ts";
 import { DOMAIN_RECORD_LABEL as DNS_ACTOR_LABEL, startDnsActor, type DnsActor } from "./dns-actor.ts";
 import { dynamicSuite } from "./dynamic.suite.ts";
+import { grpcSuite } from "./grpc.suite.ts";
 import { installSuite } from "./install.suite.ts";
 import { multiClusterSuite } from "./multi-cluster.suite.ts";
 import { platformSuite } from "./platform.suite.ts";
@@ -52,6 +53,7 @@ it("the DNS actor follows the provider's Domain records", () => {
 
 basicSuite(ctx);
 policiesSuite(ctx);
+grpcSuite(ctx);
 dynamicSuite(ctx);
 yamlSuite(ctx);
 multiClusterSuite(ctx);
