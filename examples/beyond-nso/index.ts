@@ -7,11 +7,12 @@ import * as datum from "@pulumi-datum/datum";
 const config = new pulumi.Config();
 const backend = config.get("backend") ?? "https://api.example.com";
 const h2cBackend = config.get("h2cBackend") ?? "http://grpc-web.example.com:8080";
+const canaryBackend = config.get("canaryBackend") ?? "https://api.example.com:8443";
 
 const edge = new datum.Provider("edge", {
   kubeconfig: config.getSecret("kubeconfig"),
   namespace: config.get("namespace"),
-  extensions: { routeTimeouts: true, backendProtocols: true },
+  extensions: { routeTimeouts: true, backendProtocols: true, weightedBackends: true },
 });
 
 const app = new datum.networking.HTTPProxy(
@@ -22,10 +23,14 @@ const app = new datum.networking.HTTPProxy(
       rules: [
         {
           // A request that takes longer than 10 s gets 504 from the edge; one attempt at the backend at most 4 s.
+          // 10 % of the requests go to the canary (same host, another port: the rule's Host rewrite is shared).
           name: "api",
           matches: [{ path: { type: "PathPrefix", value: "/api" } }],
           timeouts: { request: "10s", backendRequest: "4s" },
-          backends: [{ endpoint: backend }],
+          backends: [
+            { endpoint: backend, weight: 90 },
+            { endpoint: canaryBackend, weight: 10 },
+          ],
         },
         {
           // Server-sent events: no whole-request deadline; closed after 5 min without data, or after 1 h.

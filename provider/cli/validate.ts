@@ -29,13 +29,15 @@ export interface ValidationReport {
   errors: LocatedFieldError[];
   /** Admitted, but worth knowing (hosts that may reach internal addresses). */
   warnings: LocatedWarning[];
+  /** What the admitted object will do (e.g. a weighted traffic split). */
+  notes?: LocatedWarning[];
 }
 
 function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
 
-export function reportFor(input: InputObject, valid: boolean, errors: readonly FieldError[], warnings: readonly FieldWarning[] = []): ValidationReport {
+export function reportFor(input: InputObject, valid: boolean, errors: readonly FieldError[], warnings: readonly FieldWarning[] = [], notes: readonly FieldWarning[] = []): ValidationReport {
   const { object } = input;
   const o = asObj(object);
   const meta = asObj(o["metadata"]);
@@ -49,6 +51,7 @@ export function reportFor(input: InputObject, valid: boolean, errors: readonly F
     valid,
     errors: errors.map((e) => ({ ...e, line: lineOfField(input.pos, e.field) })),
     warnings: warnings.map((w) => ({ ...w, line: lineOfField(input.pos, w.field) })),
+    ...(notes.length > 0 && { notes: notes.map((n) => ({ ...n, line: lineOfField(input.pos, n.field) })) }),
   };
 }
 
@@ -56,11 +59,12 @@ export function describeReport(r: ValidationReport): string {
   return `${r.file}:${r.line}: ${r.kind || "<no kind>"} ${r.namespace}/${r.name || "<no name>"}`;
 }
 
-/** `  file:line: field: message` — one line per error (then per warning), under its object's line. */
+/** `  file:line: field: message` — one line per error (then per warning, then per note), under its object's line. */
 export function describeErrors(r: ValidationReport): string {
   const errors = r.errors.map((e) => `  ${r.file}:${e.line}: ${formatFieldError(e)}\n`);
   const warnings = r.warnings.map((w) => `  ${r.file}:${w.line}: warning: ${w.field}: ${w.message}\n`);
-  return [...errors, ...warnings].join("");
+  const notes = (r.notes ?? []).map((n) => `  ${r.file}:${n.line}: note: ${n.field}: ${n.message}\n`);
+  return [...errors, ...warnings, ...notes].join("");
 }
 
 /**
@@ -78,7 +82,7 @@ export function checkInput(input: InputObject, config: GuardrailConfig): Validat
   const marker = markerErrors(input.object);
   if (marker.length) return reportFor(input, false, marker);
   const r = validateForApply(input.object, { config });
-  return reportFor(input, r.valid, r.errors, r.warnings);
+  return reportFor(input, r.valid, r.errors, r.warnings, r.notes);
 }
 
 /** `pulumi-datum validate [--output text|json] [--config FILE] FILE...` → exit 0 valid, 1 invalid. */

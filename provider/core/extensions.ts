@@ -30,6 +30,13 @@ export const extensionsSchema = z
       .strict()
       .prefault({}),
     weightedBackends: z.boolean().default(false).describe("several backends per HTTPProxy rule with integer `weight`s (canaries)"),
+    weightedBackendLimits: z
+      .object({
+        maxBackends: z.number().int().min(2).max(16).default(2).describe("spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit)"),
+        maxWeight: z.number().int().min(1).max(1_000_000).default(1000).describe("spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit)"),
+      })
+      .strict()
+      .prefault({}),
     requestMirroring: z.boolean().default(false).describe("HTTPProxy rule filter RequestMirror to a second backend, with a percentage"),
     backendProtocols: z.boolean().default(false).describe("HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol)"),
   })

@@ -50,5 +50,6 @@ export function checkInputs(kind: ResourceKind, olds: ResourceInputs | undefined
   });
   const admitted = isObj(result.object) ? result.object : object;
   const warnings = result.warnings.map((w) => `${w.field}: ${w.message}`);
-  return { inputs: toInputs(admitted), failures: toFailures(result.errors, object), ...(warnings.length && { warnings }) };
+  const notes = (result.notes ?? []).map((n) => `${n.field}: ${n.message}`);
+  return { inputs: toInputs(admitted), failures: toFailures(result.errors, object), ...(warnings.length && { warnings }), ...(notes.length && { notes }) };
 }

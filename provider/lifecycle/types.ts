@@ -21,6 +21,8 @@ export interface CheckResult {
   failures: CheckFailure[];
   /** `<field>: <message>` lines the engine shows as warnings (admitted, but worth knowing). */
   warnings?: string[];
+  /** `<field>: <message>` lines the engine shows as information (what the admitted object will do). */
+  notes?: string[];
 }
 
 export type PropertyDiffKind = "ADD" | "ADD_REPLACE" | "DELETE" | "DELETE_REPLACE" | "UPDATE" | "UPDATE_REPLACE";

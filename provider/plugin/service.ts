@@ -351,6 +351,7 @@ export class DatumProviderService {
       res.setInputs(toStruct(this.encode(r.inputs, news.secrets)));
       res.setFailuresList(r.failures.map((f) => checkFailure(f.property, redact(f.reason))));
       for (const w of r.warnings ?? []) this.log.log("warning", redact(w), req.getUrn() || undefined);
+      for (const n of r.notes ?? []) this.log.log("info", redact(n), req.getUrn() || undefined);
       return res;
     } catch (e) {
       throw this.failure(e, redact, news.secrets);

@@ -383,6 +383,7 @@ export namespace index {
     routeTimeoutLimits?: index.GuardrailConfigExtensionsRouteTimeoutLimits;
     /** several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`. */
     weightedBackends?: boolean;
+    weightedBackendLimits?: index.GuardrailConfigExtensionsWeightedBackendLimits;
     /** HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`. */
     requestMirroring?: boolean;
     /** HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`. */
@@ -395,6 +396,12 @@ export namespace index {
     maxStreamIdle?: string;
     /** spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`. */
     maxStreamDuration?: string;
+  }
+  export interface GuardrailConfigExtensionsWeightedBackendLimits {
+    /** spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`. */
+    maxBackends?: number;
+    /** spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`. */
+    maxWeight?: number;
   }
   export interface GuardrailConfigGateway {
     /** GatewayClass controllerName that marks a class as managed. Default: `gateway.networking.datumapis.com/external-global-proxy-controller`. */
@@ -607,6 +614,7 @@ export namespace index {
     routeTimeoutLimits?: index.ProviderExtensionsRouteTimeoutLimits;
     /** several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`. */
     weightedBackends?: boolean;
+    weightedBackendLimits?: index.ProviderExtensionsWeightedBackendLimits;
     /** HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`. */
     requestMirroring?: boolean;
     /** HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`. */
@@ -619,6 +627,12 @@ export namespace index {
     maxStreamIdle?: string;
     /** spec.rules[].timeouts.streaming.maxDuration maximum (and at most ClusterSettings.HTTPMaxConnectionDuration). Default: `1h`. */
     maxStreamDuration?: string;
+  }
+  export interface ProviderExtensionsWeightedBackendLimits {
+    /** spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`. */
+    maxBackends?: number;
+    /** spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`. */
+    maxWeight?: number;
   }
   /** after apply, send each hostname one request for the proxy's first rule through the Gateway and wait until Envoy routes it (Envoy Gateway's status does not say when Envoy has the configuration) */
   export interface ProviderHTTPProbe {
@@ -703,98 +717,6 @@ export namespace networking {
     url: string;
     body: string;
   }
-  export interface GRPCFilter {
-    /** One of: `RequestHeaderModifier`, `ResponseHeaderModifier`. */
-    type: string;
-    requestHeaderModifier?: gatewayapi.HeaderModifier;
-    responseHeaderModifier?: gatewayapi.HeaderModifier;
-  }
-  export interface GRPCMethodMatch {
-    /** default Exact. One of: `Exact`, `RegularExpression`. */
-    type?: string;
-    /** fully-qualified service, e.g. `helloworld.Greeter` (Exact: ^(?i)\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$). */
-    service?: string;
-    /** method name, e.g. `SayHello` (Exact: ^[A-Za-z_][A-Za-z_0-9]*$). */
-    method?: string;
-  }
-  /** ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem) */
-  export interface GRPCProxyACMEAccount {
-    directoryUrl: string;
-    url: string;
-    /** account key (always a secret). */
-    keyPem: string;
-  }
-  export interface GRPCProxyCertificates {
-    /** HTTPS listener of the Gateway. */
-    listener: string;
-    hostname: string;
-    /** kubernetes.io/tls Secret the listener uses. */
-    secretName: string;
-    /** ACME directory that issued it. */
-    directoryUrl: string;
-    issuer: string;
-    notBefore: string;
-    /** expiry (ISO 8601); `up` renews when fewer than renewBeforeDays remain. */
-    notAfter: string;
-    /** leaf and intermediates. */
-    certificatePem: string;
-    /** the certificate's private key (always a secret). */
-    privateKeyPem: string;
-  }
-  /** A condition as NSO reports it (metav1.Condition without times) */
-  export interface GRPCProxyConditions {
-    type: string;
-    /** One of: `True`, `False`, `Unknown`. */
-    status: string;
-    reason: string;
-    message: string;
-  }
-  /** One hostname's state: NSO's status.hostnameStatuses entry */
-  export interface GRPCProxyHostnameStatuses {
-    hostname: string;
-    /** Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS). */
-    conditions: networking.GRPCProxyHostnameStatusesConditions[];
-  }
-  /** A condition as NSO reports it (metav1.Condition without times) */
-  export interface GRPCProxyHostnameStatusesConditions {
-    type: string;
-    /** One of: `True`, `False`, `Unknown`. */
-    status: string;
-    reason: string;
-    message: string;
-  }
-  export interface GRPCProxyRule {
-    /** unique rule name; copied to the GRPCRoute rule. */
-    name?: string;
-    /** ≤64 per rule, ≤128 in all; none matches every call. */
-    matches?: networking.GRPCRouteMatch[];
-    /** RequestHeaderModifier, ResponseHeaderModifier (each at most once). */
-    filters?: networking.GRPCFilter[];
-    /** exactly 1. */
-    backends: networking.GRPCProxyRuleBackend[];
-  }
-  export interface GRPCProxyRuleBackend {
-    /** grpc://host[:port] (HTTP/2 cleartext, default port 80) or grpcs://host[:port] (TLS, default 443); FQDN or IP literal. */
-    endpoint: string;
-    /** hostname: SNI / certificate name; required for grpcs://<IP> endpoints. */
-    tls?: networking.GRPCProxyRuleBackendTLS;
-  }
-  /** hostname: SNI / certificate name; required for grpcs://<IP> endpoints */
-  export interface GRPCProxyRuleBackendTLS {
-    hostname?: string;
-  }
-  export interface GRPCProxySpec {
-    /** custom hostnames (FQDNs, ≤16); each needs a verified Domain. */
-    hostnames?: string[];
-    /** 1..16 routing rules. */
-    rules: networking.GRPCProxyRule[];
-  }
-  export interface GRPCRouteMatch {
-    /** service and/or method; at least one of them. */
-    method?: networking.GRPCMethodMatch;
-    /** ≤16, names unique. */
-    headers?: gatewayapi.HeaderMatch[];
-  }
   /** ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem) */
   export interface HTTPProxyACMEAccount {
     directoryUrl: string;
@@ -847,7 +769,7 @@ export namespace networking {
     /** default: one PathPrefix / match. */
     matches?: gatewayapi.HTTPRouteMatch[];
     filters?: gatewayapi.HTTPRouteFilter[];
-    /** 0..1; absent only with a RequestRedirect filter. */
+    /** 0..1 (up to extensions.weightedBackendLimits.maxBackends with datum:extensions.weightedBackends); absent only with a RequestRedirect filter. */
     backends?: networking.HTTPProxyRuleBackend[];
     /** beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO"). */
     timeouts?: networking.HTTPProxyRuleTimeouts;
@@ -863,6 +785,8 @@ export namespace networking {
     tls?: networking.HTTPProxyRuleBackendTLS;
     /** RequestHeaderModifier, ResponseHeaderModifier, ExtensionRef only. */
     filters?: gatewayapi.HTTPRouteFilter[];
+    /** beyond NSO, needs datum:extensions.weightedBackends: this backend's share of the rule's requests, weight / sum of weights (default 1; 0 = none). */
+    weight?: number;
     /** beyond NSO, needs datum:extensions.backendProtocols: how Envoy speaks to an http:// endpoint — h2c (HTTP/2 cleartext) or websocket (Service appProtocol kubernetes.io/h2c, kubernetes.io/ws). One of: `h2c`, `websocket`. */
     protocol?: string;
   }

@@ -10,16 +10,19 @@ const PROXY = "datum:networking:HTTPProxy";
 let h: Harness;
 let app: Backend;
 let h2c: Backend;
+let canary: Backend;
 
 beforeAll(async () => {
-  h = await startHarness({ extensions: { routeTimeouts: true, backendProtocols: true } });
+  h = await startHarness({ extensions: { routeTimeouts: true, backendProtocols: true, weightedBackends: true } });
   app = await startBackend(h.dp, "app");
   h2c = await startBackend(h.dp, "h2c", { h2c: true });
+  canary = await startBackend(h.dp, "canary");
 }, 180_000);
 
 afterAll(async () => {
   await app?.stop();
   await h2c?.stop();
+  await canary?.stop();
   await h?.stop();
 });
 
@@ -126,5 +129,32 @@ describe("backendProtocols: h2c and WebSocket backends", () => {
     expect(plain.status).toBe(502);
 
     expect(await edgeWebSocketEcho(h.dp.address, host, "/ws", "hello")).toBe("app: hello");
+  });
+});
+
+describe("weightedBackends: a canary", () => {
+  test("a 90/10 split measured over 1000 requests lands within ±3 percentage points of 10 % (3.2 σ of the binomial)", async () => {
+    const ns = await h.cp.newNamespace("canary");
+    const host = "canary.dp.example";
+    await h.up(
+      PROXY,
+      {
+        metadata: { name: "canary", namespace: ns },
+        spec: { hostnames: [host], rules: [{ name: "split", backends: [{ endpoint: app.url, weight: 90 }, { endpoint: canary.url, weight: 10 }] }] },
+      },
+      "canary",
+    );
+    const N = 1000;
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < N; i++) {
+      const r = await edgeRequest(h.dp.address, host, `/n/${i}`);
+      const backend = String(r.headers["x-backend"] ?? `status ${r.status}`);
+      counts[backend] = (counts[backend] ?? 0) + 1;
+    }
+    console.log(`[canary] ${N} requests: ${JSON.stringify(counts)}`);
+    expect(Object.keys(counts).sort()).toEqual(["app", "canary"]);
+    // p = 0.1, n = 1000: σ = √(n·p·(1−p)) ≈ 9.5 requests; ±30 requests (3 points) is 3.2 σ.
+    expect(Math.abs((counts["canary"] ?? 0) - 0.1 * N)).toBeLessThanOrEqual(0.03 * N);
+    expect((counts["app"] ?? 0) + (counts["canary"] ?? 0)).toBe(N);
   });
 });

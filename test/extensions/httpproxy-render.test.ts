@@ -76,3 +76,23 @@ describe("backendProtocols", () => {
     expect(ports("EndpointSlice")).toEqual(expected);
   });
 });
+
+describe("weightedBackends", () => {
+  it("renders one weighted backendRef per backend (a Service each), weights as given and absent ones left to Gateway API's default 1", () => {
+    const rules = [
+      { backends: [{ endpoint: "http://10.1.0.1:8080", weight: 90 }, { endpoint: "http://10.1.0.2:8080", weight: 10 }] },
+      { matches: [{ path: { value: "/even" } }], backends: [{ endpoint: "https://api.example.com" }, { endpoint: "https://api.example.com:8443" }] },
+    ];
+    const r = render([proxy(rules)], settings({ weightedBackends: true }));
+    expect(r.errors).toEqual([]);
+    const [route] = byKind(r.objects, "HTTPRoute") as { spec: { rules: { backendRefs: { name: string; weight?: number }[]; filters?: unknown[] }[] } }[];
+    expect(route?.spec.rules[0]?.backendRefs.map((b) => [b.name, b.weight])).toEqual([
+      ["route-app-rule-0-backendref-0", 90],
+      ["route-app-rule-0-backendref-1", 10],
+    ]);
+    expect(route?.spec.rules[1]?.backendRefs.map((b) => b.weight)).toEqual([undefined, undefined]);
+    // One Host rewrite for the rule, not one per backend.
+    expect(route?.spec.rules[1]?.filters).toEqual([{ type: "URLRewrite", urlRewrite: { hostname: "api.example.com" } }]);
+    expect(byKind(r.objects, "BackendTLSPolicy")).toHaveLength(2);
+  });
+});

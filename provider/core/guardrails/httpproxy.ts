@@ -1,7 +1,7 @@
 import { HTTPPROXY_API_VERSION } from "../models/httpproxy";
 import type { AdmissionContext, KindGuardrails } from "../validation/pipeline";
 import { crdLayer } from "./gatewayapi/crd";
-import { additionsKey, extensionErrors, schemaAdditions } from "./httpproxy/extensions";
+import { additionsKey, extensionErrors, extensionNotes, schemaAdditions } from "./httpproxy/extensions";
 import { HTTPPROXY_SCHEMA, httpProxySchema } from "./httpproxy/schema";
 import { httpProxyWebhookErrors } from "./httpproxy/webhook";
 
@@ -36,4 +36,5 @@ export const httpProxyGuardrails: KindGuardrails = {
   undeclared: (obj, ctx) => layerFor(ctx).undeclared(obj, ctx),
   webhook: (obj, ctx) => [...httpProxyWebhookErrors(obj), ...extensionErrors(obj, ctx.config)],
   webhookOnUpdate: true,
+  notes: (obj, ctx) => extensionNotes(obj, ctx.config),
 };

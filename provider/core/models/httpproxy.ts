@@ -21,6 +21,11 @@ export const httpProxyRuleBackendSchema = z.strictObject({
     .optional()
     .describe("hostname: SNI / certificate name; required for https://<IP> endpoints"),
   filters: z.array(httpRouteFilterSchema).optional().describe("RequestHeaderModifier, ResponseHeaderModifier, ExtensionRef only"),
+  weight: z
+    .number()
+    .int()
+    .optional()
+    .describe("beyond NSO, needs datum:extensions.weightedBackends: this backend's share of the rule's requests, weight / sum of weights (default 1; 0 = none)"),
   protocol: z
     .enum(["h2c", "websocket"])
     .optional()
@@ -43,7 +48,10 @@ export const httpProxyRuleSchema = z.strictObject({
   name: z.string().optional().describe("unique rule name; copied to the HTTPRoute rule"),
   matches: z.array(httpRouteMatchSchema).optional().describe("default: one PathPrefix / match"),
   filters: z.array(httpRouteFilterSchema).optional(),
-  backends: z.array(httpProxyRuleBackendSchema).optional().describe("0..1; absent only with a RequestRedirect filter"),
+  backends: z
+    .array(httpProxyRuleBackendSchema)
+    .optional()
+    .describe("0..1 (up to extensions.weightedBackendLimits.maxBackends with datum:extensions.weightedBackends); absent only with a RequestRedirect filter"),
   timeouts: httpProxyRuleTimeoutsSchema
     .optional()
     .describe("beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, \"Beyond NSO\")"),

@@ -113,7 +113,7 @@ function renderBackend(
   const instance = backend["instance"];
   if (isObj(instance)) {
     // The instance's EndpointSlice is published by the CNI; it is referenced, never synthesized.
-    const ref = compact({ group: "discovery.k8s.io", kind: "EndpointSlice", name: instance["name"], port: instance["port"], filters: backendFilters });
+    const ref = compact({ group: "discovery.k8s.io", kind: "EndpointSlice", name: instance["name"], port: instance["port"], weight: backend["weight"], filters: backendFilters });
     return { backend: { ref, objects: [] }, ruleFilters };
   }
   const t = endpointTarget(backend["endpoint"], isObj(backend["connector"]));
@@ -135,7 +135,8 @@ function renderBackend(
   // the reconcile, we leave the policy out (the tunnel replaces the cluster anyway).
   const tlsPolicyHostname = t.appProtocol === "https" ? (certHostname(t, tlsHostname) ?? firstRewriteHost(ruleFilters)) : undefined;
   const objects = endpointBackendObjects(name, port, t, tlsPolicyHostname, target, backendAppProtocol(backend, t));
-  const ref = compact({ group: "", kind: "Service", name, port: t.port, filters: backendFilters });
+  // weight: beyond NSO (weightedBackends); absent, Gateway API's default 1.
+  const ref = compact({ group: "", kind: "Service", name, port: t.port, weight: backend["weight"], filters: backendFilters });
   return { backend: { ref, objects }, ruleFilters };
 }
 

@@ -44,6 +44,8 @@ export interface KindGuardrails {
   webhookOnUpdate?: boolean;
   /** Validating webhook on DELETE. */
   webhookOnDelete?(obj: Obj, ctx: AdmissionContext): ScopedFieldError[];
+  /** What an admitted object will do that its author should see at preview (e.g. a traffic split); never a problem. */
+  notes?(obj: Obj, ctx: AdmissionContext): FieldWarning[];
   /** The fields (outside metadata) that the kind's schema (under ctx's configuration) does not declare. */
   undeclared?(obj: Obj, ctx: AdmissionContext): UndeclaredField[];
 }
@@ -53,6 +55,8 @@ export interface AdmissionResult {
   errors: FieldError[];
   /** Admitted, but worth telling the user (hosts that may reach internal addresses). */
   warnings: FieldWarning[];
+  /** Admitted: what it will do, shown at preview (info) and by `validate` (note). */
+  notes?: FieldWarning[];
   /** Errors that depend on values not known yet (preview); reported later, never now. */
   deferred: FieldError[];
   /** The object after mutation and defaulting (what the server would store). */
@@ -208,12 +212,13 @@ export function admit(input: AdmissionInput): AdmissionResult {
   // Fields no schema declares are errors whatever their value (known or not), reported with
   // whatever NSO's layers report: a typo is never dropped without a word.
   let undeclared: ScopedFieldError[] = [];
-  const finish = (layerErrs: ScopedFieldError[], warnings: FieldWarning[] = []): AdmissionResult => {
+  const finish = (layerErrs: ScopedFieldError[], warnings: FieldWarning[] = [], notes: FieldWarning[] = []): AdmissionResult => {
     const errs = [...undeclared, ...layerErrs];
     return {
       valid: errs.length === 0,
       errors: errs.map(publicError),
     warnings,
+      ...(notes.length > 0 && errs.length === 0 && { notes }),
       deferred: deferred.map(publicError),
       object,
     };
@@ -257,5 +262,5 @@ export function admit(input: AdmissionInput): AdmissionResult {
   if (suspicious.length && config.suspiciousHosts === "reject" && !(operation === "UPDATE" && specEqual(object, storedOld()))) {
     return finish(decide(suspicious.map(suspiciousHostError)));
   }
-  return finish([], suspicious.map(suspiciousHostWarning));
+  return finish([], suspicious.map(suspiciousHostWarning), g.notes?.(object, ctx));
 }

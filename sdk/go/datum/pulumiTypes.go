@@ -268,7 +268,8 @@ type GuardrailConfigExtensions struct {
 	RequestMirroring   *bool                                        `pulumi:"requestMirroring"`
 	RouteTimeoutLimits *GuardrailConfigExtensionsRouteTimeoutLimits `pulumi:"routeTimeoutLimits"`
 	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
-	RouteTimeouts *bool `pulumi:"routeTimeouts"`
+	RouteTimeouts         *bool                                           `pulumi:"routeTimeouts"`
+	WeightedBackendLimits *GuardrailConfigExtensionsWeightedBackendLimits `pulumi:"weightedBackendLimits"`
 	// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
 	WeightedBackends *bool `pulumi:"weightedBackends"`
 }
@@ -294,7 +295,8 @@ type GuardrailConfigExtensionsArgs struct {
 	RequestMirroring   pulumi.BoolPtrInput                                 `pulumi:"requestMirroring"`
 	RouteTimeoutLimits GuardrailConfigExtensionsRouteTimeoutLimitsPtrInput `pulumi:"routeTimeoutLimits"`
 	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
-	RouteTimeouts pulumi.BoolPtrInput `pulumi:"routeTimeouts"`
+	RouteTimeouts         pulumi.BoolPtrInput                                    `pulumi:"routeTimeouts"`
+	WeightedBackendLimits GuardrailConfigExtensionsWeightedBackendLimitsPtrInput `pulumi:"weightedBackendLimits"`
 	// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
 	WeightedBackends pulumi.BoolPtrInput `pulumi:"weightedBackends"`
 }
@@ -403,6 +405,12 @@ func (o GuardrailConfigExtensionsOutput) RouteTimeouts() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v GuardrailConfigExtensions) *bool { return v.RouteTimeouts }).(pulumi.BoolPtrOutput)
 }
 
+func (o GuardrailConfigExtensionsOutput) WeightedBackendLimits() GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensions) *GuardrailConfigExtensionsWeightedBackendLimits {
+		return v.WeightedBackendLimits
+	}).(GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput)
+}
+
 // several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
 func (o GuardrailConfigExtensionsOutput) WeightedBackends() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v GuardrailConfigExtensions) *bool { return v.WeightedBackends }).(pulumi.BoolPtrOutput)
@@ -479,6 +487,15 @@ func (o GuardrailConfigExtensionsPtrOutput) RouteTimeouts() pulumi.BoolPtrOutput
 		}
 		return v.RouteTimeouts
 	}).(pulumi.BoolPtrOutput)
+}
+
+func (o GuardrailConfigExtensionsPtrOutput) WeightedBackendLimits() GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensions) *GuardrailConfigExtensionsWeightedBackendLimits {
+		if v == nil {
+			return nil
+		}
+		return v.WeightedBackendLimits
+	}).(GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput)
 }
 
 // several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
@@ -664,6 +681,162 @@ func (o GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput) MaxStreamIdle() pu
 		}
 		return v.MaxStreamIdle
 	}).(pulumi.StringPtrOutput)
+}
+
+type GuardrailConfigExtensionsWeightedBackendLimits struct {
+	// spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+	MaxBackends *int `pulumi:"maxBackends"`
+	// spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+	MaxWeight *int `pulumi:"maxWeight"`
+}
+
+// GuardrailConfigExtensionsWeightedBackendLimitsInput is an input type that accepts GuardrailConfigExtensionsWeightedBackendLimitsArgs and GuardrailConfigExtensionsWeightedBackendLimitsOutput values.
+// You can construct a concrete instance of `GuardrailConfigExtensionsWeightedBackendLimitsInput` via:
+//
+//	GuardrailConfigExtensionsWeightedBackendLimitsArgs{...}
+type GuardrailConfigExtensionsWeightedBackendLimitsInput interface {
+	pulumi.Input
+
+	ToGuardrailConfigExtensionsWeightedBackendLimitsOutput() GuardrailConfigExtensionsWeightedBackendLimitsOutput
+	ToGuardrailConfigExtensionsWeightedBackendLimitsOutputWithContext(context.Context) GuardrailConfigExtensionsWeightedBackendLimitsOutput
+}
+
+type GuardrailConfigExtensionsWeightedBackendLimitsArgs struct {
+	// spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+	MaxBackends pulumi.IntPtrInput `pulumi:"maxBackends"`
+	// spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+	MaxWeight pulumi.IntPtrInput `pulumi:"maxWeight"`
+}
+
+func (GuardrailConfigExtensionsWeightedBackendLimitsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GuardrailConfigExtensionsWeightedBackendLimits)(nil)).Elem()
+}
+
+func (i GuardrailConfigExtensionsWeightedBackendLimitsArgs) ToGuardrailConfigExtensionsWeightedBackendLimitsOutput() GuardrailConfigExtensionsWeightedBackendLimitsOutput {
+	return i.ToGuardrailConfigExtensionsWeightedBackendLimitsOutputWithContext(context.Background())
+}
+
+func (i GuardrailConfigExtensionsWeightedBackendLimitsArgs) ToGuardrailConfigExtensionsWeightedBackendLimitsOutputWithContext(ctx context.Context) GuardrailConfigExtensionsWeightedBackendLimitsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardrailConfigExtensionsWeightedBackendLimitsOutput)
+}
+
+func (i GuardrailConfigExtensionsWeightedBackendLimitsArgs) ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutput() GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput {
+	return i.ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i GuardrailConfigExtensionsWeightedBackendLimitsArgs) ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardrailConfigExtensionsWeightedBackendLimitsOutput).ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutputWithContext(ctx)
+}
+
+// GuardrailConfigExtensionsWeightedBackendLimitsPtrInput is an input type that accepts GuardrailConfigExtensionsWeightedBackendLimitsArgs, GuardrailConfigExtensionsWeightedBackendLimitsPtr and GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput values.
+// You can construct a concrete instance of `GuardrailConfigExtensionsWeightedBackendLimitsPtrInput` via:
+//
+//	        GuardrailConfigExtensionsWeightedBackendLimitsArgs{...}
+//
+//	or:
+//
+//	        nil
+type GuardrailConfigExtensionsWeightedBackendLimitsPtrInput interface {
+	pulumi.Input
+
+	ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutput() GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput
+	ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutputWithContext(context.Context) GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput
+}
+
+type guardrailConfigExtensionsWeightedBackendLimitsPtrType GuardrailConfigExtensionsWeightedBackendLimitsArgs
+
+func GuardrailConfigExtensionsWeightedBackendLimitsPtr(v *GuardrailConfigExtensionsWeightedBackendLimitsArgs) GuardrailConfigExtensionsWeightedBackendLimitsPtrInput {
+	return (*guardrailConfigExtensionsWeightedBackendLimitsPtrType)(v)
+}
+
+func (*guardrailConfigExtensionsWeightedBackendLimitsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**GuardrailConfigExtensionsWeightedBackendLimits)(nil)).Elem()
+}
+
+func (i *guardrailConfigExtensionsWeightedBackendLimitsPtrType) ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutput() GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput {
+	return i.ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i *guardrailConfigExtensionsWeightedBackendLimitsPtrType) ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput)
+}
+
+type GuardrailConfigExtensionsWeightedBackendLimitsOutput struct{ *pulumi.OutputState }
+
+func (GuardrailConfigExtensionsWeightedBackendLimitsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GuardrailConfigExtensionsWeightedBackendLimits)(nil)).Elem()
+}
+
+func (o GuardrailConfigExtensionsWeightedBackendLimitsOutput) ToGuardrailConfigExtensionsWeightedBackendLimitsOutput() GuardrailConfigExtensionsWeightedBackendLimitsOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsWeightedBackendLimitsOutput) ToGuardrailConfigExtensionsWeightedBackendLimitsOutputWithContext(ctx context.Context) GuardrailConfigExtensionsWeightedBackendLimitsOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsWeightedBackendLimitsOutput) ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutput() GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput {
+	return o.ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutputWithContext(context.Background())
+}
+
+func (o GuardrailConfigExtensionsWeightedBackendLimitsOutput) ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v GuardrailConfigExtensionsWeightedBackendLimits) *GuardrailConfigExtensionsWeightedBackendLimits {
+		return &v
+	}).(GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput)
+}
+
+// spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+func (o GuardrailConfigExtensionsWeightedBackendLimitsOutput) MaxBackends() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensionsWeightedBackendLimits) *int { return v.MaxBackends }).(pulumi.IntPtrOutput)
+}
+
+// spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+func (o GuardrailConfigExtensionsWeightedBackendLimitsOutput) MaxWeight() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensionsWeightedBackendLimits) *int { return v.MaxWeight }).(pulumi.IntPtrOutput)
+}
+
+type GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput struct{ *pulumi.OutputState }
+
+func (GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**GuardrailConfigExtensionsWeightedBackendLimits)(nil)).Elem()
+}
+
+func (o GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput) ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutput() GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput) ToGuardrailConfigExtensionsWeightedBackendLimitsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput) Elem() GuardrailConfigExtensionsWeightedBackendLimitsOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensionsWeightedBackendLimits) GuardrailConfigExtensionsWeightedBackendLimits {
+		if v != nil {
+			return *v
+		}
+		var ret GuardrailConfigExtensionsWeightedBackendLimits
+		return ret
+	}).(GuardrailConfigExtensionsWeightedBackendLimitsOutput)
+}
+
+// spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+func (o GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput) MaxBackends() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensionsWeightedBackendLimits) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxBackends
+	}).(pulumi.IntPtrOutput)
+}
+
+// spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+func (o GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput) MaxWeight() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensionsWeightedBackendLimits) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxWeight
+	}).(pulumi.IntPtrOutput)
 }
 
 type GuardrailConfigGateway struct {
@@ -4784,7 +4957,8 @@ type ProviderExtensions struct {
 	RequestMirroring   *bool                                 `pulumi:"requestMirroring"`
 	RouteTimeoutLimits *ProviderExtensionsRouteTimeoutLimits `pulumi:"routeTimeoutLimits"`
 	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
-	RouteTimeouts *bool `pulumi:"routeTimeouts"`
+	RouteTimeouts         *bool                                    `pulumi:"routeTimeouts"`
+	WeightedBackendLimits *ProviderExtensionsWeightedBackendLimits `pulumi:"weightedBackendLimits"`
 	// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
 	WeightedBackends *bool `pulumi:"weightedBackends"`
 }
@@ -4810,7 +4984,8 @@ type ProviderExtensionsArgs struct {
 	RequestMirroring   pulumi.BoolPtrInput                          `pulumi:"requestMirroring"`
 	RouteTimeoutLimits ProviderExtensionsRouteTimeoutLimitsPtrInput `pulumi:"routeTimeoutLimits"`
 	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
-	RouteTimeouts pulumi.BoolPtrInput `pulumi:"routeTimeouts"`
+	RouteTimeouts         pulumi.BoolPtrInput                             `pulumi:"routeTimeouts"`
+	WeightedBackendLimits ProviderExtensionsWeightedBackendLimitsPtrInput `pulumi:"weightedBackendLimits"`
 	// several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
 	WeightedBackends pulumi.BoolPtrInput `pulumi:"weightedBackends"`
 }
@@ -4917,6 +5092,10 @@ func (o ProviderExtensionsOutput) RouteTimeouts() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v ProviderExtensions) *bool { return v.RouteTimeouts }).(pulumi.BoolPtrOutput)
 }
 
+func (o ProviderExtensionsOutput) WeightedBackendLimits() ProviderExtensionsWeightedBackendLimitsPtrOutput {
+	return o.ApplyT(func(v ProviderExtensions) *ProviderExtensionsWeightedBackendLimits { return v.WeightedBackendLimits }).(ProviderExtensionsWeightedBackendLimitsPtrOutput)
+}
+
 // several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
 func (o ProviderExtensionsOutput) WeightedBackends() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v ProviderExtensions) *bool { return v.WeightedBackends }).(pulumi.BoolPtrOutput)
@@ -4993,6 +5172,15 @@ func (o ProviderExtensionsPtrOutput) RouteTimeouts() pulumi.BoolPtrOutput {
 		}
 		return v.RouteTimeouts
 	}).(pulumi.BoolPtrOutput)
+}
+
+func (o ProviderExtensionsPtrOutput) WeightedBackendLimits() ProviderExtensionsWeightedBackendLimitsPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensions) *ProviderExtensionsWeightedBackendLimits {
+		if v == nil {
+			return nil
+		}
+		return v.WeightedBackendLimits
+	}).(ProviderExtensionsWeightedBackendLimitsPtrOutput)
 }
 
 // several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
@@ -5178,6 +5366,162 @@ func (o ProviderExtensionsRouteTimeoutLimitsPtrOutput) MaxStreamIdle() pulumi.St
 		}
 		return v.MaxStreamIdle
 	}).(pulumi.StringPtrOutput)
+}
+
+type ProviderExtensionsWeightedBackendLimits struct {
+	// spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+	MaxBackends *int `pulumi:"maxBackends"`
+	// spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+	MaxWeight *int `pulumi:"maxWeight"`
+}
+
+// ProviderExtensionsWeightedBackendLimitsInput is an input type that accepts ProviderExtensionsWeightedBackendLimitsArgs and ProviderExtensionsWeightedBackendLimitsOutput values.
+// You can construct a concrete instance of `ProviderExtensionsWeightedBackendLimitsInput` via:
+//
+//	ProviderExtensionsWeightedBackendLimitsArgs{...}
+type ProviderExtensionsWeightedBackendLimitsInput interface {
+	pulumi.Input
+
+	ToProviderExtensionsWeightedBackendLimitsOutput() ProviderExtensionsWeightedBackendLimitsOutput
+	ToProviderExtensionsWeightedBackendLimitsOutputWithContext(context.Context) ProviderExtensionsWeightedBackendLimitsOutput
+}
+
+type ProviderExtensionsWeightedBackendLimitsArgs struct {
+	// spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+	MaxBackends pulumi.IntPtrInput `pulumi:"maxBackends"`
+	// spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+	MaxWeight pulumi.IntPtrInput `pulumi:"maxWeight"`
+}
+
+func (ProviderExtensionsWeightedBackendLimitsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProviderExtensionsWeightedBackendLimits)(nil)).Elem()
+}
+
+func (i ProviderExtensionsWeightedBackendLimitsArgs) ToProviderExtensionsWeightedBackendLimitsOutput() ProviderExtensionsWeightedBackendLimitsOutput {
+	return i.ToProviderExtensionsWeightedBackendLimitsOutputWithContext(context.Background())
+}
+
+func (i ProviderExtensionsWeightedBackendLimitsArgs) ToProviderExtensionsWeightedBackendLimitsOutputWithContext(ctx context.Context) ProviderExtensionsWeightedBackendLimitsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProviderExtensionsWeightedBackendLimitsOutput)
+}
+
+func (i ProviderExtensionsWeightedBackendLimitsArgs) ToProviderExtensionsWeightedBackendLimitsPtrOutput() ProviderExtensionsWeightedBackendLimitsPtrOutput {
+	return i.ToProviderExtensionsWeightedBackendLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i ProviderExtensionsWeightedBackendLimitsArgs) ToProviderExtensionsWeightedBackendLimitsPtrOutputWithContext(ctx context.Context) ProviderExtensionsWeightedBackendLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProviderExtensionsWeightedBackendLimitsOutput).ToProviderExtensionsWeightedBackendLimitsPtrOutputWithContext(ctx)
+}
+
+// ProviderExtensionsWeightedBackendLimitsPtrInput is an input type that accepts ProviderExtensionsWeightedBackendLimitsArgs, ProviderExtensionsWeightedBackendLimitsPtr and ProviderExtensionsWeightedBackendLimitsPtrOutput values.
+// You can construct a concrete instance of `ProviderExtensionsWeightedBackendLimitsPtrInput` via:
+//
+//	        ProviderExtensionsWeightedBackendLimitsArgs{...}
+//
+//	or:
+//
+//	        nil
+type ProviderExtensionsWeightedBackendLimitsPtrInput interface {
+	pulumi.Input
+
+	ToProviderExtensionsWeightedBackendLimitsPtrOutput() ProviderExtensionsWeightedBackendLimitsPtrOutput
+	ToProviderExtensionsWeightedBackendLimitsPtrOutputWithContext(context.Context) ProviderExtensionsWeightedBackendLimitsPtrOutput
+}
+
+type providerExtensionsWeightedBackendLimitsPtrType ProviderExtensionsWeightedBackendLimitsArgs
+
+func ProviderExtensionsWeightedBackendLimitsPtr(v *ProviderExtensionsWeightedBackendLimitsArgs) ProviderExtensionsWeightedBackendLimitsPtrInput {
+	return (*providerExtensionsWeightedBackendLimitsPtrType)(v)
+}
+
+func (*providerExtensionsWeightedBackendLimitsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProviderExtensionsWeightedBackendLimits)(nil)).Elem()
+}
+
+func (i *providerExtensionsWeightedBackendLimitsPtrType) ToProviderExtensionsWeightedBackendLimitsPtrOutput() ProviderExtensionsWeightedBackendLimitsPtrOutput {
+	return i.ToProviderExtensionsWeightedBackendLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i *providerExtensionsWeightedBackendLimitsPtrType) ToProviderExtensionsWeightedBackendLimitsPtrOutputWithContext(ctx context.Context) ProviderExtensionsWeightedBackendLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProviderExtensionsWeightedBackendLimitsPtrOutput)
+}
+
+type ProviderExtensionsWeightedBackendLimitsOutput struct{ *pulumi.OutputState }
+
+func (ProviderExtensionsWeightedBackendLimitsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProviderExtensionsWeightedBackendLimits)(nil)).Elem()
+}
+
+func (o ProviderExtensionsWeightedBackendLimitsOutput) ToProviderExtensionsWeightedBackendLimitsOutput() ProviderExtensionsWeightedBackendLimitsOutput {
+	return o
+}
+
+func (o ProviderExtensionsWeightedBackendLimitsOutput) ToProviderExtensionsWeightedBackendLimitsOutputWithContext(ctx context.Context) ProviderExtensionsWeightedBackendLimitsOutput {
+	return o
+}
+
+func (o ProviderExtensionsWeightedBackendLimitsOutput) ToProviderExtensionsWeightedBackendLimitsPtrOutput() ProviderExtensionsWeightedBackendLimitsPtrOutput {
+	return o.ToProviderExtensionsWeightedBackendLimitsPtrOutputWithContext(context.Background())
+}
+
+func (o ProviderExtensionsWeightedBackendLimitsOutput) ToProviderExtensionsWeightedBackendLimitsPtrOutputWithContext(ctx context.Context) ProviderExtensionsWeightedBackendLimitsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ProviderExtensionsWeightedBackendLimits) *ProviderExtensionsWeightedBackendLimits {
+		return &v
+	}).(ProviderExtensionsWeightedBackendLimitsPtrOutput)
+}
+
+// spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+func (o ProviderExtensionsWeightedBackendLimitsOutput) MaxBackends() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v ProviderExtensionsWeightedBackendLimits) *int { return v.MaxBackends }).(pulumi.IntPtrOutput)
+}
+
+// spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+func (o ProviderExtensionsWeightedBackendLimitsOutput) MaxWeight() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v ProviderExtensionsWeightedBackendLimits) *int { return v.MaxWeight }).(pulumi.IntPtrOutput)
+}
+
+type ProviderExtensionsWeightedBackendLimitsPtrOutput struct{ *pulumi.OutputState }
+
+func (ProviderExtensionsWeightedBackendLimitsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProviderExtensionsWeightedBackendLimits)(nil)).Elem()
+}
+
+func (o ProviderExtensionsWeightedBackendLimitsPtrOutput) ToProviderExtensionsWeightedBackendLimitsPtrOutput() ProviderExtensionsWeightedBackendLimitsPtrOutput {
+	return o
+}
+
+func (o ProviderExtensionsWeightedBackendLimitsPtrOutput) ToProviderExtensionsWeightedBackendLimitsPtrOutputWithContext(ctx context.Context) ProviderExtensionsWeightedBackendLimitsPtrOutput {
+	return o
+}
+
+func (o ProviderExtensionsWeightedBackendLimitsPtrOutput) Elem() ProviderExtensionsWeightedBackendLimitsOutput {
+	return o.ApplyT(func(v *ProviderExtensionsWeightedBackendLimits) ProviderExtensionsWeightedBackendLimits {
+		if v != nil {
+			return *v
+		}
+		var ret ProviderExtensionsWeightedBackendLimits
+		return ret
+	}).(ProviderExtensionsWeightedBackendLimitsOutput)
+}
+
+// spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+func (o ProviderExtensionsWeightedBackendLimitsPtrOutput) MaxBackends() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensionsWeightedBackendLimits) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxBackends
+	}).(pulumi.IntPtrOutput)
+}
+
+// spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+func (o ProviderExtensionsWeightedBackendLimitsPtrOutput) MaxWeight() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensionsWeightedBackendLimits) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxWeight
+	}).(pulumi.IntPtrOutput)
 }
 
 // after apply, send each hostname one request for the proxy's first rule through the Gateway and wait until Envoy routes it (Envoy Gateway's status does not say when Envoy has the configuration)
@@ -5778,6 +6122,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsPtrInput)(nil)).Elem(), GuardrailConfigExtensionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsRouteTimeoutLimitsInput)(nil)).Elem(), GuardrailConfigExtensionsRouteTimeoutLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsRouteTimeoutLimitsPtrInput)(nil)).Elem(), GuardrailConfigExtensionsRouteTimeoutLimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsWeightedBackendLimitsInput)(nil)).Elem(), GuardrailConfigExtensionsWeightedBackendLimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsWeightedBackendLimitsPtrInput)(nil)).Elem(), GuardrailConfigExtensionsWeightedBackendLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigGatewayInput)(nil)).Elem(), GuardrailConfigGatewayArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigGatewayPtrInput)(nil)).Elem(), GuardrailConfigGatewayArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigGatewayExtensionAPIValidationOptionsInput)(nil)).Elem(), GuardrailConfigGatewayExtensionAPIValidationOptionsArgs{})
@@ -5824,6 +6170,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsPtrInput)(nil)).Elem(), ProviderExtensionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsRouteTimeoutLimitsInput)(nil)).Elem(), ProviderExtensionsRouteTimeoutLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsRouteTimeoutLimitsPtrInput)(nil)).Elem(), ProviderExtensionsRouteTimeoutLimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsWeightedBackendLimitsInput)(nil)).Elem(), ProviderExtensionsWeightedBackendLimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsWeightedBackendLimitsPtrInput)(nil)).Elem(), ProviderExtensionsWeightedBackendLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderHTTPProbeInput)(nil)).Elem(), ProviderHTTPProbeArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderHTTPProbePtrInput)(nil)).Elem(), ProviderHTTPProbeArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderTLSProbeInput)(nil)).Elem(), ProviderTLSProbeArgs{})
@@ -5838,6 +6186,8 @@ func init() {
 	pulumi.RegisterOutputType(GuardrailConfigExtensionsPtrOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigExtensionsRouteTimeoutLimitsOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput{})
+	pulumi.RegisterOutputType(GuardrailConfigExtensionsWeightedBackendLimitsOutput{})
+	pulumi.RegisterOutputType(GuardrailConfigExtensionsWeightedBackendLimitsPtrOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigGatewayOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigGatewayPtrOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigGatewayExtensionAPIValidationOptionsOutput{})
@@ -5884,6 +6234,8 @@ func init() {
 	pulumi.RegisterOutputType(ProviderExtensionsPtrOutput{})
 	pulumi.RegisterOutputType(ProviderExtensionsRouteTimeoutLimitsOutput{})
 	pulumi.RegisterOutputType(ProviderExtensionsRouteTimeoutLimitsPtrOutput{})
+	pulumi.RegisterOutputType(ProviderExtensionsWeightedBackendLimitsOutput{})
+	pulumi.RegisterOutputType(ProviderExtensionsWeightedBackendLimitsPtrOutput{})
 	pulumi.RegisterOutputType(ProviderHTTPProbeOutput{})
 	pulumi.RegisterOutputType(ProviderHTTPProbePtrOutput{})
 	pulumi.RegisterOutputType(ProviderTLSProbeOutput{})

@@ -21,6 +21,8 @@ __all__ = [
     'GuardrailConfigExtensionsArgsDict',
     'GuardrailConfigExtensionsRouteTimeoutLimitsArgs',
     'GuardrailConfigExtensionsRouteTimeoutLimitsArgsDict',
+    'GuardrailConfigExtensionsWeightedBackendLimitsArgs',
+    'GuardrailConfigExtensionsWeightedBackendLimitsArgsDict',
     'GuardrailConfigGatewayArgs',
     'GuardrailConfigGatewayArgsDict',
     'GuardrailConfigGatewayExtensionAPIValidationOptionsArgs',
@@ -67,6 +69,8 @@ __all__ = [
     'ProviderExtensionsArgsDict',
     'ProviderExtensionsRouteTimeoutLimitsArgs',
     'ProviderExtensionsRouteTimeoutLimitsArgsDict',
+    'ProviderExtensionsWeightedBackendLimitsArgs',
+    'ProviderExtensionsWeightedBackendLimitsArgsDict',
     'ProviderHTTPProbeArgs',
     'ProviderHTTPProbeArgsDict',
     'ProviderTLSProbeArgs',
@@ -171,6 +175,7 @@ class GuardrailConfigExtensionsArgsDict(TypedDict):
     """
     per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
     """
+    weighted_backend_limits: NotRequired[pulumi.Input[Optional['GuardrailConfigExtensionsWeightedBackendLimitsArgsDict']]]
     weighted_backends: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
     several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
@@ -184,6 +189,7 @@ class GuardrailConfigExtensionsArgs:
                  request_mirroring: pulumi.Input[Optional[_builtins.bool]] = None,
                  route_timeout_limits: pulumi.Input[Optional['GuardrailConfigExtensionsRouteTimeoutLimitsArgs']] = None,
                  route_timeouts: pulumi.Input[Optional[_builtins.bool]] = None,
+                 weighted_backend_limits: pulumi.Input[Optional['GuardrailConfigExtensionsWeightedBackendLimitsArgs']] = None,
                  weighted_backends: pulumi.Input[Optional[_builtins.bool]] = None):
         """
         beyond-NSO capabilities, all off by default (README, "Beyond NSO")
@@ -204,6 +210,8 @@ class GuardrailConfigExtensionsArgs:
             pulumi.set(__self__, "route_timeout_limits", route_timeout_limits)
         if route_timeouts is not None:
             pulumi.set(__self__, "route_timeouts", route_timeouts)
+        if weighted_backend_limits is not None:
+            pulumi.set(__self__, "weighted_backend_limits", weighted_backend_limits)
         if weighted_backends is not None:
             pulumi.set(__self__, "weighted_backends", weighted_backends)
 
@@ -263,6 +271,15 @@ class GuardrailConfigExtensionsArgs:
     @route_timeouts.setter
     def route_timeouts(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "route_timeouts", value)
+
+    @_builtins.property
+    @pulumi.getter(name="weightedBackendLimits")
+    def weighted_backend_limits(self) -> pulumi.Input[Optional['GuardrailConfigExtensionsWeightedBackendLimitsArgs']]:
+        return pulumi.get(self, "weighted_backend_limits")
+
+    @weighted_backend_limits.setter
+    def weighted_backend_limits(self, value: pulumi.Input[Optional['GuardrailConfigExtensionsWeightedBackendLimitsArgs']]):
+        pulumi.set(self, "weighted_backend_limits", value)
 
     @_builtins.property
     @pulumi.getter(name="weightedBackends")
@@ -344,6 +361,55 @@ class GuardrailConfigExtensionsRouteTimeoutLimitsArgs:
     @max_stream_idle.setter
     def max_stream_idle(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "max_stream_idle", value)
+
+
+class GuardrailConfigExtensionsWeightedBackendLimitsArgsDict(TypedDict):
+    max_backends: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+    """
+    max_weight: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+    """
+
+@pulumi.input_type
+class GuardrailConfigExtensionsWeightedBackendLimitsArgs:
+    def __init__(__self__, *,
+                 max_backends: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_weight: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        :param pulumi.Input[_builtins.int] max_backends: spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+        :param pulumi.Input[_builtins.int] max_weight: spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+        """
+        if max_backends is not None:
+            pulumi.set(__self__, "max_backends", max_backends)
+        if max_weight is not None:
+            pulumi.set(__self__, "max_weight", max_weight)
+
+    @_builtins.property
+    @pulumi.getter(name="maxBackends")
+    def max_backends(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+        """
+        return pulumi.get(self, "max_backends")
+
+    @max_backends.setter
+    def max_backends(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_backends", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxWeight")
+    def max_weight(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+        """
+        return pulumi.get(self, "max_weight")
+
+    @max_weight.setter
+    def max_weight(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_weight", value)
 
 
 class GuardrailConfigGatewayArgsDict(TypedDict):
@@ -2169,6 +2235,7 @@ class ProviderExtensionsArgsDict(TypedDict):
     """
     per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
     """
+    weighted_backend_limits: NotRequired[pulumi.Input[Optional['ProviderExtensionsWeightedBackendLimitsArgsDict']]]
     weighted_backends: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
     several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
@@ -2182,6 +2249,7 @@ class ProviderExtensionsArgs:
                  request_mirroring: pulumi.Input[Optional[_builtins.bool]] = None,
                  route_timeout_limits: pulumi.Input[Optional['ProviderExtensionsRouteTimeoutLimitsArgs']] = None,
                  route_timeouts: pulumi.Input[Optional[_builtins.bool]] = None,
+                 weighted_backend_limits: pulumi.Input[Optional['ProviderExtensionsWeightedBackendLimitsArgs']] = None,
                  weighted_backends: pulumi.Input[Optional[_builtins.bool]] = None):
         """
         beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions
@@ -2202,6 +2270,8 @@ class ProviderExtensionsArgs:
             pulumi.set(__self__, "route_timeout_limits", route_timeout_limits)
         if route_timeouts is not None:
             pulumi.set(__self__, "route_timeouts", route_timeouts)
+        if weighted_backend_limits is not None:
+            pulumi.set(__self__, "weighted_backend_limits", weighted_backend_limits)
         if weighted_backends is not None:
             pulumi.set(__self__, "weighted_backends", weighted_backends)
 
@@ -2261,6 +2331,15 @@ class ProviderExtensionsArgs:
     @route_timeouts.setter
     def route_timeouts(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "route_timeouts", value)
+
+    @_builtins.property
+    @pulumi.getter(name="weightedBackendLimits")
+    def weighted_backend_limits(self) -> pulumi.Input[Optional['ProviderExtensionsWeightedBackendLimitsArgs']]:
+        return pulumi.get(self, "weighted_backend_limits")
+
+    @weighted_backend_limits.setter
+    def weighted_backend_limits(self, value: pulumi.Input[Optional['ProviderExtensionsWeightedBackendLimitsArgs']]):
+        pulumi.set(self, "weighted_backend_limits", value)
 
     @_builtins.property
     @pulumi.getter(name="weightedBackends")
@@ -2342,6 +2421,55 @@ class ProviderExtensionsRouteTimeoutLimitsArgs:
     @max_stream_idle.setter
     def max_stream_idle(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "max_stream_idle", value)
+
+
+class ProviderExtensionsWeightedBackendLimitsArgsDict(TypedDict):
+    max_backends: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+    """
+    max_weight: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+    """
+
+@pulumi.input_type
+class ProviderExtensionsWeightedBackendLimitsArgs:
+    def __init__(__self__, *,
+                 max_backends: pulumi.Input[Optional[_builtins.int]] = None,
+                 max_weight: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        :param pulumi.Input[_builtins.int] max_backends: spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+        :param pulumi.Input[_builtins.int] max_weight: spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+        """
+        if max_backends is not None:
+            pulumi.set(__self__, "max_backends", max_backends)
+        if max_weight is not None:
+            pulumi.set(__self__, "max_weight", max_weight)
+
+    @_builtins.property
+    @pulumi.getter(name="maxBackends")
+    def max_backends(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+        """
+        return pulumi.get(self, "max_backends")
+
+    @max_backends.setter
+    def max_backends(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_backends", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxWeight")
+    def max_weight(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+        """
+        return pulumi.get(self, "max_weight")
+
+    @max_weight.setter
+    def max_weight(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_weight", value)
 
 
 class ProviderHTTPProbeArgsDict(TypedDict):

@@ -20,6 +20,7 @@ __all__ = [
     'GuardrailConfig',
     'GuardrailConfigExtensions',
     'GuardrailConfigExtensionsRouteTimeoutLimits',
+    'GuardrailConfigExtensionsWeightedBackendLimits',
     'GuardrailConfigGateway',
     'GuardrailConfigGatewayExtensionAPIValidationOptions',
     'GuardrailConfigGatewayExtensionAPIValidationOptionsBackendTrafficPolicies',
@@ -43,6 +44,7 @@ __all__ = [
     'ProviderDomainVerificationRetryIntervals',
     'ProviderExtensions',
     'ProviderExtensionsRouteTimeoutLimits',
+    'ProviderExtensionsWeightedBackendLimits',
     'ProviderHTTPProbe',
     'ProviderTLSProbe',
     'ProviderWAF',
@@ -163,6 +165,7 @@ class GuardrailConfigExtensions(dict):
                  request_mirroring: Optional[_builtins.bool] = None,
                  route_timeout_limits: Optional['outputs.GuardrailConfigExtensionsRouteTimeoutLimits'] = None,
                  route_timeouts: Optional[_builtins.bool] = None,
+                 weighted_backend_limits: Optional['outputs.GuardrailConfigExtensionsWeightedBackendLimits'] = None,
                  weighted_backends: Optional[_builtins.bool] = None):
         """
         beyond-NSO capabilities, all off by default (README, "Beyond NSO")
@@ -183,6 +186,8 @@ class GuardrailConfigExtensions(dict):
             pulumi.set(__self__, "route_timeout_limits", route_timeout_limits)
         if route_timeouts is not None:
             pulumi.set(__self__, "route_timeouts", route_timeouts)
+        if weighted_backend_limits is not None:
+            pulumi.set(__self__, "weighted_backend_limits", weighted_backend_limits)
         if weighted_backends is not None:
             pulumi.set(__self__, "weighted_backends", weighted_backends)
 
@@ -222,6 +227,11 @@ class GuardrailConfigExtensions(dict):
         per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
         """
         return pulumi.get(self, "route_timeouts")
+
+    @_builtins.property
+    @pulumi.getter(name="weightedBackendLimits")
+    def weighted_backend_limits(self) -> Optional['outputs.GuardrailConfigExtensionsWeightedBackendLimits']:
+        return pulumi.get(self, "weighted_backend_limits")
 
     @_builtins.property
     @pulumi.getter(name="weightedBackends")
@@ -273,6 +283,37 @@ class GuardrailConfigExtensionsRouteTimeoutLimits(dict):
         spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
         """
         return pulumi.get(self, "max_stream_idle")
+
+
+@pulumi.output_type
+class GuardrailConfigExtensionsWeightedBackendLimits(dict):
+    def __init__(__self__, *,
+                 max_backends: Optional[_builtins.int] = None,
+                 max_weight: Optional[_builtins.int] = None):
+        """
+        :param _builtins.int max_backends: spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+        :param _builtins.int max_weight: spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+        """
+        if max_backends is not None:
+            pulumi.set(__self__, "max_backends", max_backends)
+        if max_weight is not None:
+            pulumi.set(__self__, "max_weight", max_weight)
+
+    @_builtins.property
+    @pulumi.getter(name="maxBackends")
+    def max_backends(self) -> Optional[_builtins.int]:
+        """
+        spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+        """
+        return pulumi.get(self, "max_backends")
+
+    @_builtins.property
+    @pulumi.getter(name="maxWeight")
+    def max_weight(self) -> Optional[_builtins.int]:
+        """
+        spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+        """
+        return pulumi.get(self, "max_weight")
 
 
 @pulumi.output_type
@@ -1406,6 +1447,7 @@ class ProviderExtensions(dict):
                  request_mirroring: Optional[_builtins.bool] = None,
                  route_timeout_limits: Optional['outputs.ProviderExtensionsRouteTimeoutLimits'] = None,
                  route_timeouts: Optional[_builtins.bool] = None,
+                 weighted_backend_limits: Optional['outputs.ProviderExtensionsWeightedBackendLimits'] = None,
                  weighted_backends: Optional[_builtins.bool] = None):
         """
         beyond-NSO capabilities, each off by default: `{routeTimeouts: true, …}` (README, "Beyond NSO"); same as guardrails.extensions
@@ -1426,6 +1468,8 @@ class ProviderExtensions(dict):
             pulumi.set(__self__, "route_timeout_limits", route_timeout_limits)
         if route_timeouts is not None:
             pulumi.set(__self__, "route_timeouts", route_timeouts)
+        if weighted_backend_limits is not None:
+            pulumi.set(__self__, "weighted_backend_limits", weighted_backend_limits)
         if weighted_backends is not None:
             pulumi.set(__self__, "weighted_backends", weighted_backends)
 
@@ -1465,6 +1509,11 @@ class ProviderExtensions(dict):
         per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
         """
         return pulumi.get(self, "route_timeouts")
+
+    @_builtins.property
+    @pulumi.getter(name="weightedBackendLimits")
+    def weighted_backend_limits(self) -> Optional['outputs.ProviderExtensionsWeightedBackendLimits']:
+        return pulumi.get(self, "weighted_backend_limits")
 
     @_builtins.property
     @pulumi.getter(name="weightedBackends")
@@ -1516,6 +1565,37 @@ class ProviderExtensionsRouteTimeoutLimits(dict):
         spec.rules[].timeouts.streaming.idleTimeout maximum (and at most ClusterSettings.HTTPMaxConnectionIdleTimeout). Default: `1h`.
         """
         return pulumi.get(self, "max_stream_idle")
+
+
+@pulumi.output_type
+class ProviderExtensionsWeightedBackendLimits(dict):
+    def __init__(__self__, *,
+                 max_backends: Optional[_builtins.int] = None,
+                 max_weight: Optional[_builtins.int] = None):
+        """
+        :param _builtins.int max_backends: spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+        :param _builtins.int max_weight: spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+        """
+        if max_backends is not None:
+            pulumi.set(__self__, "max_backends", max_backends)
+        if max_weight is not None:
+            pulumi.set(__self__, "max_weight", max_weight)
+
+    @_builtins.property
+    @pulumi.getter(name="maxBackends")
+    def max_backends(self) -> Optional[_builtins.int]:
+        """
+        spec.rules[].backends maximum (2..16, Gateway API's backendRefs limit). Default: `2`.
+        """
+        return pulumi.get(self, "max_backends")
+
+    @_builtins.property
+    @pulumi.getter(name="maxWeight")
+    def max_weight(self) -> Optional[_builtins.int]:
+        """
+        spec.rules[].backends[].weight maximum (1..1000000, Gateway API's limit). Default: `1000`.
+        """
+        return pulumi.get(self, "max_weight")
 
 
 @pulumi.output_type

@@ -2,10 +2,12 @@ import type { GuardrailConfig } from "../../config";
 import { fieldError, type ScopedFieldError } from "../../errors";
 import { isObj, type Obj } from "../../json";
 import { child, index } from "../../path";
-import { isUnknown } from "../../unknown";
+import { certHostname, endpointTarget } from "../../render/endpoint";
+import { containsUnknown, isUnknown } from "../../unknown";
 import { parseGoDuration } from "../../validation/duration";
 import { BACKEND_REQUEST_WITHIN_REQUEST, DURATION_STRING } from "../gatewayapi/httproute-crd";
 import { durationLimitErrors } from "../envoy/limits";
+import type { FieldWarning } from "../../validation/pipeline";
 import type { SchemaAdditions } from "./schema";
 
 /**
@@ -39,13 +41,19 @@ export const BACKEND_PROTOCOLS = { h2c: "kubernetes.io/h2c", websocket: "kuberne
 export function schemaAdditions(ext: Extensions): SchemaAdditions {
   return {
     ...(ext.routeTimeouts && { rule: { timeouts: TIMEOUTS } }),
-    ...(ext.backendProtocols && { backend: { protocol: { type: "string", enum: Object.keys(BACKEND_PROTOCOLS) } } }),
+    backend: {
+      ...(ext.backendProtocols && { protocol: { type: "string", enum: Object.keys(BACKEND_PROTOCOLS) } }),
+      // Gateway API's backendRef weight; the configured maximum is checked with its setting named.
+      ...(ext.weightedBackends && { weight: { type: "integer", minimum: 0, maximum: 1_000_000 } }),
+    },
+    // Gateway API's backendRefs limit; the configured maximum is checked with its setting named.
+    ...(ext.weightedBackends && { maxBackends: 16 }),
   };
 }
 
 /** One key per distinct set of additions, to compile each schema once. */
 export function additionsKey(ext: Extensions): string {
-  return [ext.routeTimeouts && "timeouts", ext.backendProtocols && "protocols"].filter(Boolean).join(",");
+  return [ext.routeTimeouts && "timeouts", ext.backendProtocols && "protocols", ext.weightedBackends && "weights"].filter(Boolean).join(",");
 }
 
 /** The smaller of two limits (the extension's own cap and the BackendTrafficPolicy cap it may not exceed). */
@@ -114,6 +122,46 @@ function protocolErrors(backendPath: string, backend: Obj): ScopedFieldError[] {
   return [];
 }
 
+/** The Host a backend's requests carry after the rule's rewrite (render's rule), or undefined for none. */
+function backendHost(backend: Obj): string | undefined {
+  const t = endpointTarget(backend["endpoint"], isObj(backend["connector"]));
+  return t === undefined ? undefined : certHostname(t, isObj(backend["tls"]) ? backend["tls"]["hostname"] : undefined);
+}
+
+/** A rule with several backends splits its requests by weight (Gateway API backendRef weights). */
+function weightErrors(rulePath: string, rule: Obj, config: GuardrailConfig): ScopedFieldError[] {
+  const backends = Array.isArray(rule["backends"]) ? rule["backends"].filter(isObj) : [];
+  const { maxBackends, maxWeight } = config.extensions.weightedBackendLimits;
+  const path = child(rulePath, "backends");
+  const errs: ScopedFieldError[] = [];
+  if (backends.length > maxBackends) errs.push(fieldError.tooMany(path, backends.length, maxBackends));
+  backends.forEach((b, j) => {
+    const w = b["weight"];
+    if (typeof w === "number" && w > maxWeight) {
+      errs.push(fieldError.invalid(child(index(path, j), "weight"), w, `must be at most ${maxWeight} (datum:extensions.weightedBackendLimits.maxWeight)`));
+    }
+  });
+  if (backends.length < 2) return errs;
+  if (backends.every((b) => b["weight"] === 0)) {
+    errs.push(fieldError.invalidWithoutValue(path, "every backend has weight 0, so the rule would answer 500 to every request; give at least one a weight above 0"));
+  }
+  const first = backendHost(backends[0] as Obj);
+  backends.forEach((b, j) => {
+    if (isObj(b["connector"])) {
+      errs.push(fieldError.forbidden(child(index(path, j), "connector"), "a rule with several backends cannot use a connector (not proven through the tunnel); give the connector backend a rule of its own"));
+    } else if (!containsUnknown(b) && backendHost(b) !== first) {
+      errs.push(
+        fieldError.invalid(
+          child(index(path, j), "endpoint"),
+          b["endpoint"],
+          `the backends of one rule share the rule's Host rewrite (${first ?? "none"} for backends[0]), so each must be reached under that name${first === undefined ? " (an http:// IP literal)" : ""}; split them into rules of their own otherwise`,
+        ),
+      );
+    }
+  });
+  return errs;
+}
+
 /** The checks of the enabled extensions, per rule, after NSO's webhook rules. */
 export function extensionErrors(obj: Obj, config: GuardrailConfig): ScopedFieldError[] {
   const ext = config.extensions;
@@ -126,6 +174,28 @@ export function extensionErrors(obj: Obj, config: GuardrailConfig): ScopedFieldE
     return [
       ...(ext.routeTimeouts ? timeoutErrors(path, r, config) : []),
       ...(ext.backendProtocols ? backends.flatMap((b, j) => (isObj(b) ? protocolErrors(index(child(path, "backends"), j), b) : [])) : []),
+      ...(ext.weightedBackends ? weightErrors(path, r, config) : []),
     ];
+  });
+}
+
+/** `90 % → backends[0] (http://stable:8080), 10 % → backends[1] (…)`: each backend's share of the rule's requests. */
+function splitText(backends: readonly Obj[]): string | undefined {
+  const weights = backends.map((b) => (typeof b["weight"] === "number" ? b["weight"] : 1));
+  const total = weights.reduce((a, w) => a + w, 0);
+  if (total <= 0 || backends.some(containsUnknown)) return undefined;
+  const share = (w: number): string => `${Math.round((1000 * w) / total) / 10} %`;
+  return backends.map((b, j) => `${share(weights[j] as number)} → backends[${j}] (${String(b["endpoint"] ?? "instance")})`).join(", ");
+}
+
+/** What the enabled extensions make an admitted proxy do that preview and `validate` show: weighted splits. */
+export function extensionNotes(obj: Obj, config: GuardrailConfig): FieldWarning[] {
+  if (!config.extensions.weightedBackends) return [];
+  const spec = obj["spec"];
+  const rules = isObj(spec) && Array.isArray(spec["rules"]) ? spec["rules"] : [];
+  return rules.flatMap((r, i) => {
+    const backends = isObj(r) && Array.isArray(r["backends"]) ? r["backends"].filter(isObj) : [];
+    const text = backends.length > 1 ? splitText(backends) : undefined;
+    return text === undefined ? [] : [{ field: child(index("spec.rules", i), "backends"), message: `splits requests ${text}` }];
   });
 }
