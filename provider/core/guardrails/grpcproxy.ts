@@ -5,12 +5,12 @@ import { parseGoURL, parseIP, urlHostname } from "../validation/network";
 import { programmableHostnameErrors } from "../validation/names";
 import type { AdmissionContext, KindGuardrails } from "../validation/pipeline";
 import { crdLayer } from "./gatewayapi/crd";
-import { httpRouteFilterSchema } from "./gatewayapi/filters";
+import { httpRouteFilterSchema, payloadRules } from "./gatewayapi/filters";
 import { GATEWAY_API_V1_5_FLAVOUR, HTTPPROXY_FLAVOUR } from "./gatewayapi/flavour";
 import { httpRouteMatchSchema } from "./gatewayapi/match";
-import { HOSTNAME } from "./gatewayapi/patterns";
 import { RULE_NAME, TOTAL_MATCHES, UNIQUE_RULE_NAMES } from "./gatewayapi/rules";
 import { field, has, list, re, type CelRule, type ObjectSchema, type Schema } from "./gatewayapi/structural";
+import { PROXY_HOSTNAMES } from "./httpproxy/schema";
 import { endpointErrors, hostnameErrors, nameErrors } from "./httpproxy/webhook";
 import { isObj, type Obj } from "../json";
 
@@ -68,13 +68,6 @@ const MATCH: ObjectSchema = {
 const HEADER_MODIFIER = httpRouteFilterSchema(GATEWAY_API_V1_5_FLAVOUR).properties["requestHeaderModifier"] as Schema;
 const FILTER_TYPES = ["RequestHeaderModifier", "ResponseHeaderModifier"] as const;
 
-function payloadRules(type: string, payload: string): CelRule[] {
-  return [
-    { message: `filter.${payload} must be nil if the filter.type is not ${type}`, holds: (self) => !(has(self, payload) && field(self, "type") !== type) },
-    { message: `filter.${payload} must be specified for ${type} filter.type`, holds: (self) => !(!has(self, payload) && field(self, "type") === type) },
-  ];
-}
-
 const FILTERS: Schema = {
   type: "array",
   maxItems: 16,
@@ -121,7 +114,7 @@ export const GRPCPROXY_SCHEMA: ObjectSchema = {
       type: "object",
       required: ["rules"],
       properties: {
-        hostnames: { type: "array", maxItems: 16, items: { type: "string", minLength: 1, maxLength: 253, pattern: HOSTNAME } },
+        hostnames: PROXY_HOSTNAMES,
         rules: { type: "array", minItems: 1, maxItems: 16, items: RULE, rules: [UNIQUE_RULE_NAMES, TOTAL_MATCHES] },
       },
     },

@@ -207,7 +207,8 @@ const PAYLOAD_OF_TYPE: readonly (readonly [string, string])[] = [
   ["ExtensionRef", "extensionRef"],
 ];
 
-function payloadRules(type: string, payload: string): CelRule[] {
+/** C18: a filter carries the payload of its type and no other. */
+export function payloadRules(type: string, payload: string): CelRule[] {
   return [
     {
       id: "C18",

@@ -69,6 +69,9 @@ const ruleSchema = (add: SchemaAdditions): ObjectSchema => ({
   rules: routeRuleRules("backends"),
 });
 
+/** C2, C3: at most 16 custom hostnames (GRPCProxy has the same limit). */
+export const PROXY_HOSTNAMES: Schema = { type: "array", maxItems: 16, items: { type: "string", minLength: 1, maxLength: 253, pattern: HOSTNAME } };
+
 /** NSO's schema plus what the enabled extensions add. */
 export const httpProxySchema = (add: SchemaAdditions): ObjectSchema => ({
   type: "object",
@@ -84,7 +87,7 @@ export const httpProxySchema = (add: SchemaAdditions): ObjectSchema => ({
       required: ["rules"],
       properties: {
         // C2, C3
-        hostnames: { type: "array", maxItems: 16, items: { type: "string", minLength: 1, maxLength: 253, pattern: HOSTNAME } },
+        hostnames: PROXY_HOSTNAMES,
         // C4–C6
         rules: { type: "array", minItems: 1, maxItems: 16, items: ruleSchema(add), rules: [UNIQUE_RULE_NAMES, TOTAL_MATCHES] },
       },
