@@ -169,11 +169,31 @@ function rawWaitFor(o: RenderedObject): string[] {
   }
 }
 
-function rawObjects(sources: readonly Record<string, unknown>[], renderOne: (source: Record<string, unknown>) => RenderedObject[]): { type: string; name: string; props: RenderedObject }[] {
-  const out: { type: string; name: string; props: RenderedObject }[] = [];
+/**
+ * The order a raw program must declare (dependsOn, within one proxy) once it waits for
+ * readiness: a Gateway is Programmed only with its certificates issued, an HTTPRoute resolves
+ * only with its Gateway and backends there, a BackendTLSPolicy is Accepted only for a route's
+ * Gateway. Without it, waiting objects whose prerequisites are not created yet hold all of
+ * Pulumi's --parallel slots until their timeout (seen: 8 BackendTLSPolicies blocking the
+ * Gateways they wait for).
+ */
+const RAW_RANK: Readonly<Record<string, number>> = { Service: 0, EndpointSlice: 0, Certificate: 0, Gateway: 1, HTTPRoute: 2, BackendTLSPolicy: 3 };
+
+interface RawObject {
+  readonly type: string;
+  readonly name: string;
+  readonly props: RenderedObject;
+  /** Names of the raw objects of the same proxy this one depends on. */
+  readonly dependsOn: readonly string[];
+}
+
+function rawObjects(sources: readonly Record<string, unknown>[], renderOne: (source: Record<string, unknown>) => RenderedObject[]): RawObject[] {
+  const out: RawObject[] = [];
   for (const src of sources) {
     const proxy = String((src["metadata"] as Record<string, unknown>)["name"]);
-    for (const o of renderOne(src)) {
+    const rendered = renderOne(src).map((o) => ({ o, name: `${proxy}-${o.kind.toLowerCase()}-${o.metadata.name}`, rank: RAW_RANK[o.kind] ?? 0 }));
+    // Declared in rank order, so the program can look every dependency up by name.
+    for (const { o, name, rank } of [...rendered].sort((x, y) => x.rank - y.rank)) {
       // pulumi-kubernetes deletes with Foreground propagation by default, which needs the garbage
       // collector (kube-controller-manager) to finish; the test control plane has none, and our
       // provider deletes with Background — so the raw side asks for Background too.
@@ -183,7 +203,8 @@ function rawObjects(sources: readonly Record<string, unknown>[], renderOne: (sou
         "pulumi.com/deletionPropagationPolicy": "background",
         ...(waitFor.length > 0 ? { "pulumi.com/waitFor": JSON.stringify(waitFor) } : {}),
       };
-      out.push({ type: k8sToken(o), name: `${proxy}-${o.kind.toLowerCase()}-${o.metadata.name}`, props: { ...o, metadata: { ...o.metadata, annotations } } });
+      const dependsOn = rendered.filter((d) => d.rank < rank).map((d) => d.name);
+      out.push({ type: k8sToken(o), name, props: { ...o, metadata: { ...o.metadata, annotations } }, dependsOn });
     }
   }
   if (new Set(out.map((o) => o.name)).size !== out.length) throw new Error("raw resource names are not unique");
@@ -206,7 +227,10 @@ import { readFileSync } from "node:fs";
 
 const params = JSON.parse(readFileSync(new URL("./params.json", import.meta.url), "utf8"));
 const k8s = new pulumi.ProviderResource("kubernetes", "local", { kubeconfig: params.kubeconfig });
-for (const o of params.objects) new pulumi.CustomResource(o.type, o.name, o.props, { provider: k8s });
+const created = new Map();
+for (const o of params.objects) {
+  created.set(o.name, new pulumi.CustomResource(o.type, o.name, o.props, { provider: k8s, dependsOn: o.dependsOn.map((d) => created.get(d)) }));
+}
 export const objects = params.objects.length;
 `;
 
