@@ -719,6 +719,98 @@ export namespace networking {
     url: pulumi.Input<string>;
     body: pulumi.Input<string>;
   }
+  export interface GRPCFilter {
+    /** One of: `RequestHeaderModifier`, `ResponseHeaderModifier`. */
+    type: pulumi.Input<string>;
+    requestHeaderModifier?: pulumi.Input<gatewayapi.HeaderModifier>;
+    responseHeaderModifier?: pulumi.Input<gatewayapi.HeaderModifier>;
+  }
+  export interface GRPCMethodMatch {
+    /** default Exact. One of: `Exact`, `RegularExpression`. */
+    type?: pulumi.Input<string>;
+    /** fully-qualified service, e.g. `helloworld.Greeter` (Exact: ^(?i)\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$). */
+    service?: pulumi.Input<string>;
+    /** method name, e.g. `SayHello` (Exact: ^[A-Za-z_][A-Za-z_0-9]*$). */
+    method?: pulumi.Input<string>;
+  }
+  /** ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem) */
+  export interface GRPCProxyACMEAccount {
+    directoryUrl: pulumi.Input<string>;
+    url: pulumi.Input<string>;
+    /** account key (always a secret). */
+    keyPem: pulumi.Input<string>;
+  }
+  export interface GRPCProxyCertificates {
+    /** HTTPS listener of the Gateway. */
+    listener: pulumi.Input<string>;
+    hostname: pulumi.Input<string>;
+    /** kubernetes.io/tls Secret the listener uses. */
+    secretName: pulumi.Input<string>;
+    /** ACME directory that issued it. */
+    directoryUrl: pulumi.Input<string>;
+    issuer: pulumi.Input<string>;
+    notBefore: pulumi.Input<string>;
+    /** expiry (ISO 8601); `up` renews when fewer than renewBeforeDays remain. */
+    notAfter: pulumi.Input<string>;
+    /** leaf and intermediates. */
+    certificatePem: pulumi.Input<string>;
+    /** the certificate's private key (always a secret). */
+    privateKeyPem: pulumi.Input<string>;
+  }
+  /** A condition as NSO reports it (metav1.Condition without times) */
+  export interface GRPCProxyConditions {
+    type: pulumi.Input<string>;
+    /** One of: `True`, `False`, `Unknown`. */
+    status: pulumi.Input<string>;
+    reason: pulumi.Input<string>;
+    message: pulumi.Input<string>;
+  }
+  /** One hostname's state: NSO's status.hostnameStatuses entry */
+  export interface GRPCProxyHostnameStatuses {
+    hostname: pulumi.Input<string>;
+    /** Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS). */
+    conditions: pulumi.Input<pulumi.Input<networking.GRPCProxyHostnameStatusesConditions>[]>;
+  }
+  /** A condition as NSO reports it (metav1.Condition without times) */
+  export interface GRPCProxyHostnameStatusesConditions {
+    type: pulumi.Input<string>;
+    /** One of: `True`, `False`, `Unknown`. */
+    status: pulumi.Input<string>;
+    reason: pulumi.Input<string>;
+    message: pulumi.Input<string>;
+  }
+  export interface GRPCProxyRule {
+    /** unique rule name; copied to the GRPCRoute rule. */
+    name?: pulumi.Input<string>;
+    /** ≤64 per rule, ≤128 in all; none matches every call. */
+    matches?: pulumi.Input<pulumi.Input<networking.GRPCRouteMatch>[]>;
+    /** RequestHeaderModifier, ResponseHeaderModifier (each at most once). */
+    filters?: pulumi.Input<pulumi.Input<networking.GRPCFilter>[]>;
+    /** exactly 1. */
+    backends: pulumi.Input<pulumi.Input<networking.GRPCProxyRuleBackend>[]>;
+  }
+  export interface GRPCProxyRuleBackend {
+    /** grpc://host[:port] (HTTP/2 cleartext, default port 80) or grpcs://host[:port] (TLS, default 443); FQDN or IP literal. */
+    endpoint: pulumi.Input<string>;
+    /** hostname: SNI / certificate name; required for grpcs://<IP> endpoints. */
+    tls?: pulumi.Input<networking.GRPCProxyRuleBackendTLS>;
+  }
+  /** hostname: SNI / certificate name; required for grpcs://<IP> endpoints */
+  export interface GRPCProxyRuleBackendTLS {
+    hostname?: pulumi.Input<string>;
+  }
+  export interface GRPCProxySpec {
+    /** custom hostnames (FQDNs, ≤16); each needs a verified Domain. */
+    hostnames?: pulumi.Input<pulumi.Input<string>[]>;
+    /** 1..16 routing rules. */
+    rules: pulumi.Input<pulumi.Input<networking.GRPCProxyRule>[]>;
+  }
+  export interface GRPCRouteMatch {
+    /** service and/or method; at least one of them. */
+    method?: pulumi.Input<networking.GRPCMethodMatch>;
+    /** ≤16, names unique. */
+    headers?: pulumi.Input<pulumi.Input<gatewayapi.HeaderMatch>[]>;
+  }
   /** ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem) */
   export interface HTTPProxyACMEAccount {
     directoryUrl: pulumi.Input<string>;

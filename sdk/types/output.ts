@@ -717,6 +717,98 @@ export namespace networking {
     url: string;
     body: string;
   }
+  export interface GRPCFilter {
+    /** One of: `RequestHeaderModifier`, `ResponseHeaderModifier`. */
+    type: string;
+    requestHeaderModifier?: gatewayapi.HeaderModifier;
+    responseHeaderModifier?: gatewayapi.HeaderModifier;
+  }
+  export interface GRPCMethodMatch {
+    /** default Exact. One of: `Exact`, `RegularExpression`. */
+    type?: string;
+    /** fully-qualified service, e.g. `helloworld.Greeter` (Exact: ^(?i)\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$). */
+    service?: string;
+    /** method name, e.g. `SayHello` (Exact: ^[A-Za-z_][A-Za-z_0-9]*$). */
+    method?: string;
+  }
+  /** ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem) */
+  export interface GRPCProxyACMEAccount {
+    directoryUrl: string;
+    url: string;
+    /** account key (always a secret). */
+    keyPem: string;
+  }
+  export interface GRPCProxyCertificates {
+    /** HTTPS listener of the Gateway. */
+    listener: string;
+    hostname: string;
+    /** kubernetes.io/tls Secret the listener uses. */
+    secretName: string;
+    /** ACME directory that issued it. */
+    directoryUrl: string;
+    issuer: string;
+    notBefore: string;
+    /** expiry (ISO 8601); `up` renews when fewer than renewBeforeDays remain. */
+    notAfter: string;
+    /** leaf and intermediates. */
+    certificatePem: string;
+    /** the certificate's private key (always a secret). */
+    privateKeyPem: string;
+  }
+  /** A condition as NSO reports it (metav1.Condition without times) */
+  export interface GRPCProxyConditions {
+    type: string;
+    /** One of: `True`, `False`, `Unknown`. */
+    status: string;
+    reason: string;
+    message: string;
+  }
+  /** One hostname's state: NSO's status.hostnameStatuses entry */
+  export interface GRPCProxyHostnameStatuses {
+    hostname: string;
+    /** Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS). */
+    conditions: networking.GRPCProxyHostnameStatusesConditions[];
+  }
+  /** A condition as NSO reports it (metav1.Condition without times) */
+  export interface GRPCProxyHostnameStatusesConditions {
+    type: string;
+    /** One of: `True`, `False`, `Unknown`. */
+    status: string;
+    reason: string;
+    message: string;
+  }
+  export interface GRPCProxyRule {
+    /** unique rule name; copied to the GRPCRoute rule. */
+    name?: string;
+    /** ≤64 per rule, ≤128 in all; none matches every call. */
+    matches?: networking.GRPCRouteMatch[];
+    /** RequestHeaderModifier, ResponseHeaderModifier (each at most once). */
+    filters?: networking.GRPCFilter[];
+    /** exactly 1. */
+    backends: networking.GRPCProxyRuleBackend[];
+  }
+  export interface GRPCProxyRuleBackend {
+    /** grpc://host[:port] (HTTP/2 cleartext, default port 80) or grpcs://host[:port] (TLS, default 443); FQDN or IP literal. */
+    endpoint: string;
+    /** hostname: SNI / certificate name; required for grpcs://<IP> endpoints. */
+    tls?: networking.GRPCProxyRuleBackendTLS;
+  }
+  /** hostname: SNI / certificate name; required for grpcs://<IP> endpoints */
+  export interface GRPCProxyRuleBackendTLS {
+    hostname?: string;
+  }
+  export interface GRPCProxySpec {
+    /** custom hostnames (FQDNs, ≤16); each needs a verified Domain. */
+    hostnames?: string[];
+    /** 1..16 routing rules. */
+    rules: networking.GRPCProxyRule[];
+  }
+  export interface GRPCRouteMatch {
+    /** service and/or method; at least one of them. */
+    method?: networking.GRPCMethodMatch;
+    /** ≤16, names unique. */
+    headers?: gatewayapi.HeaderMatch[];
+  }
   /** ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem) */
   export interface HTTPProxyACMEAccount {
     directoryUrl: string;

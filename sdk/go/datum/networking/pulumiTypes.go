@@ -431,6 +431,1178 @@ func (o DomainVerificationHTTPTokenPtrOutput) Url() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+type GRPCFilter struct {
+	RequestHeaderModifier  *gatewayapi.HeaderModifier `pulumi:"requestHeaderModifier"`
+	ResponseHeaderModifier *gatewayapi.HeaderModifier `pulumi:"responseHeaderModifier"`
+	// One of: `RequestHeaderModifier`, `ResponseHeaderModifier`.
+	Type string `pulumi:"type"`
+}
+
+// GRPCFilterInput is an input type that accepts GRPCFilterArgs and GRPCFilterOutput values.
+// You can construct a concrete instance of `GRPCFilterInput` via:
+//
+//	GRPCFilterArgs{...}
+type GRPCFilterInput interface {
+	pulumi.Input
+
+	ToGRPCFilterOutput() GRPCFilterOutput
+	ToGRPCFilterOutputWithContext(context.Context) GRPCFilterOutput
+}
+
+type GRPCFilterArgs struct {
+	RequestHeaderModifier  gatewayapi.HeaderModifierPtrInput `pulumi:"requestHeaderModifier"`
+	ResponseHeaderModifier gatewayapi.HeaderModifierPtrInput `pulumi:"responseHeaderModifier"`
+	// One of: `RequestHeaderModifier`, `ResponseHeaderModifier`.
+	Type pulumi.StringInput `pulumi:"type"`
+}
+
+func (GRPCFilterArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCFilter)(nil)).Elem()
+}
+
+func (i GRPCFilterArgs) ToGRPCFilterOutput() GRPCFilterOutput {
+	return i.ToGRPCFilterOutputWithContext(context.Background())
+}
+
+func (i GRPCFilterArgs) ToGRPCFilterOutputWithContext(ctx context.Context) GRPCFilterOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCFilterOutput)
+}
+
+// GRPCFilterArrayInput is an input type that accepts GRPCFilterArray and GRPCFilterArrayOutput values.
+// You can construct a concrete instance of `GRPCFilterArrayInput` via:
+//
+//	GRPCFilterArray{ GRPCFilterArgs{...} }
+type GRPCFilterArrayInput interface {
+	pulumi.Input
+
+	ToGRPCFilterArrayOutput() GRPCFilterArrayOutput
+	ToGRPCFilterArrayOutputWithContext(context.Context) GRPCFilterArrayOutput
+}
+
+type GRPCFilterArray []GRPCFilterInput
+
+func (GRPCFilterArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GRPCFilter)(nil)).Elem()
+}
+
+func (i GRPCFilterArray) ToGRPCFilterArrayOutput() GRPCFilterArrayOutput {
+	return i.ToGRPCFilterArrayOutputWithContext(context.Background())
+}
+
+func (i GRPCFilterArray) ToGRPCFilterArrayOutputWithContext(ctx context.Context) GRPCFilterArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCFilterArrayOutput)
+}
+
+type GRPCFilterOutput struct{ *pulumi.OutputState }
+
+func (GRPCFilterOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCFilter)(nil)).Elem()
+}
+
+func (o GRPCFilterOutput) ToGRPCFilterOutput() GRPCFilterOutput {
+	return o
+}
+
+func (o GRPCFilterOutput) ToGRPCFilterOutputWithContext(ctx context.Context) GRPCFilterOutput {
+	return o
+}
+
+func (o GRPCFilterOutput) RequestHeaderModifier() gatewayapi.HeaderModifierPtrOutput {
+	return o.ApplyT(func(v GRPCFilter) *gatewayapi.HeaderModifier { return v.RequestHeaderModifier }).(gatewayapi.HeaderModifierPtrOutput)
+}
+
+func (o GRPCFilterOutput) ResponseHeaderModifier() gatewayapi.HeaderModifierPtrOutput {
+	return o.ApplyT(func(v GRPCFilter) *gatewayapi.HeaderModifier { return v.ResponseHeaderModifier }).(gatewayapi.HeaderModifierPtrOutput)
+}
+
+// One of: `RequestHeaderModifier`, `ResponseHeaderModifier`.
+func (o GRPCFilterOutput) Type() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCFilter) string { return v.Type }).(pulumi.StringOutput)
+}
+
+type GRPCFilterArrayOutput struct{ *pulumi.OutputState }
+
+func (GRPCFilterArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GRPCFilter)(nil)).Elem()
+}
+
+func (o GRPCFilterArrayOutput) ToGRPCFilterArrayOutput() GRPCFilterArrayOutput {
+	return o
+}
+
+func (o GRPCFilterArrayOutput) ToGRPCFilterArrayOutputWithContext(ctx context.Context) GRPCFilterArrayOutput {
+	return o
+}
+
+func (o GRPCFilterArrayOutput) Index(i pulumi.IntInput) GRPCFilterOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) GRPCFilter {
+		return vs[0].([]GRPCFilter)[vs[1].(int)]
+	}).(GRPCFilterOutput)
+}
+
+type GRPCMethodMatch struct {
+	// method name, e.g. `SayHello` (Exact: ^[A-Za-z_][A-Za-z_0-9]*$).
+	Method *string `pulumi:"method"`
+	// fully-qualified service, e.g. `helloworld.Greeter` (Exact: ^(?i)\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$).
+	Service *string `pulumi:"service"`
+	// default Exact. One of: `Exact`, `RegularExpression`.
+	Type *string `pulumi:"type"`
+}
+
+// GRPCMethodMatchInput is an input type that accepts GRPCMethodMatchArgs and GRPCMethodMatchOutput values.
+// You can construct a concrete instance of `GRPCMethodMatchInput` via:
+//
+//	GRPCMethodMatchArgs{...}
+type GRPCMethodMatchInput interface {
+	pulumi.Input
+
+	ToGRPCMethodMatchOutput() GRPCMethodMatchOutput
+	ToGRPCMethodMatchOutputWithContext(context.Context) GRPCMethodMatchOutput
+}
+
+type GRPCMethodMatchArgs struct {
+	// method name, e.g. `SayHello` (Exact: ^[A-Za-z_][A-Za-z_0-9]*$).
+	Method pulumi.StringPtrInput `pulumi:"method"`
+	// fully-qualified service, e.g. `helloworld.Greeter` (Exact: ^(?i)\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$).
+	Service pulumi.StringPtrInput `pulumi:"service"`
+	// default Exact. One of: `Exact`, `RegularExpression`.
+	Type pulumi.StringPtrInput `pulumi:"type"`
+}
+
+func (GRPCMethodMatchArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCMethodMatch)(nil)).Elem()
+}
+
+func (i GRPCMethodMatchArgs) ToGRPCMethodMatchOutput() GRPCMethodMatchOutput {
+	return i.ToGRPCMethodMatchOutputWithContext(context.Background())
+}
+
+func (i GRPCMethodMatchArgs) ToGRPCMethodMatchOutputWithContext(ctx context.Context) GRPCMethodMatchOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCMethodMatchOutput)
+}
+
+func (i GRPCMethodMatchArgs) ToGRPCMethodMatchPtrOutput() GRPCMethodMatchPtrOutput {
+	return i.ToGRPCMethodMatchPtrOutputWithContext(context.Background())
+}
+
+func (i GRPCMethodMatchArgs) ToGRPCMethodMatchPtrOutputWithContext(ctx context.Context) GRPCMethodMatchPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCMethodMatchOutput).ToGRPCMethodMatchPtrOutputWithContext(ctx)
+}
+
+// GRPCMethodMatchPtrInput is an input type that accepts GRPCMethodMatchArgs, GRPCMethodMatchPtr and GRPCMethodMatchPtrOutput values.
+// You can construct a concrete instance of `GRPCMethodMatchPtrInput` via:
+//
+//	        GRPCMethodMatchArgs{...}
+//
+//	or:
+//
+//	        nil
+type GRPCMethodMatchPtrInput interface {
+	pulumi.Input
+
+	ToGRPCMethodMatchPtrOutput() GRPCMethodMatchPtrOutput
+	ToGRPCMethodMatchPtrOutputWithContext(context.Context) GRPCMethodMatchPtrOutput
+}
+
+type grpcmethodMatchPtrType GRPCMethodMatchArgs
+
+func GRPCMethodMatchPtr(v *GRPCMethodMatchArgs) GRPCMethodMatchPtrInput {
+	return (*grpcmethodMatchPtrType)(v)
+}
+
+func (*grpcmethodMatchPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**GRPCMethodMatch)(nil)).Elem()
+}
+
+func (i *grpcmethodMatchPtrType) ToGRPCMethodMatchPtrOutput() GRPCMethodMatchPtrOutput {
+	return i.ToGRPCMethodMatchPtrOutputWithContext(context.Background())
+}
+
+func (i *grpcmethodMatchPtrType) ToGRPCMethodMatchPtrOutputWithContext(ctx context.Context) GRPCMethodMatchPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCMethodMatchPtrOutput)
+}
+
+type GRPCMethodMatchOutput struct{ *pulumi.OutputState }
+
+func (GRPCMethodMatchOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCMethodMatch)(nil)).Elem()
+}
+
+func (o GRPCMethodMatchOutput) ToGRPCMethodMatchOutput() GRPCMethodMatchOutput {
+	return o
+}
+
+func (o GRPCMethodMatchOutput) ToGRPCMethodMatchOutputWithContext(ctx context.Context) GRPCMethodMatchOutput {
+	return o
+}
+
+func (o GRPCMethodMatchOutput) ToGRPCMethodMatchPtrOutput() GRPCMethodMatchPtrOutput {
+	return o.ToGRPCMethodMatchPtrOutputWithContext(context.Background())
+}
+
+func (o GRPCMethodMatchOutput) ToGRPCMethodMatchPtrOutputWithContext(ctx context.Context) GRPCMethodMatchPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v GRPCMethodMatch) *GRPCMethodMatch {
+		return &v
+	}).(GRPCMethodMatchPtrOutput)
+}
+
+// method name, e.g. `SayHello` (Exact: ^[A-Za-z_][A-Za-z_0-9]*$).
+func (o GRPCMethodMatchOutput) Method() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v GRPCMethodMatch) *string { return v.Method }).(pulumi.StringPtrOutput)
+}
+
+// fully-qualified service, e.g. `helloworld.Greeter` (Exact: ^(?i)\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$).
+func (o GRPCMethodMatchOutput) Service() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v GRPCMethodMatch) *string { return v.Service }).(pulumi.StringPtrOutput)
+}
+
+// default Exact. One of: `Exact`, `RegularExpression`.
+func (o GRPCMethodMatchOutput) Type() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v GRPCMethodMatch) *string { return v.Type }).(pulumi.StringPtrOutput)
+}
+
+type GRPCMethodMatchPtrOutput struct{ *pulumi.OutputState }
+
+func (GRPCMethodMatchPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**GRPCMethodMatch)(nil)).Elem()
+}
+
+func (o GRPCMethodMatchPtrOutput) ToGRPCMethodMatchPtrOutput() GRPCMethodMatchPtrOutput {
+	return o
+}
+
+func (o GRPCMethodMatchPtrOutput) ToGRPCMethodMatchPtrOutputWithContext(ctx context.Context) GRPCMethodMatchPtrOutput {
+	return o
+}
+
+func (o GRPCMethodMatchPtrOutput) Elem() GRPCMethodMatchOutput {
+	return o.ApplyT(func(v *GRPCMethodMatch) GRPCMethodMatch {
+		if v != nil {
+			return *v
+		}
+		var ret GRPCMethodMatch
+		return ret
+	}).(GRPCMethodMatchOutput)
+}
+
+// method name, e.g. `SayHello` (Exact: ^[A-Za-z_][A-Za-z_0-9]*$).
+func (o GRPCMethodMatchPtrOutput) Method() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *GRPCMethodMatch) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Method
+	}).(pulumi.StringPtrOutput)
+}
+
+// fully-qualified service, e.g. `helloworld.Greeter` (Exact: ^(?i)\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$).
+func (o GRPCMethodMatchPtrOutput) Service() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *GRPCMethodMatch) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Service
+	}).(pulumi.StringPtrOutput)
+}
+
+// default Exact. One of: `Exact`, `RegularExpression`.
+func (o GRPCMethodMatchPtrOutput) Type() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *GRPCMethodMatch) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Type
+	}).(pulumi.StringPtrOutput)
+}
+
+// ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem)
+type GRPCProxyACMEAccount struct {
+	DirectoryUrl string `pulumi:"directoryUrl"`
+	// account key (always a secret).
+	KeyPem string `pulumi:"keyPem"`
+	Url    string `pulumi:"url"`
+}
+
+// ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem)
+type GRPCProxyACMEAccountOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyACMEAccountOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxyACMEAccount)(nil)).Elem()
+}
+
+func (o GRPCProxyACMEAccountOutput) ToGRPCProxyACMEAccountOutput() GRPCProxyACMEAccountOutput {
+	return o
+}
+
+func (o GRPCProxyACMEAccountOutput) ToGRPCProxyACMEAccountOutputWithContext(ctx context.Context) GRPCProxyACMEAccountOutput {
+	return o
+}
+
+func (o GRPCProxyACMEAccountOutput) DirectoryUrl() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyACMEAccount) string { return v.DirectoryUrl }).(pulumi.StringOutput)
+}
+
+// account key (always a secret).
+func (o GRPCProxyACMEAccountOutput) KeyPem() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyACMEAccount) string { return v.KeyPem }).(pulumi.StringOutput)
+}
+
+func (o GRPCProxyACMEAccountOutput) Url() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyACMEAccount) string { return v.Url }).(pulumi.StringOutput)
+}
+
+type GRPCProxyACMEAccountPtrOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyACMEAccountPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**GRPCProxyACMEAccount)(nil)).Elem()
+}
+
+func (o GRPCProxyACMEAccountPtrOutput) ToGRPCProxyACMEAccountPtrOutput() GRPCProxyACMEAccountPtrOutput {
+	return o
+}
+
+func (o GRPCProxyACMEAccountPtrOutput) ToGRPCProxyACMEAccountPtrOutputWithContext(ctx context.Context) GRPCProxyACMEAccountPtrOutput {
+	return o
+}
+
+func (o GRPCProxyACMEAccountPtrOutput) Elem() GRPCProxyACMEAccountOutput {
+	return o.ApplyT(func(v *GRPCProxyACMEAccount) GRPCProxyACMEAccount {
+		if v != nil {
+			return *v
+		}
+		var ret GRPCProxyACMEAccount
+		return ret
+	}).(GRPCProxyACMEAccountOutput)
+}
+
+func (o GRPCProxyACMEAccountPtrOutput) DirectoryUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *GRPCProxyACMEAccount) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.DirectoryUrl
+	}).(pulumi.StringPtrOutput)
+}
+
+// account key (always a secret).
+func (o GRPCProxyACMEAccountPtrOutput) KeyPem() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *GRPCProxyACMEAccount) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.KeyPem
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o GRPCProxyACMEAccountPtrOutput) Url() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *GRPCProxyACMEAccount) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Url
+	}).(pulumi.StringPtrOutput)
+}
+
+type GRPCProxyCertificates struct {
+	// leaf and intermediates.
+	CertificatePem string `pulumi:"certificatePem"`
+	// ACME directory that issued it.
+	DirectoryUrl string `pulumi:"directoryUrl"`
+	Hostname     string `pulumi:"hostname"`
+	Issuer       string `pulumi:"issuer"`
+	// HTTPS listener of the Gateway.
+	Listener string `pulumi:"listener"`
+	// expiry (ISO 8601); `up` renews when fewer than renewBeforeDays remain.
+	NotAfter  string `pulumi:"notAfter"`
+	NotBefore string `pulumi:"notBefore"`
+	// the certificate's private key (always a secret).
+	PrivateKeyPem string `pulumi:"privateKeyPem"`
+	// kubernetes.io/tls Secret the listener uses.
+	SecretName string `pulumi:"secretName"`
+}
+
+type GRPCProxyCertificatesOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyCertificatesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxyCertificates)(nil)).Elem()
+}
+
+func (o GRPCProxyCertificatesOutput) ToGRPCProxyCertificatesOutput() GRPCProxyCertificatesOutput {
+	return o
+}
+
+func (o GRPCProxyCertificatesOutput) ToGRPCProxyCertificatesOutputWithContext(ctx context.Context) GRPCProxyCertificatesOutput {
+	return o
+}
+
+// leaf and intermediates.
+func (o GRPCProxyCertificatesOutput) CertificatePem() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyCertificates) string { return v.CertificatePem }).(pulumi.StringOutput)
+}
+
+// ACME directory that issued it.
+func (o GRPCProxyCertificatesOutput) DirectoryUrl() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyCertificates) string { return v.DirectoryUrl }).(pulumi.StringOutput)
+}
+
+func (o GRPCProxyCertificatesOutput) Hostname() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyCertificates) string { return v.Hostname }).(pulumi.StringOutput)
+}
+
+func (o GRPCProxyCertificatesOutput) Issuer() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyCertificates) string { return v.Issuer }).(pulumi.StringOutput)
+}
+
+// HTTPS listener of the Gateway.
+func (o GRPCProxyCertificatesOutput) Listener() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyCertificates) string { return v.Listener }).(pulumi.StringOutput)
+}
+
+// expiry (ISO 8601); `up` renews when fewer than renewBeforeDays remain.
+func (o GRPCProxyCertificatesOutput) NotAfter() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyCertificates) string { return v.NotAfter }).(pulumi.StringOutput)
+}
+
+func (o GRPCProxyCertificatesOutput) NotBefore() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyCertificates) string { return v.NotBefore }).(pulumi.StringOutput)
+}
+
+// the certificate's private key (always a secret).
+func (o GRPCProxyCertificatesOutput) PrivateKeyPem() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyCertificates) string { return v.PrivateKeyPem }).(pulumi.StringOutput)
+}
+
+// kubernetes.io/tls Secret the listener uses.
+func (o GRPCProxyCertificatesOutput) SecretName() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyCertificates) string { return v.SecretName }).(pulumi.StringOutput)
+}
+
+type GRPCProxyCertificatesArrayOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyCertificatesArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GRPCProxyCertificates)(nil)).Elem()
+}
+
+func (o GRPCProxyCertificatesArrayOutput) ToGRPCProxyCertificatesArrayOutput() GRPCProxyCertificatesArrayOutput {
+	return o
+}
+
+func (o GRPCProxyCertificatesArrayOutput) ToGRPCProxyCertificatesArrayOutputWithContext(ctx context.Context) GRPCProxyCertificatesArrayOutput {
+	return o
+}
+
+func (o GRPCProxyCertificatesArrayOutput) Index(i pulumi.IntInput) GRPCProxyCertificatesOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) GRPCProxyCertificates {
+		return vs[0].([]GRPCProxyCertificates)[vs[1].(int)]
+	}).(GRPCProxyCertificatesOutput)
+}
+
+// A condition as NSO reports it (metav1.Condition without times)
+type GRPCProxyConditions struct {
+	Message string `pulumi:"message"`
+	Reason  string `pulumi:"reason"`
+	// One of: `True`, `False`, `Unknown`.
+	Status string `pulumi:"status"`
+	Type   string `pulumi:"type"`
+}
+
+// A condition as NSO reports it (metav1.Condition without times)
+type GRPCProxyConditionsOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyConditionsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxyConditions)(nil)).Elem()
+}
+
+func (o GRPCProxyConditionsOutput) ToGRPCProxyConditionsOutput() GRPCProxyConditionsOutput {
+	return o
+}
+
+func (o GRPCProxyConditionsOutput) ToGRPCProxyConditionsOutputWithContext(ctx context.Context) GRPCProxyConditionsOutput {
+	return o
+}
+
+func (o GRPCProxyConditionsOutput) Message() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyConditions) string { return v.Message }).(pulumi.StringOutput)
+}
+
+func (o GRPCProxyConditionsOutput) Reason() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyConditions) string { return v.Reason }).(pulumi.StringOutput)
+}
+
+// One of: `True`, `False`, `Unknown`.
+func (o GRPCProxyConditionsOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyConditions) string { return v.Status }).(pulumi.StringOutput)
+}
+
+func (o GRPCProxyConditionsOutput) Type() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyConditions) string { return v.Type }).(pulumi.StringOutput)
+}
+
+type GRPCProxyConditionsArrayOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyConditionsArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GRPCProxyConditions)(nil)).Elem()
+}
+
+func (o GRPCProxyConditionsArrayOutput) ToGRPCProxyConditionsArrayOutput() GRPCProxyConditionsArrayOutput {
+	return o
+}
+
+func (o GRPCProxyConditionsArrayOutput) ToGRPCProxyConditionsArrayOutputWithContext(ctx context.Context) GRPCProxyConditionsArrayOutput {
+	return o
+}
+
+func (o GRPCProxyConditionsArrayOutput) Index(i pulumi.IntInput) GRPCProxyConditionsOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) GRPCProxyConditions {
+		return vs[0].([]GRPCProxyConditions)[vs[1].(int)]
+	}).(GRPCProxyConditionsOutput)
+}
+
+// One hostname's state: NSO's status.hostnameStatuses entry
+type GRPCProxyHostnameStatuses struct {
+	// Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS).
+	Conditions []GRPCProxyHostnameStatusesConditions `pulumi:"conditions"`
+	Hostname   string                                `pulumi:"hostname"`
+}
+
+// One hostname's state: NSO's status.hostnameStatuses entry
+type GRPCProxyHostnameStatusesOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyHostnameStatusesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxyHostnameStatuses)(nil)).Elem()
+}
+
+func (o GRPCProxyHostnameStatusesOutput) ToGRPCProxyHostnameStatusesOutput() GRPCProxyHostnameStatusesOutput {
+	return o
+}
+
+func (o GRPCProxyHostnameStatusesOutput) ToGRPCProxyHostnameStatusesOutputWithContext(ctx context.Context) GRPCProxyHostnameStatusesOutput {
+	return o
+}
+
+// Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS).
+func (o GRPCProxyHostnameStatusesOutput) Conditions() GRPCProxyHostnameStatusesConditionsArrayOutput {
+	return o.ApplyT(func(v GRPCProxyHostnameStatuses) []GRPCProxyHostnameStatusesConditions { return v.Conditions }).(GRPCProxyHostnameStatusesConditionsArrayOutput)
+}
+
+func (o GRPCProxyHostnameStatusesOutput) Hostname() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyHostnameStatuses) string { return v.Hostname }).(pulumi.StringOutput)
+}
+
+type GRPCProxyHostnameStatusesArrayOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyHostnameStatusesArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GRPCProxyHostnameStatuses)(nil)).Elem()
+}
+
+func (o GRPCProxyHostnameStatusesArrayOutput) ToGRPCProxyHostnameStatusesArrayOutput() GRPCProxyHostnameStatusesArrayOutput {
+	return o
+}
+
+func (o GRPCProxyHostnameStatusesArrayOutput) ToGRPCProxyHostnameStatusesArrayOutputWithContext(ctx context.Context) GRPCProxyHostnameStatusesArrayOutput {
+	return o
+}
+
+func (o GRPCProxyHostnameStatusesArrayOutput) Index(i pulumi.IntInput) GRPCProxyHostnameStatusesOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) GRPCProxyHostnameStatuses {
+		return vs[0].([]GRPCProxyHostnameStatuses)[vs[1].(int)]
+	}).(GRPCProxyHostnameStatusesOutput)
+}
+
+// A condition as NSO reports it (metav1.Condition without times)
+type GRPCProxyHostnameStatusesConditions struct {
+	Message string `pulumi:"message"`
+	Reason  string `pulumi:"reason"`
+	// One of: `True`, `False`, `Unknown`.
+	Status string `pulumi:"status"`
+	Type   string `pulumi:"type"`
+}
+
+// A condition as NSO reports it (metav1.Condition without times)
+type GRPCProxyHostnameStatusesConditionsOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyHostnameStatusesConditionsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxyHostnameStatusesConditions)(nil)).Elem()
+}
+
+func (o GRPCProxyHostnameStatusesConditionsOutput) ToGRPCProxyHostnameStatusesConditionsOutput() GRPCProxyHostnameStatusesConditionsOutput {
+	return o
+}
+
+func (o GRPCProxyHostnameStatusesConditionsOutput) ToGRPCProxyHostnameStatusesConditionsOutputWithContext(ctx context.Context) GRPCProxyHostnameStatusesConditionsOutput {
+	return o
+}
+
+func (o GRPCProxyHostnameStatusesConditionsOutput) Message() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyHostnameStatusesConditions) string { return v.Message }).(pulumi.StringOutput)
+}
+
+func (o GRPCProxyHostnameStatusesConditionsOutput) Reason() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyHostnameStatusesConditions) string { return v.Reason }).(pulumi.StringOutput)
+}
+
+// One of: `True`, `False`, `Unknown`.
+func (o GRPCProxyHostnameStatusesConditionsOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyHostnameStatusesConditions) string { return v.Status }).(pulumi.StringOutput)
+}
+
+func (o GRPCProxyHostnameStatusesConditionsOutput) Type() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyHostnameStatusesConditions) string { return v.Type }).(pulumi.StringOutput)
+}
+
+type GRPCProxyHostnameStatusesConditionsArrayOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyHostnameStatusesConditionsArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GRPCProxyHostnameStatusesConditions)(nil)).Elem()
+}
+
+func (o GRPCProxyHostnameStatusesConditionsArrayOutput) ToGRPCProxyHostnameStatusesConditionsArrayOutput() GRPCProxyHostnameStatusesConditionsArrayOutput {
+	return o
+}
+
+func (o GRPCProxyHostnameStatusesConditionsArrayOutput) ToGRPCProxyHostnameStatusesConditionsArrayOutputWithContext(ctx context.Context) GRPCProxyHostnameStatusesConditionsArrayOutput {
+	return o
+}
+
+func (o GRPCProxyHostnameStatusesConditionsArrayOutput) Index(i pulumi.IntInput) GRPCProxyHostnameStatusesConditionsOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) GRPCProxyHostnameStatusesConditions {
+		return vs[0].([]GRPCProxyHostnameStatusesConditions)[vs[1].(int)]
+	}).(GRPCProxyHostnameStatusesConditionsOutput)
+}
+
+type GRPCProxyRule struct {
+	// exactly 1.
+	Backends []GRPCProxyRuleBackend `pulumi:"backends"`
+	// RequestHeaderModifier, ResponseHeaderModifier (each at most once).
+	Filters []GRPCFilter `pulumi:"filters"`
+	// ≤64 per rule, ≤128 in all; none matches every call.
+	Matches []GRPCRouteMatch `pulumi:"matches"`
+	// unique rule name; copied to the GRPCRoute rule.
+	Name *string `pulumi:"name"`
+}
+
+// GRPCProxyRuleInput is an input type that accepts GRPCProxyRuleArgs and GRPCProxyRuleOutput values.
+// You can construct a concrete instance of `GRPCProxyRuleInput` via:
+//
+//	GRPCProxyRuleArgs{...}
+type GRPCProxyRuleInput interface {
+	pulumi.Input
+
+	ToGRPCProxyRuleOutput() GRPCProxyRuleOutput
+	ToGRPCProxyRuleOutputWithContext(context.Context) GRPCProxyRuleOutput
+}
+
+type GRPCProxyRuleArgs struct {
+	// exactly 1.
+	Backends GRPCProxyRuleBackendArrayInput `pulumi:"backends"`
+	// RequestHeaderModifier, ResponseHeaderModifier (each at most once).
+	Filters GRPCFilterArrayInput `pulumi:"filters"`
+	// ≤64 per rule, ≤128 in all; none matches every call.
+	Matches GRPCRouteMatchArrayInput `pulumi:"matches"`
+	// unique rule name; copied to the GRPCRoute rule.
+	Name pulumi.StringPtrInput `pulumi:"name"`
+}
+
+func (GRPCProxyRuleArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxyRule)(nil)).Elem()
+}
+
+func (i GRPCProxyRuleArgs) ToGRPCProxyRuleOutput() GRPCProxyRuleOutput {
+	return i.ToGRPCProxyRuleOutputWithContext(context.Background())
+}
+
+func (i GRPCProxyRuleArgs) ToGRPCProxyRuleOutputWithContext(ctx context.Context) GRPCProxyRuleOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCProxyRuleOutput)
+}
+
+// GRPCProxyRuleArrayInput is an input type that accepts GRPCProxyRuleArray and GRPCProxyRuleArrayOutput values.
+// You can construct a concrete instance of `GRPCProxyRuleArrayInput` via:
+//
+//	GRPCProxyRuleArray{ GRPCProxyRuleArgs{...} }
+type GRPCProxyRuleArrayInput interface {
+	pulumi.Input
+
+	ToGRPCProxyRuleArrayOutput() GRPCProxyRuleArrayOutput
+	ToGRPCProxyRuleArrayOutputWithContext(context.Context) GRPCProxyRuleArrayOutput
+}
+
+type GRPCProxyRuleArray []GRPCProxyRuleInput
+
+func (GRPCProxyRuleArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GRPCProxyRule)(nil)).Elem()
+}
+
+func (i GRPCProxyRuleArray) ToGRPCProxyRuleArrayOutput() GRPCProxyRuleArrayOutput {
+	return i.ToGRPCProxyRuleArrayOutputWithContext(context.Background())
+}
+
+func (i GRPCProxyRuleArray) ToGRPCProxyRuleArrayOutputWithContext(ctx context.Context) GRPCProxyRuleArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCProxyRuleArrayOutput)
+}
+
+type GRPCProxyRuleOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyRuleOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxyRule)(nil)).Elem()
+}
+
+func (o GRPCProxyRuleOutput) ToGRPCProxyRuleOutput() GRPCProxyRuleOutput {
+	return o
+}
+
+func (o GRPCProxyRuleOutput) ToGRPCProxyRuleOutputWithContext(ctx context.Context) GRPCProxyRuleOutput {
+	return o
+}
+
+// exactly 1.
+func (o GRPCProxyRuleOutput) Backends() GRPCProxyRuleBackendArrayOutput {
+	return o.ApplyT(func(v GRPCProxyRule) []GRPCProxyRuleBackend { return v.Backends }).(GRPCProxyRuleBackendArrayOutput)
+}
+
+// RequestHeaderModifier, ResponseHeaderModifier (each at most once).
+func (o GRPCProxyRuleOutput) Filters() GRPCFilterArrayOutput {
+	return o.ApplyT(func(v GRPCProxyRule) []GRPCFilter { return v.Filters }).(GRPCFilterArrayOutput)
+}
+
+// ≤64 per rule, ≤128 in all; none matches every call.
+func (o GRPCProxyRuleOutput) Matches() GRPCRouteMatchArrayOutput {
+	return o.ApplyT(func(v GRPCProxyRule) []GRPCRouteMatch { return v.Matches }).(GRPCRouteMatchArrayOutput)
+}
+
+// unique rule name; copied to the GRPCRoute rule.
+func (o GRPCProxyRuleOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v GRPCProxyRule) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
+type GRPCProxyRuleArrayOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyRuleArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GRPCProxyRule)(nil)).Elem()
+}
+
+func (o GRPCProxyRuleArrayOutput) ToGRPCProxyRuleArrayOutput() GRPCProxyRuleArrayOutput {
+	return o
+}
+
+func (o GRPCProxyRuleArrayOutput) ToGRPCProxyRuleArrayOutputWithContext(ctx context.Context) GRPCProxyRuleArrayOutput {
+	return o
+}
+
+func (o GRPCProxyRuleArrayOutput) Index(i pulumi.IntInput) GRPCProxyRuleOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) GRPCProxyRule {
+		return vs[0].([]GRPCProxyRule)[vs[1].(int)]
+	}).(GRPCProxyRuleOutput)
+}
+
+type GRPCProxyRuleBackend struct {
+	// grpc://host[:port] (HTTP/2 cleartext, default port 80) or grpcs://host[:port] (TLS, default 443); FQDN or IP literal.
+	Endpoint string `pulumi:"endpoint"`
+	// hostname: SNI / certificate name; required for grpcs://<IP> endpoints.
+	Tls *GRPCProxyRuleBackendTLS `pulumi:"tls"`
+}
+
+// GRPCProxyRuleBackendInput is an input type that accepts GRPCProxyRuleBackendArgs and GRPCProxyRuleBackendOutput values.
+// You can construct a concrete instance of `GRPCProxyRuleBackendInput` via:
+//
+//	GRPCProxyRuleBackendArgs{...}
+type GRPCProxyRuleBackendInput interface {
+	pulumi.Input
+
+	ToGRPCProxyRuleBackendOutput() GRPCProxyRuleBackendOutput
+	ToGRPCProxyRuleBackendOutputWithContext(context.Context) GRPCProxyRuleBackendOutput
+}
+
+type GRPCProxyRuleBackendArgs struct {
+	// grpc://host[:port] (HTTP/2 cleartext, default port 80) or grpcs://host[:port] (TLS, default 443); FQDN or IP literal.
+	Endpoint pulumi.StringInput `pulumi:"endpoint"`
+	// hostname: SNI / certificate name; required for grpcs://<IP> endpoints.
+	Tls GRPCProxyRuleBackendTLSPtrInput `pulumi:"tls"`
+}
+
+func (GRPCProxyRuleBackendArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxyRuleBackend)(nil)).Elem()
+}
+
+func (i GRPCProxyRuleBackendArgs) ToGRPCProxyRuleBackendOutput() GRPCProxyRuleBackendOutput {
+	return i.ToGRPCProxyRuleBackendOutputWithContext(context.Background())
+}
+
+func (i GRPCProxyRuleBackendArgs) ToGRPCProxyRuleBackendOutputWithContext(ctx context.Context) GRPCProxyRuleBackendOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCProxyRuleBackendOutput)
+}
+
+// GRPCProxyRuleBackendArrayInput is an input type that accepts GRPCProxyRuleBackendArray and GRPCProxyRuleBackendArrayOutput values.
+// You can construct a concrete instance of `GRPCProxyRuleBackendArrayInput` via:
+//
+//	GRPCProxyRuleBackendArray{ GRPCProxyRuleBackendArgs{...} }
+type GRPCProxyRuleBackendArrayInput interface {
+	pulumi.Input
+
+	ToGRPCProxyRuleBackendArrayOutput() GRPCProxyRuleBackendArrayOutput
+	ToGRPCProxyRuleBackendArrayOutputWithContext(context.Context) GRPCProxyRuleBackendArrayOutput
+}
+
+type GRPCProxyRuleBackendArray []GRPCProxyRuleBackendInput
+
+func (GRPCProxyRuleBackendArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GRPCProxyRuleBackend)(nil)).Elem()
+}
+
+func (i GRPCProxyRuleBackendArray) ToGRPCProxyRuleBackendArrayOutput() GRPCProxyRuleBackendArrayOutput {
+	return i.ToGRPCProxyRuleBackendArrayOutputWithContext(context.Background())
+}
+
+func (i GRPCProxyRuleBackendArray) ToGRPCProxyRuleBackendArrayOutputWithContext(ctx context.Context) GRPCProxyRuleBackendArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCProxyRuleBackendArrayOutput)
+}
+
+type GRPCProxyRuleBackendOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyRuleBackendOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxyRuleBackend)(nil)).Elem()
+}
+
+func (o GRPCProxyRuleBackendOutput) ToGRPCProxyRuleBackendOutput() GRPCProxyRuleBackendOutput {
+	return o
+}
+
+func (o GRPCProxyRuleBackendOutput) ToGRPCProxyRuleBackendOutputWithContext(ctx context.Context) GRPCProxyRuleBackendOutput {
+	return o
+}
+
+// grpc://host[:port] (HTTP/2 cleartext, default port 80) or grpcs://host[:port] (TLS, default 443); FQDN or IP literal.
+func (o GRPCProxyRuleBackendOutput) Endpoint() pulumi.StringOutput {
+	return o.ApplyT(func(v GRPCProxyRuleBackend) string { return v.Endpoint }).(pulumi.StringOutput)
+}
+
+// hostname: SNI / certificate name; required for grpcs://<IP> endpoints.
+func (o GRPCProxyRuleBackendOutput) Tls() GRPCProxyRuleBackendTLSPtrOutput {
+	return o.ApplyT(func(v GRPCProxyRuleBackend) *GRPCProxyRuleBackendTLS { return v.Tls }).(GRPCProxyRuleBackendTLSPtrOutput)
+}
+
+type GRPCProxyRuleBackendArrayOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyRuleBackendArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GRPCProxyRuleBackend)(nil)).Elem()
+}
+
+func (o GRPCProxyRuleBackendArrayOutput) ToGRPCProxyRuleBackendArrayOutput() GRPCProxyRuleBackendArrayOutput {
+	return o
+}
+
+func (o GRPCProxyRuleBackendArrayOutput) ToGRPCProxyRuleBackendArrayOutputWithContext(ctx context.Context) GRPCProxyRuleBackendArrayOutput {
+	return o
+}
+
+func (o GRPCProxyRuleBackendArrayOutput) Index(i pulumi.IntInput) GRPCProxyRuleBackendOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) GRPCProxyRuleBackend {
+		return vs[0].([]GRPCProxyRuleBackend)[vs[1].(int)]
+	}).(GRPCProxyRuleBackendOutput)
+}
+
+// hostname: SNI / certificate name; required for grpcs://<IP> endpoints
+type GRPCProxyRuleBackendTLS struct {
+	Hostname *string `pulumi:"hostname"`
+}
+
+// GRPCProxyRuleBackendTLSInput is an input type that accepts GRPCProxyRuleBackendTLSArgs and GRPCProxyRuleBackendTLSOutput values.
+// You can construct a concrete instance of `GRPCProxyRuleBackendTLSInput` via:
+//
+//	GRPCProxyRuleBackendTLSArgs{...}
+type GRPCProxyRuleBackendTLSInput interface {
+	pulumi.Input
+
+	ToGRPCProxyRuleBackendTLSOutput() GRPCProxyRuleBackendTLSOutput
+	ToGRPCProxyRuleBackendTLSOutputWithContext(context.Context) GRPCProxyRuleBackendTLSOutput
+}
+
+// hostname: SNI / certificate name; required for grpcs://<IP> endpoints
+type GRPCProxyRuleBackendTLSArgs struct {
+	Hostname pulumi.StringPtrInput `pulumi:"hostname"`
+}
+
+func (GRPCProxyRuleBackendTLSArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxyRuleBackendTLS)(nil)).Elem()
+}
+
+func (i GRPCProxyRuleBackendTLSArgs) ToGRPCProxyRuleBackendTLSOutput() GRPCProxyRuleBackendTLSOutput {
+	return i.ToGRPCProxyRuleBackendTLSOutputWithContext(context.Background())
+}
+
+func (i GRPCProxyRuleBackendTLSArgs) ToGRPCProxyRuleBackendTLSOutputWithContext(ctx context.Context) GRPCProxyRuleBackendTLSOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCProxyRuleBackendTLSOutput)
+}
+
+func (i GRPCProxyRuleBackendTLSArgs) ToGRPCProxyRuleBackendTLSPtrOutput() GRPCProxyRuleBackendTLSPtrOutput {
+	return i.ToGRPCProxyRuleBackendTLSPtrOutputWithContext(context.Background())
+}
+
+func (i GRPCProxyRuleBackendTLSArgs) ToGRPCProxyRuleBackendTLSPtrOutputWithContext(ctx context.Context) GRPCProxyRuleBackendTLSPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCProxyRuleBackendTLSOutput).ToGRPCProxyRuleBackendTLSPtrOutputWithContext(ctx)
+}
+
+// GRPCProxyRuleBackendTLSPtrInput is an input type that accepts GRPCProxyRuleBackendTLSArgs, GRPCProxyRuleBackendTLSPtr and GRPCProxyRuleBackendTLSPtrOutput values.
+// You can construct a concrete instance of `GRPCProxyRuleBackendTLSPtrInput` via:
+//
+//	        GRPCProxyRuleBackendTLSArgs{...}
+//
+//	or:
+//
+//	        nil
+type GRPCProxyRuleBackendTLSPtrInput interface {
+	pulumi.Input
+
+	ToGRPCProxyRuleBackendTLSPtrOutput() GRPCProxyRuleBackendTLSPtrOutput
+	ToGRPCProxyRuleBackendTLSPtrOutputWithContext(context.Context) GRPCProxyRuleBackendTLSPtrOutput
+}
+
+type grpcproxyRuleBackendTLSPtrType GRPCProxyRuleBackendTLSArgs
+
+func GRPCProxyRuleBackendTLSPtr(v *GRPCProxyRuleBackendTLSArgs) GRPCProxyRuleBackendTLSPtrInput {
+	return (*grpcproxyRuleBackendTLSPtrType)(v)
+}
+
+func (*grpcproxyRuleBackendTLSPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**GRPCProxyRuleBackendTLS)(nil)).Elem()
+}
+
+func (i *grpcproxyRuleBackendTLSPtrType) ToGRPCProxyRuleBackendTLSPtrOutput() GRPCProxyRuleBackendTLSPtrOutput {
+	return i.ToGRPCProxyRuleBackendTLSPtrOutputWithContext(context.Background())
+}
+
+func (i *grpcproxyRuleBackendTLSPtrType) ToGRPCProxyRuleBackendTLSPtrOutputWithContext(ctx context.Context) GRPCProxyRuleBackendTLSPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCProxyRuleBackendTLSPtrOutput)
+}
+
+// hostname: SNI / certificate name; required for grpcs://<IP> endpoints
+type GRPCProxyRuleBackendTLSOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyRuleBackendTLSOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxyRuleBackendTLS)(nil)).Elem()
+}
+
+func (o GRPCProxyRuleBackendTLSOutput) ToGRPCProxyRuleBackendTLSOutput() GRPCProxyRuleBackendTLSOutput {
+	return o
+}
+
+func (o GRPCProxyRuleBackendTLSOutput) ToGRPCProxyRuleBackendTLSOutputWithContext(ctx context.Context) GRPCProxyRuleBackendTLSOutput {
+	return o
+}
+
+func (o GRPCProxyRuleBackendTLSOutput) ToGRPCProxyRuleBackendTLSPtrOutput() GRPCProxyRuleBackendTLSPtrOutput {
+	return o.ToGRPCProxyRuleBackendTLSPtrOutputWithContext(context.Background())
+}
+
+func (o GRPCProxyRuleBackendTLSOutput) ToGRPCProxyRuleBackendTLSPtrOutputWithContext(ctx context.Context) GRPCProxyRuleBackendTLSPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v GRPCProxyRuleBackendTLS) *GRPCProxyRuleBackendTLS {
+		return &v
+	}).(GRPCProxyRuleBackendTLSPtrOutput)
+}
+
+func (o GRPCProxyRuleBackendTLSOutput) Hostname() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v GRPCProxyRuleBackendTLS) *string { return v.Hostname }).(pulumi.StringPtrOutput)
+}
+
+type GRPCProxyRuleBackendTLSPtrOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxyRuleBackendTLSPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**GRPCProxyRuleBackendTLS)(nil)).Elem()
+}
+
+func (o GRPCProxyRuleBackendTLSPtrOutput) ToGRPCProxyRuleBackendTLSPtrOutput() GRPCProxyRuleBackendTLSPtrOutput {
+	return o
+}
+
+func (o GRPCProxyRuleBackendTLSPtrOutput) ToGRPCProxyRuleBackendTLSPtrOutputWithContext(ctx context.Context) GRPCProxyRuleBackendTLSPtrOutput {
+	return o
+}
+
+func (o GRPCProxyRuleBackendTLSPtrOutput) Elem() GRPCProxyRuleBackendTLSOutput {
+	return o.ApplyT(func(v *GRPCProxyRuleBackendTLS) GRPCProxyRuleBackendTLS {
+		if v != nil {
+			return *v
+		}
+		var ret GRPCProxyRuleBackendTLS
+		return ret
+	}).(GRPCProxyRuleBackendTLSOutput)
+}
+
+func (o GRPCProxyRuleBackendTLSPtrOutput) Hostname() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *GRPCProxyRuleBackendTLS) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Hostname
+	}).(pulumi.StringPtrOutput)
+}
+
+type GRPCProxySpec struct {
+	// custom hostnames (FQDNs, ≤16); each needs a verified Domain.
+	Hostnames []string `pulumi:"hostnames"`
+	// 1..16 routing rules.
+	Rules []GRPCProxyRule `pulumi:"rules"`
+}
+
+// GRPCProxySpecInput is an input type that accepts GRPCProxySpecArgs and GRPCProxySpecOutput values.
+// You can construct a concrete instance of `GRPCProxySpecInput` via:
+//
+//	GRPCProxySpecArgs{...}
+type GRPCProxySpecInput interface {
+	pulumi.Input
+
+	ToGRPCProxySpecOutput() GRPCProxySpecOutput
+	ToGRPCProxySpecOutputWithContext(context.Context) GRPCProxySpecOutput
+}
+
+type GRPCProxySpecArgs struct {
+	// custom hostnames (FQDNs, ≤16); each needs a verified Domain.
+	Hostnames pulumi.StringArrayInput `pulumi:"hostnames"`
+	// 1..16 routing rules.
+	Rules GRPCProxyRuleArrayInput `pulumi:"rules"`
+}
+
+func (GRPCProxySpecArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxySpec)(nil)).Elem()
+}
+
+func (i GRPCProxySpecArgs) ToGRPCProxySpecOutput() GRPCProxySpecOutput {
+	return i.ToGRPCProxySpecOutputWithContext(context.Background())
+}
+
+func (i GRPCProxySpecArgs) ToGRPCProxySpecOutputWithContext(ctx context.Context) GRPCProxySpecOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCProxySpecOutput)
+}
+
+type GRPCProxySpecOutput struct{ *pulumi.OutputState }
+
+func (GRPCProxySpecOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCProxySpec)(nil)).Elem()
+}
+
+func (o GRPCProxySpecOutput) ToGRPCProxySpecOutput() GRPCProxySpecOutput {
+	return o
+}
+
+func (o GRPCProxySpecOutput) ToGRPCProxySpecOutputWithContext(ctx context.Context) GRPCProxySpecOutput {
+	return o
+}
+
+// custom hostnames (FQDNs, ≤16); each needs a verified Domain.
+func (o GRPCProxySpecOutput) Hostnames() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v GRPCProxySpec) []string { return v.Hostnames }).(pulumi.StringArrayOutput)
+}
+
+// 1..16 routing rules.
+func (o GRPCProxySpecOutput) Rules() GRPCProxyRuleArrayOutput {
+	return o.ApplyT(func(v GRPCProxySpec) []GRPCProxyRule { return v.Rules }).(GRPCProxyRuleArrayOutput)
+}
+
+type GRPCRouteMatch struct {
+	// ≤16, names unique.
+	Headers []gatewayapi.HeaderMatch `pulumi:"headers"`
+	// service and/or method; at least one of them.
+	Method *GRPCMethodMatch `pulumi:"method"`
+}
+
+// GRPCRouteMatchInput is an input type that accepts GRPCRouteMatchArgs and GRPCRouteMatchOutput values.
+// You can construct a concrete instance of `GRPCRouteMatchInput` via:
+//
+//	GRPCRouteMatchArgs{...}
+type GRPCRouteMatchInput interface {
+	pulumi.Input
+
+	ToGRPCRouteMatchOutput() GRPCRouteMatchOutput
+	ToGRPCRouteMatchOutputWithContext(context.Context) GRPCRouteMatchOutput
+}
+
+type GRPCRouteMatchArgs struct {
+	// ≤16, names unique.
+	Headers gatewayapi.HeaderMatchArrayInput `pulumi:"headers"`
+	// service and/or method; at least one of them.
+	Method GRPCMethodMatchPtrInput `pulumi:"method"`
+}
+
+func (GRPCRouteMatchArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCRouteMatch)(nil)).Elem()
+}
+
+func (i GRPCRouteMatchArgs) ToGRPCRouteMatchOutput() GRPCRouteMatchOutput {
+	return i.ToGRPCRouteMatchOutputWithContext(context.Background())
+}
+
+func (i GRPCRouteMatchArgs) ToGRPCRouteMatchOutputWithContext(ctx context.Context) GRPCRouteMatchOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCRouteMatchOutput)
+}
+
+// GRPCRouteMatchArrayInput is an input type that accepts GRPCRouteMatchArray and GRPCRouteMatchArrayOutput values.
+// You can construct a concrete instance of `GRPCRouteMatchArrayInput` via:
+//
+//	GRPCRouteMatchArray{ GRPCRouteMatchArgs{...} }
+type GRPCRouteMatchArrayInput interface {
+	pulumi.Input
+
+	ToGRPCRouteMatchArrayOutput() GRPCRouteMatchArrayOutput
+	ToGRPCRouteMatchArrayOutputWithContext(context.Context) GRPCRouteMatchArrayOutput
+}
+
+type GRPCRouteMatchArray []GRPCRouteMatchInput
+
+func (GRPCRouteMatchArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GRPCRouteMatch)(nil)).Elem()
+}
+
+func (i GRPCRouteMatchArray) ToGRPCRouteMatchArrayOutput() GRPCRouteMatchArrayOutput {
+	return i.ToGRPCRouteMatchArrayOutputWithContext(context.Background())
+}
+
+func (i GRPCRouteMatchArray) ToGRPCRouteMatchArrayOutputWithContext(ctx context.Context) GRPCRouteMatchArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GRPCRouteMatchArrayOutput)
+}
+
+type GRPCRouteMatchOutput struct{ *pulumi.OutputState }
+
+func (GRPCRouteMatchOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GRPCRouteMatch)(nil)).Elem()
+}
+
+func (o GRPCRouteMatchOutput) ToGRPCRouteMatchOutput() GRPCRouteMatchOutput {
+	return o
+}
+
+func (o GRPCRouteMatchOutput) ToGRPCRouteMatchOutputWithContext(ctx context.Context) GRPCRouteMatchOutput {
+	return o
+}
+
+// ≤16, names unique.
+func (o GRPCRouteMatchOutput) Headers() gatewayapi.HeaderMatchArrayOutput {
+	return o.ApplyT(func(v GRPCRouteMatch) []gatewayapi.HeaderMatch { return v.Headers }).(gatewayapi.HeaderMatchArrayOutput)
+}
+
+// service and/or method; at least one of them.
+func (o GRPCRouteMatchOutput) Method() GRPCMethodMatchPtrOutput {
+	return o.ApplyT(func(v GRPCRouteMatch) *GRPCMethodMatch { return v.Method }).(GRPCMethodMatchPtrOutput)
+}
+
+type GRPCRouteMatchArrayOutput struct{ *pulumi.OutputState }
+
+func (GRPCRouteMatchArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]GRPCRouteMatch)(nil)).Elem()
+}
+
+func (o GRPCRouteMatchArrayOutput) ToGRPCRouteMatchArrayOutput() GRPCRouteMatchArrayOutput {
+	return o
+}
+
+func (o GRPCRouteMatchArrayOutput) ToGRPCRouteMatchArrayOutputWithContext(ctx context.Context) GRPCRouteMatchArrayOutput {
+	return o
+}
+
+func (o GRPCRouteMatchArrayOutput) Index(i pulumi.IntInput) GRPCRouteMatchOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) GRPCRouteMatch {
+		return vs[0].([]GRPCRouteMatch)[vs[1].(int)]
+	}).(GRPCRouteMatchOutput)
+}
+
 // ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem)
 type HTTPProxyACMEAccount struct {
 	DirectoryUrl string `pulumi:"directoryUrl"`
@@ -1887,6 +3059,19 @@ func (o HTTPProxySpecOutput) Rules() HTTPProxyRuleArrayOutput {
 
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*DomainSpecInput)(nil)).Elem(), DomainSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCFilterInput)(nil)).Elem(), GRPCFilterArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCFilterArrayInput)(nil)).Elem(), GRPCFilterArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCMethodMatchInput)(nil)).Elem(), GRPCMethodMatchArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCMethodMatchPtrInput)(nil)).Elem(), GRPCMethodMatchArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCProxyRuleInput)(nil)).Elem(), GRPCProxyRuleArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCProxyRuleArrayInput)(nil)).Elem(), GRPCProxyRuleArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCProxyRuleBackendInput)(nil)).Elem(), GRPCProxyRuleBackendArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCProxyRuleBackendArrayInput)(nil)).Elem(), GRPCProxyRuleBackendArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCProxyRuleBackendTLSInput)(nil)).Elem(), GRPCProxyRuleBackendTLSArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCProxyRuleBackendTLSPtrInput)(nil)).Elem(), GRPCProxyRuleBackendTLSArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCProxySpecInput)(nil)).Elem(), GRPCProxySpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCRouteMatchInput)(nil)).Elem(), GRPCRouteMatchArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GRPCRouteMatchArrayInput)(nil)).Elem(), GRPCRouteMatchArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleInput)(nil)).Elem(), HTTPProxyRuleArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleArrayInput)(nil)).Elem(), HTTPProxyRuleArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleBackendInput)(nil)).Elem(), HTTPProxyRuleBackendArgs{})
@@ -1913,6 +3098,29 @@ func init() {
 	pulumi.RegisterOutputType(DomainVerificationDNSRecordPtrOutput{})
 	pulumi.RegisterOutputType(DomainVerificationHTTPTokenOutput{})
 	pulumi.RegisterOutputType(DomainVerificationHTTPTokenPtrOutput{})
+	pulumi.RegisterOutputType(GRPCFilterOutput{})
+	pulumi.RegisterOutputType(GRPCFilterArrayOutput{})
+	pulumi.RegisterOutputType(GRPCMethodMatchOutput{})
+	pulumi.RegisterOutputType(GRPCMethodMatchPtrOutput{})
+	pulumi.RegisterOutputType(GRPCProxyACMEAccountOutput{})
+	pulumi.RegisterOutputType(GRPCProxyACMEAccountPtrOutput{})
+	pulumi.RegisterOutputType(GRPCProxyCertificatesOutput{})
+	pulumi.RegisterOutputType(GRPCProxyCertificatesArrayOutput{})
+	pulumi.RegisterOutputType(GRPCProxyConditionsOutput{})
+	pulumi.RegisterOutputType(GRPCProxyConditionsArrayOutput{})
+	pulumi.RegisterOutputType(GRPCProxyHostnameStatusesOutput{})
+	pulumi.RegisterOutputType(GRPCProxyHostnameStatusesArrayOutput{})
+	pulumi.RegisterOutputType(GRPCProxyHostnameStatusesConditionsOutput{})
+	pulumi.RegisterOutputType(GRPCProxyHostnameStatusesConditionsArrayOutput{})
+	pulumi.RegisterOutputType(GRPCProxyRuleOutput{})
+	pulumi.RegisterOutputType(GRPCProxyRuleArrayOutput{})
+	pulumi.RegisterOutputType(GRPCProxyRuleBackendOutput{})
+	pulumi.RegisterOutputType(GRPCProxyRuleBackendArrayOutput{})
+	pulumi.RegisterOutputType(GRPCProxyRuleBackendTLSOutput{})
+	pulumi.RegisterOutputType(GRPCProxyRuleBackendTLSPtrOutput{})
+	pulumi.RegisterOutputType(GRPCProxySpecOutput{})
+	pulumi.RegisterOutputType(GRPCRouteMatchOutput{})
+	pulumi.RegisterOutputType(GRPCRouteMatchArrayOutput{})
 	pulumi.RegisterOutputType(HTTPProxyACMEAccountOutput{})
 	pulumi.RegisterOutputType(HTTPProxyACMEAccountPtrOutput{})
 	pulumi.RegisterOutputType(HTTPProxyCertificatesOutput{})

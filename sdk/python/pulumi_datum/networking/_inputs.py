@@ -18,6 +18,20 @@ from .. import gatewayapi as _gatewayapi
 __all__ = [
     'DomainSpecArgs',
     'DomainSpecArgsDict',
+    'GRPCFilterArgs',
+    'GRPCFilterArgsDict',
+    'GRPCMethodMatchArgs',
+    'GRPCMethodMatchArgsDict',
+    'GRPCProxyRuleArgs',
+    'GRPCProxyRuleArgsDict',
+    'GRPCProxyRuleBackendArgs',
+    'GRPCProxyRuleBackendArgsDict',
+    'GRPCProxyRuleBackendTLSArgs',
+    'GRPCProxyRuleBackendTLSArgsDict',
+    'GRPCProxySpecArgs',
+    'GRPCProxySpecArgsDict',
+    'GRPCRouteMatchArgs',
+    'GRPCRouteMatchArgsDict',
     'HTTPProxyRuleArgs',
     'HTTPProxyRuleArgsDict',
     'HTTPProxyRuleBackendArgs',
@@ -102,6 +116,388 @@ class DomainSpecArgs:
     @desired_verification_refresh_attempt.setter
     def desired_verification_refresh_attempt(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "desired_verification_refresh_attempt", value)
+
+
+class GRPCFilterArgsDict(TypedDict):
+    type: pulumi.Input[_builtins.str]
+    """
+    One of: `RequestHeaderModifier`, `ResponseHeaderModifier`.
+    """
+    request_header_modifier: NotRequired[pulumi.Input[Optional['_gatewayapi.HeaderModifierArgsDict']]]
+    response_header_modifier: NotRequired[pulumi.Input[Optional['_gatewayapi.HeaderModifierArgsDict']]]
+
+@pulumi.input_type
+class GRPCFilterArgs:
+    def __init__(__self__, *,
+                 type: pulumi.Input[_builtins.str],
+                 request_header_modifier: pulumi.Input[Optional['_gatewayapi.HeaderModifierArgs']] = None,
+                 response_header_modifier: pulumi.Input[Optional['_gatewayapi.HeaderModifierArgs']] = None):
+        """
+        :param pulumi.Input[_builtins.str] type: One of: `RequestHeaderModifier`, `ResponseHeaderModifier`.
+        """
+        pulumi.set(__self__, "type", type)
+        if request_header_modifier is not None:
+            pulumi.set(__self__, "request_header_modifier", request_header_modifier)
+        if response_header_modifier is not None:
+            pulumi.set(__self__, "response_header_modifier", response_header_modifier)
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> pulumi.Input[_builtins.str]:
+        """
+        One of: `RequestHeaderModifier`, `ResponseHeaderModifier`.
+        """
+        return pulumi.get(self, "type")
+
+    @type.setter
+    def type(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "type", value)
+
+    @_builtins.property
+    @pulumi.getter(name="requestHeaderModifier")
+    def request_header_modifier(self) -> pulumi.Input[Optional['_gatewayapi.HeaderModifierArgs']]:
+        return pulumi.get(self, "request_header_modifier")
+
+    @request_header_modifier.setter
+    def request_header_modifier(self, value: pulumi.Input[Optional['_gatewayapi.HeaderModifierArgs']]):
+        pulumi.set(self, "request_header_modifier", value)
+
+    @_builtins.property
+    @pulumi.getter(name="responseHeaderModifier")
+    def response_header_modifier(self) -> pulumi.Input[Optional['_gatewayapi.HeaderModifierArgs']]:
+        return pulumi.get(self, "response_header_modifier")
+
+    @response_header_modifier.setter
+    def response_header_modifier(self, value: pulumi.Input[Optional['_gatewayapi.HeaderModifierArgs']]):
+        pulumi.set(self, "response_header_modifier", value)
+
+
+class GRPCMethodMatchArgsDict(TypedDict):
+    method: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    method name, e.g. `SayHello` (Exact: ^[A-Za-z_][A-Za-z_0-9]*$).
+    """
+    service: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    fully-qualified service, e.g. `helloworld.Greeter` (Exact: ^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$).
+    """
+    type: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    default Exact. One of: `Exact`, `RegularExpression`.
+    """
+
+@pulumi.input_type
+class GRPCMethodMatchArgs:
+    def __init__(__self__, *,
+                 method: pulumi.Input[Optional[_builtins.str]] = None,
+                 service: pulumi.Input[Optional[_builtins.str]] = None,
+                 type: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        :param pulumi.Input[_builtins.str] method: method name, e.g. `SayHello` (Exact: ^[A-Za-z_][A-Za-z_0-9]*$).
+        :param pulumi.Input[_builtins.str] service: fully-qualified service, e.g. `helloworld.Greeter` (Exact: ^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$).
+        :param pulumi.Input[_builtins.str] type: default Exact. One of: `Exact`, `RegularExpression`.
+        """
+        if method is not None:
+            pulumi.set(__self__, "method", method)
+        if service is not None:
+            pulumi.set(__self__, "service", service)
+        if type is not None:
+            pulumi.set(__self__, "type", type)
+
+    @_builtins.property
+    @pulumi.getter
+    def method(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        method name, e.g. `SayHello` (Exact: ^[A-Za-z_][A-Za-z_0-9]*$).
+        """
+        return pulumi.get(self, "method")
+
+    @method.setter
+    def method(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "method", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def service(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        fully-qualified service, e.g. `helloworld.Greeter` (Exact: ^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$).
+        """
+        return pulumi.get(self, "service")
+
+    @service.setter
+    def service(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "service", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        default Exact. One of: `Exact`, `RegularExpression`.
+        """
+        return pulumi.get(self, "type")
+
+    @type.setter
+    def type(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "type", value)
+
+
+class GRPCProxyRuleArgsDict(TypedDict):
+    backends: pulumi.Input[Sequence[pulumi.Input['GRPCProxyRuleBackendArgsDict']]]
+    """
+    exactly 1.
+    """
+    filters: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['GRPCFilterArgsDict']]]]]
+    """
+    RequestHeaderModifier, ResponseHeaderModifier (each at most once).
+    """
+    matches: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['GRPCRouteMatchArgsDict']]]]]
+    """
+    ≤64 per rule, ≤128 in all; none matches every call.
+    """
+    name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    unique rule name; copied to the GRPCRoute rule.
+    """
+
+@pulumi.input_type
+class GRPCProxyRuleArgs:
+    def __init__(__self__, *,
+                 backends: pulumi.Input[Sequence[pulumi.Input['GRPCProxyRuleBackendArgs']]],
+                 filters: pulumi.Input[Optional[Sequence[pulumi.Input['GRPCFilterArgs']]]] = None,
+                 matches: pulumi.Input[Optional[Sequence[pulumi.Input['GRPCRouteMatchArgs']]]] = None,
+                 name: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        :param pulumi.Input[Sequence[pulumi.Input['GRPCProxyRuleBackendArgs']]] backends: exactly 1.
+        :param pulumi.Input[Sequence[pulumi.Input['GRPCFilterArgs']]] filters: RequestHeaderModifier, ResponseHeaderModifier (each at most once).
+        :param pulumi.Input[Sequence[pulumi.Input['GRPCRouteMatchArgs']]] matches: ≤64 per rule, ≤128 in all; none matches every call.
+        :param pulumi.Input[_builtins.str] name: unique rule name; copied to the GRPCRoute rule.
+        """
+        pulumi.set(__self__, "backends", backends)
+        if filters is not None:
+            pulumi.set(__self__, "filters", filters)
+        if matches is not None:
+            pulumi.set(__self__, "matches", matches)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+
+    @_builtins.property
+    @pulumi.getter
+    def backends(self) -> pulumi.Input[Sequence[pulumi.Input['GRPCProxyRuleBackendArgs']]]:
+        """
+        exactly 1.
+        """
+        return pulumi.get(self, "backends")
+
+    @backends.setter
+    def backends(self, value: pulumi.Input[Sequence[pulumi.Input['GRPCProxyRuleBackendArgs']]]):
+        pulumi.set(self, "backends", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def filters(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['GRPCFilterArgs']]]]:
+        """
+        RequestHeaderModifier, ResponseHeaderModifier (each at most once).
+        """
+        return pulumi.get(self, "filters")
+
+    @filters.setter
+    def filters(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['GRPCFilterArgs']]]]):
+        pulumi.set(self, "filters", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def matches(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['GRPCRouteMatchArgs']]]]:
+        """
+        ≤64 per rule, ≤128 in all; none matches every call.
+        """
+        return pulumi.get(self, "matches")
+
+    @matches.setter
+    def matches(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['GRPCRouteMatchArgs']]]]):
+        pulumi.set(self, "matches", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        unique rule name; copied to the GRPCRoute rule.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "name", value)
+
+
+class GRPCProxyRuleBackendArgsDict(TypedDict):
+    endpoint: pulumi.Input[_builtins.str]
+    """
+    grpc://host[:port] (HTTP/2 cleartext, default port 80) or grpcs://host[:port] (TLS, default 443); FQDN or IP literal.
+    """
+    tls: NotRequired[pulumi.Input[Optional['GRPCProxyRuleBackendTLSArgsDict']]]
+    """
+    hostname: SNI / certificate name; required for grpcs://<IP> endpoints.
+    """
+
+@pulumi.input_type
+class GRPCProxyRuleBackendArgs:
+    def __init__(__self__, *,
+                 endpoint: pulumi.Input[_builtins.str],
+                 tls: pulumi.Input[Optional['GRPCProxyRuleBackendTLSArgs']] = None):
+        """
+        :param pulumi.Input[_builtins.str] endpoint: grpc://host[:port] (HTTP/2 cleartext, default port 80) or grpcs://host[:port] (TLS, default 443); FQDN or IP literal.
+        :param pulumi.Input['GRPCProxyRuleBackendTLSArgs'] tls: hostname: SNI / certificate name; required for grpcs://<IP> endpoints.
+        """
+        pulumi.set(__self__, "endpoint", endpoint)
+        if tls is not None:
+            pulumi.set(__self__, "tls", tls)
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> pulumi.Input[_builtins.str]:
+        """
+        grpc://host[:port] (HTTP/2 cleartext, default port 80) or grpcs://host[:port] (TLS, default 443); FQDN or IP literal.
+        """
+        return pulumi.get(self, "endpoint")
+
+    @endpoint.setter
+    def endpoint(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "endpoint", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def tls(self) -> pulumi.Input[Optional['GRPCProxyRuleBackendTLSArgs']]:
+        """
+        hostname: SNI / certificate name; required for grpcs://<IP> endpoints.
+        """
+        return pulumi.get(self, "tls")
+
+    @tls.setter
+    def tls(self, value: pulumi.Input[Optional['GRPCProxyRuleBackendTLSArgs']]):
+        pulumi.set(self, "tls", value)
+
+
+class GRPCProxyRuleBackendTLSArgsDict(TypedDict):
+    """
+    hostname: SNI / certificate name; required for grpcs://<IP> endpoints
+    """
+    hostname: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+
+@pulumi.input_type
+class GRPCProxyRuleBackendTLSArgs:
+    def __init__(__self__, *,
+                 hostname: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        hostname: SNI / certificate name; required for grpcs://<IP> endpoints
+        """
+        if hostname is not None:
+            pulumi.set(__self__, "hostname", hostname)
+
+    @_builtins.property
+    @pulumi.getter
+    def hostname(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "hostname")
+
+    @hostname.setter
+    def hostname(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "hostname", value)
+
+
+class GRPCProxySpecArgsDict(TypedDict):
+    rules: pulumi.Input[Sequence[pulumi.Input['GRPCProxyRuleArgsDict']]]
+    """
+    1..16 routing rules.
+    """
+    hostnames: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    custom hostnames (FQDNs, ≤16); each needs a verified Domain.
+    """
+
+@pulumi.input_type
+class GRPCProxySpecArgs:
+    def __init__(__self__, *,
+                 rules: pulumi.Input[Sequence[pulumi.Input['GRPCProxyRuleArgs']]],
+                 hostnames: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
+        """
+        :param pulumi.Input[Sequence[pulumi.Input['GRPCProxyRuleArgs']]] rules: 1..16 routing rules.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] hostnames: custom hostnames (FQDNs, ≤16); each needs a verified Domain.
+        """
+        pulumi.set(__self__, "rules", rules)
+        if hostnames is not None:
+            pulumi.set(__self__, "hostnames", hostnames)
+
+    @_builtins.property
+    @pulumi.getter
+    def rules(self) -> pulumi.Input[Sequence[pulumi.Input['GRPCProxyRuleArgs']]]:
+        """
+        1..16 routing rules.
+        """
+        return pulumi.get(self, "rules")
+
+    @rules.setter
+    def rules(self, value: pulumi.Input[Sequence[pulumi.Input['GRPCProxyRuleArgs']]]):
+        pulumi.set(self, "rules", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def hostnames(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        custom hostnames (FQDNs, ≤16); each needs a verified Domain.
+        """
+        return pulumi.get(self, "hostnames")
+
+    @hostnames.setter
+    def hostnames(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "hostnames", value)
+
+
+class GRPCRouteMatchArgsDict(TypedDict):
+    headers: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['_gatewayapi.HeaderMatchArgsDict']]]]]
+    """
+    ≤16, names unique.
+    """
+    method: NotRequired[pulumi.Input[Optional['GRPCMethodMatchArgsDict']]]
+    """
+    service and/or method; at least one of them.
+    """
+
+@pulumi.input_type
+class GRPCRouteMatchArgs:
+    def __init__(__self__, *,
+                 headers: pulumi.Input[Optional[Sequence[pulumi.Input['_gatewayapi.HeaderMatchArgs']]]] = None,
+                 method: pulumi.Input[Optional['GRPCMethodMatchArgs']] = None):
+        """
+        :param pulumi.Input[Sequence[pulumi.Input['_gatewayapi.HeaderMatchArgs']]] headers: ≤16, names unique.
+        :param pulumi.Input['GRPCMethodMatchArgs'] method: service and/or method; at least one of them.
+        """
+        if headers is not None:
+            pulumi.set(__self__, "headers", headers)
+        if method is not None:
+            pulumi.set(__self__, "method", method)
+
+    @_builtins.property
+    @pulumi.getter
+    def headers(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['_gatewayapi.HeaderMatchArgs']]]]:
+        """
+        ≤16, names unique.
+        """
+        return pulumi.get(self, "headers")
+
+    @headers.setter
+    def headers(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['_gatewayapi.HeaderMatchArgs']]]]):
+        pulumi.set(self, "headers", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def method(self) -> pulumi.Input[Optional['GRPCMethodMatchArgs']]:
+        """
+        service and/or method; at least one of them.
+        """
+        return pulumi.get(self, "method")
+
+    @method.setter
+    def method(self, value: pulumi.Input[Optional['GRPCMethodMatchArgs']]):
+        pulumi.set(self, "method", value)
 
 
 class HTTPProxyRuleArgsDict(TypedDict):

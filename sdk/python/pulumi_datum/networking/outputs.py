@@ -23,6 +23,18 @@ __all__ = [
     'DomainVerification',
     'DomainVerificationDNSRecord',
     'DomainVerificationHTTPToken',
+    'GRPCFilter',
+    'GRPCMethodMatch',
+    'GRPCProxyACMEAccount',
+    'GRPCProxyCertificates',
+    'GRPCProxyConditions',
+    'GRPCProxyHostnameStatuses',
+    'GRPCProxyHostnameStatusesConditions',
+    'GRPCProxyRule',
+    'GRPCProxyRuleBackend',
+    'GRPCProxyRuleBackendTLS',
+    'GRPCProxySpec',
+    'GRPCRouteMatch',
     'HTTPProxyACMEAccount',
     'HTTPProxyCertificates',
     'HTTPProxyConditions',
@@ -265,6 +277,561 @@ class DomainVerificationHTTPToken(dict):
     @pulumi.getter
     def url(self) -> _builtins.str:
         return pulumi.get(self, "url")
+
+
+@pulumi.output_type
+class GRPCFilter(dict):
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "requestHeaderModifier":
+            suggest = "request_header_modifier"
+        elif key == "responseHeaderModifier":
+            suggest = "response_header_modifier"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in GRPCFilter. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        GRPCFilter.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        GRPCFilter.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 type: _builtins.str,
+                 request_header_modifier: Optional['_gatewayapi.outputs.HeaderModifier'] = None,
+                 response_header_modifier: Optional['_gatewayapi.outputs.HeaderModifier'] = None):
+        """
+        :param _builtins.str type: One of: `RequestHeaderModifier`, `ResponseHeaderModifier`.
+        """
+        pulumi.set(__self__, "type", type)
+        if request_header_modifier is not None:
+            pulumi.set(__self__, "request_header_modifier", request_header_modifier)
+        if response_header_modifier is not None:
+            pulumi.set(__self__, "response_header_modifier", response_header_modifier)
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> _builtins.str:
+        """
+        One of: `RequestHeaderModifier`, `ResponseHeaderModifier`.
+        """
+        return pulumi.get(self, "type")
+
+    @_builtins.property
+    @pulumi.getter(name="requestHeaderModifier")
+    def request_header_modifier(self) -> Optional['_gatewayapi.outputs.HeaderModifier']:
+        return pulumi.get(self, "request_header_modifier")
+
+    @_builtins.property
+    @pulumi.getter(name="responseHeaderModifier")
+    def response_header_modifier(self) -> Optional['_gatewayapi.outputs.HeaderModifier']:
+        return pulumi.get(self, "response_header_modifier")
+
+
+@pulumi.output_type
+class GRPCMethodMatch(dict):
+    def __init__(__self__, *,
+                 method: Optional[_builtins.str] = None,
+                 service: Optional[_builtins.str] = None,
+                 type: Optional[_builtins.str] = None):
+        """
+        :param _builtins.str method: method name, e.g. `SayHello` (Exact: ^[A-Za-z_][A-Za-z_0-9]*$).
+        :param _builtins.str service: fully-qualified service, e.g. `helloworld.Greeter` (Exact: ^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$).
+        :param _builtins.str type: default Exact. One of: `Exact`, `RegularExpression`.
+        """
+        if method is not None:
+            pulumi.set(__self__, "method", method)
+        if service is not None:
+            pulumi.set(__self__, "service", service)
+        if type is not None:
+            pulumi.set(__self__, "type", type)
+
+    @_builtins.property
+    @pulumi.getter
+    def method(self) -> Optional[_builtins.str]:
+        """
+        method name, e.g. `SayHello` (Exact: ^[A-Za-z_][A-Za-z_0-9]*$).
+        """
+        return pulumi.get(self, "method")
+
+    @_builtins.property
+    @pulumi.getter
+    def service(self) -> Optional[_builtins.str]:
+        """
+        fully-qualified service, e.g. `helloworld.Greeter` (Exact: ^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$).
+        """
+        return pulumi.get(self, "service")
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> Optional[_builtins.str]:
+        """
+        default Exact. One of: `Exact`, `RegularExpression`.
+        """
+        return pulumi.get(self, "type")
+
+
+@pulumi.output_type
+class GRPCProxyACMEAccount(dict):
+    """
+    ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem)
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "directoryUrl":
+            suggest = "directory_url"
+        elif key == "keyPem":
+            suggest = "key_pem"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in GRPCProxyACMEAccount. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        GRPCProxyACMEAccount.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        GRPCProxyACMEAccount.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 directory_url: _builtins.str,
+                 key_pem: _builtins.str,
+                 url: _builtins.str):
+        """
+        ACME mode only: the account the certificates were ordered with (absent when the provider config sets accountKeyPem)
+
+        :param _builtins.str key_pem: account key (always a secret).
+        """
+        pulumi.set(__self__, "directory_url", directory_url)
+        pulumi.set(__self__, "key_pem", key_pem)
+        pulumi.set(__self__, "url", url)
+
+    @_builtins.property
+    @pulumi.getter(name="directoryUrl")
+    def directory_url(self) -> _builtins.str:
+        return pulumi.get(self, "directory_url")
+
+    @_builtins.property
+    @pulumi.getter(name="keyPem")
+    def key_pem(self) -> _builtins.str:
+        """
+        account key (always a secret).
+        """
+        return pulumi.get(self, "key_pem")
+
+    @_builtins.property
+    @pulumi.getter
+    def url(self) -> _builtins.str:
+        return pulumi.get(self, "url")
+
+
+@pulumi.output_type
+class GRPCProxyCertificates(dict):
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "certificatePem":
+            suggest = "certificate_pem"
+        elif key == "directoryUrl":
+            suggest = "directory_url"
+        elif key == "notAfter":
+            suggest = "not_after"
+        elif key == "notBefore":
+            suggest = "not_before"
+        elif key == "privateKeyPem":
+            suggest = "private_key_pem"
+        elif key == "secretName":
+            suggest = "secret_name"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in GRPCProxyCertificates. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        GRPCProxyCertificates.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        GRPCProxyCertificates.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 certificate_pem: _builtins.str,
+                 directory_url: _builtins.str,
+                 hostname: _builtins.str,
+                 issuer: _builtins.str,
+                 listener: _builtins.str,
+                 not_after: _builtins.str,
+                 not_before: _builtins.str,
+                 private_key_pem: _builtins.str,
+                 secret_name: _builtins.str):
+        """
+        :param _builtins.str certificate_pem: leaf and intermediates.
+        :param _builtins.str directory_url: ACME directory that issued it.
+        :param _builtins.str listener: HTTPS listener of the Gateway.
+        :param _builtins.str not_after: expiry (ISO 8601); `up` renews when fewer than renewBeforeDays remain.
+        :param _builtins.str private_key_pem: the certificate's private key (always a secret).
+        :param _builtins.str secret_name: kubernetes.io/tls Secret the listener uses.
+        """
+        pulumi.set(__self__, "certificate_pem", certificate_pem)
+        pulumi.set(__self__, "directory_url", directory_url)
+        pulumi.set(__self__, "hostname", hostname)
+        pulumi.set(__self__, "issuer", issuer)
+        pulumi.set(__self__, "listener", listener)
+        pulumi.set(__self__, "not_after", not_after)
+        pulumi.set(__self__, "not_before", not_before)
+        pulumi.set(__self__, "private_key_pem", private_key_pem)
+        pulumi.set(__self__, "secret_name", secret_name)
+
+    @_builtins.property
+    @pulumi.getter(name="certificatePem")
+    def certificate_pem(self) -> _builtins.str:
+        """
+        leaf and intermediates.
+        """
+        return pulumi.get(self, "certificate_pem")
+
+    @_builtins.property
+    @pulumi.getter(name="directoryUrl")
+    def directory_url(self) -> _builtins.str:
+        """
+        ACME directory that issued it.
+        """
+        return pulumi.get(self, "directory_url")
+
+    @_builtins.property
+    @pulumi.getter
+    def hostname(self) -> _builtins.str:
+        return pulumi.get(self, "hostname")
+
+    @_builtins.property
+    @pulumi.getter
+    def issuer(self) -> _builtins.str:
+        return pulumi.get(self, "issuer")
+
+    @_builtins.property
+    @pulumi.getter
+    def listener(self) -> _builtins.str:
+        """
+        HTTPS listener of the Gateway.
+        """
+        return pulumi.get(self, "listener")
+
+    @_builtins.property
+    @pulumi.getter(name="notAfter")
+    def not_after(self) -> _builtins.str:
+        """
+        expiry (ISO 8601); `up` renews when fewer than renewBeforeDays remain.
+        """
+        return pulumi.get(self, "not_after")
+
+    @_builtins.property
+    @pulumi.getter(name="notBefore")
+    def not_before(self) -> _builtins.str:
+        return pulumi.get(self, "not_before")
+
+    @_builtins.property
+    @pulumi.getter(name="privateKeyPem")
+    def private_key_pem(self) -> _builtins.str:
+        """
+        the certificate's private key (always a secret).
+        """
+        return pulumi.get(self, "private_key_pem")
+
+    @_builtins.property
+    @pulumi.getter(name="secretName")
+    def secret_name(self) -> _builtins.str:
+        """
+        kubernetes.io/tls Secret the listener uses.
+        """
+        return pulumi.get(self, "secret_name")
+
+
+@pulumi.output_type
+class GRPCProxyConditions(dict):
+    """
+    A condition as NSO reports it (metav1.Condition without times)
+    """
+    def __init__(__self__, *,
+                 message: _builtins.str,
+                 reason: _builtins.str,
+                 status: _builtins.str,
+                 type: _builtins.str):
+        """
+        A condition as NSO reports it (metav1.Condition without times)
+
+        :param _builtins.str status: One of: `True`, `False`, `Unknown`.
+        """
+        pulumi.set(__self__, "message", message)
+        pulumi.set(__self__, "reason", reason)
+        pulumi.set(__self__, "status", status)
+        pulumi.set(__self__, "type", type)
+
+    @_builtins.property
+    @pulumi.getter
+    def message(self) -> _builtins.str:
+        return pulumi.get(self, "message")
+
+    @_builtins.property
+    @pulumi.getter
+    def reason(self) -> _builtins.str:
+        return pulumi.get(self, "reason")
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> _builtins.str:
+        """
+        One of: `True`, `False`, `Unknown`.
+        """
+        return pulumi.get(self, "status")
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> _builtins.str:
+        return pulumi.get(self, "type")
+
+
+@pulumi.output_type
+class GRPCProxyHostnameStatuses(dict):
+    """
+    One hostname's state: NSO's status.hostnameStatuses entry
+    """
+    def __init__(__self__, *,
+                 conditions: Sequence['outputs.GRPCProxyHostnameStatusesConditions'],
+                 hostname: _builtins.str):
+        """
+        One hostname's state: NSO's status.hostnameStatuses entry
+
+        :param Sequence['GRPCProxyHostnameStatusesConditions'] conditions: Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS).
+        """
+        pulumi.set(__self__, "conditions", conditions)
+        pulumi.set(__self__, "hostname", hostname)
+
+    @_builtins.property
+    @pulumi.getter
+    def conditions(self) -> Sequence['outputs.GRPCProxyHostnameStatusesConditions']:
+        """
+        Verified (by which Domain), Available (Claimed by this stack / InUse elsewhere), Programmed (its listeners), DNSRecordProgrammed (dnsIntegration), CertificateReady (HTTPS).
+        """
+        return pulumi.get(self, "conditions")
+
+    @_builtins.property
+    @pulumi.getter
+    def hostname(self) -> _builtins.str:
+        return pulumi.get(self, "hostname")
+
+
+@pulumi.output_type
+class GRPCProxyHostnameStatusesConditions(dict):
+    """
+    A condition as NSO reports it (metav1.Condition without times)
+    """
+    def __init__(__self__, *,
+                 message: _builtins.str,
+                 reason: _builtins.str,
+                 status: _builtins.str,
+                 type: _builtins.str):
+        """
+        A condition as NSO reports it (metav1.Condition without times)
+
+        :param _builtins.str status: One of: `True`, `False`, `Unknown`.
+        """
+        pulumi.set(__self__, "message", message)
+        pulumi.set(__self__, "reason", reason)
+        pulumi.set(__self__, "status", status)
+        pulumi.set(__self__, "type", type)
+
+    @_builtins.property
+    @pulumi.getter
+    def message(self) -> _builtins.str:
+        return pulumi.get(self, "message")
+
+    @_builtins.property
+    @pulumi.getter
+    def reason(self) -> _builtins.str:
+        return pulumi.get(self, "reason")
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> _builtins.str:
+        """
+        One of: `True`, `False`, `Unknown`.
+        """
+        return pulumi.get(self, "status")
+
+    @_builtins.property
+    @pulumi.getter
+    def type(self) -> _builtins.str:
+        return pulumi.get(self, "type")
+
+
+@pulumi.output_type
+class GRPCProxyRule(dict):
+    def __init__(__self__, *,
+                 backends: Sequence['outputs.GRPCProxyRuleBackend'],
+                 filters: Optional[Sequence['outputs.GRPCFilter']] = None,
+                 matches: Optional[Sequence['outputs.GRPCRouteMatch']] = None,
+                 name: Optional[_builtins.str] = None):
+        """
+        :param Sequence['GRPCProxyRuleBackend'] backends: exactly 1.
+        :param Sequence['GRPCFilter'] filters: RequestHeaderModifier, ResponseHeaderModifier (each at most once).
+        :param Sequence['GRPCRouteMatch'] matches: ≤64 per rule, ≤128 in all; none matches every call.
+        :param _builtins.str name: unique rule name; copied to the GRPCRoute rule.
+        """
+        pulumi.set(__self__, "backends", backends)
+        if filters is not None:
+            pulumi.set(__self__, "filters", filters)
+        if matches is not None:
+            pulumi.set(__self__, "matches", matches)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+
+    @_builtins.property
+    @pulumi.getter
+    def backends(self) -> Sequence['outputs.GRPCProxyRuleBackend']:
+        """
+        exactly 1.
+        """
+        return pulumi.get(self, "backends")
+
+    @_builtins.property
+    @pulumi.getter
+    def filters(self) -> Optional[Sequence['outputs.GRPCFilter']]:
+        """
+        RequestHeaderModifier, ResponseHeaderModifier (each at most once).
+        """
+        return pulumi.get(self, "filters")
+
+    @_builtins.property
+    @pulumi.getter
+    def matches(self) -> Optional[Sequence['outputs.GRPCRouteMatch']]:
+        """
+        ≤64 per rule, ≤128 in all; none matches every call.
+        """
+        return pulumi.get(self, "matches")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> Optional[_builtins.str]:
+        """
+        unique rule name; copied to the GRPCRoute rule.
+        """
+        return pulumi.get(self, "name")
+
+
+@pulumi.output_type
+class GRPCProxyRuleBackend(dict):
+    def __init__(__self__, *,
+                 endpoint: _builtins.str,
+                 tls: Optional['outputs.GRPCProxyRuleBackendTLS'] = None):
+        """
+        :param _builtins.str endpoint: grpc://host[:port] (HTTP/2 cleartext, default port 80) or grpcs://host[:port] (TLS, default 443); FQDN or IP literal.
+        :param 'GRPCProxyRuleBackendTLS' tls: hostname: SNI / certificate name; required for grpcs://<IP> endpoints.
+        """
+        pulumi.set(__self__, "endpoint", endpoint)
+        if tls is not None:
+            pulumi.set(__self__, "tls", tls)
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> _builtins.str:
+        """
+        grpc://host[:port] (HTTP/2 cleartext, default port 80) or grpcs://host[:port] (TLS, default 443); FQDN or IP literal.
+        """
+        return pulumi.get(self, "endpoint")
+
+    @_builtins.property
+    @pulumi.getter
+    def tls(self) -> Optional['outputs.GRPCProxyRuleBackendTLS']:
+        """
+        hostname: SNI / certificate name; required for grpcs://<IP> endpoints.
+        """
+        return pulumi.get(self, "tls")
+
+
+@pulumi.output_type
+class GRPCProxyRuleBackendTLS(dict):
+    """
+    hostname: SNI / certificate name; required for grpcs://<IP> endpoints
+    """
+    def __init__(__self__, *,
+                 hostname: Optional[_builtins.str] = None):
+        """
+        hostname: SNI / certificate name; required for grpcs://<IP> endpoints
+        """
+        if hostname is not None:
+            pulumi.set(__self__, "hostname", hostname)
+
+    @_builtins.property
+    @pulumi.getter
+    def hostname(self) -> Optional[_builtins.str]:
+        return pulumi.get(self, "hostname")
+
+
+@pulumi.output_type
+class GRPCProxySpec(dict):
+    def __init__(__self__, *,
+                 rules: Sequence['outputs.GRPCProxyRule'],
+                 hostnames: Optional[Sequence[_builtins.str]] = None):
+        """
+        :param Sequence['GRPCProxyRule'] rules: 1..16 routing rules.
+        :param Sequence[_builtins.str] hostnames: custom hostnames (FQDNs, ≤16); each needs a verified Domain.
+        """
+        pulumi.set(__self__, "rules", rules)
+        if hostnames is not None:
+            pulumi.set(__self__, "hostnames", hostnames)
+
+    @_builtins.property
+    @pulumi.getter
+    def rules(self) -> Sequence['outputs.GRPCProxyRule']:
+        """
+        1..16 routing rules.
+        """
+        return pulumi.get(self, "rules")
+
+    @_builtins.property
+    @pulumi.getter
+    def hostnames(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        custom hostnames (FQDNs, ≤16); each needs a verified Domain.
+        """
+        return pulumi.get(self, "hostnames")
+
+
+@pulumi.output_type
+class GRPCRouteMatch(dict):
+    def __init__(__self__, *,
+                 headers: Optional[Sequence['_gatewayapi.outputs.HeaderMatch']] = None,
+                 method: Optional['outputs.GRPCMethodMatch'] = None):
+        """
+        :param Sequence['_gatewayapi.HeaderMatch'] headers: ≤16, names unique.
+        :param 'GRPCMethodMatch' method: service and/or method; at least one of them.
+        """
+        if headers is not None:
+            pulumi.set(__self__, "headers", headers)
+        if method is not None:
+            pulumi.set(__self__, "method", method)
+
+    @_builtins.property
+    @pulumi.getter
+    def headers(self) -> Optional[Sequence['_gatewayapi.outputs.HeaderMatch']]:
+        """
+        ≤16, names unique.
+        """
+        return pulumi.get(self, "headers")
+
+    @_builtins.property
+    @pulumi.getter
+    def method(self) -> Optional['outputs.GRPCMethodMatch']:
+        """
+        service and/or method; at least one of them.
+        """
+        return pulumi.get(self, "method")
 
 
 @pulumi.output_type
