@@ -13,14 +13,14 @@ import { UNKNOWN, containsUnknown } from "../core/unknown";
 import { isFieldManagerConflict, MissingKindError, type KubeClient, type KubeObject, type RequestCounter } from "../kube";
 import { foreignObjectMessage, leftAloneMessage, markOwned, mayDelete, mayWrite, ownershipOf, OwnershipError, type WriteContext } from "./ownership";
 import type { AwaitResult } from "../await";
-import { admitHostnames, customHostnames, foreseeRefusals, refusalWarnings, releaseClaims, type AdmittedHostnames, type RefusedHostname } from "./hostnames";
+import { admitHostnames, customHostnames, foreseeRefusals, refusalWarnings, releaseClaims, type AdmittedHostnames, type RefusedHostname } from "./httpproxy/hostnames";
 import { proxyStatus } from "./httpproxy/hostname-status";
 import { normalizeHostname } from "../core/domain/coverage";
 import { checkGatewayClasses } from "./gateway-class";
-import { awaitHostnameReadiness } from "./hostname-readiness";
-import { contextKey, gatewayAddressesOf, readRenderContext, type LiveContext } from "./render-context";
+import { awaitHostnameReadiness } from "./httpproxy/hostname-readiness";
+import { contextKey, gatewayAddressesOf, readRenderContext, type LiveContext } from "./httpproxy/render-context";
 import { immutableChanges, replacementNote } from "./immutable";
-import { CertificateIssueError, ensureCertificates, storedAccountOf, storedCertificatesOf, type StoredAcmeAccount, type StoredCertificate } from "./acme-certificates";
+import { CertificateIssueError, ensureCertificates, storedAccountOf, storedCertificatesOf, type StoredAcmeAccount, type StoredCertificate } from "./httpproxy/acme-certificates";
 import { asObj, isObj, type Obj } from "../core/json";
 
 /** What ACME mode adds to an HTTPProxy's state. */

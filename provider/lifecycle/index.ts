@@ -1,4 +1,4 @@
-import { DomainLifecycle } from "./domain";
+import { DomainLifecycle } from "./domain/domain";
 import { Engine } from "./engine";
 import { RESOURCE_KINDS } from "./kinds";
 import { RenderedResourceLifecycle } from "./resource";
@@ -10,10 +10,10 @@ export * from "./types";
 export { Engine } from "./engine";
 export { RESOURCE_KINDS, kindByToken } from "./kinds";
 export { engineSettingsSchema, resolveEngineSettings, renderSettingsOf } from "./settings";
-export { HostnameRuleError } from "./hostnames";
+export { HostnameRuleError } from "./httpproxy/hostnames";
 export { OwnershipError } from "./ownership";
-export { ACME_STATE_SECRET_PATHS } from "./acme-certificates";
-export type { StoredCertificate, StoredAcmeAccount } from "./acme-certificates";
+export { ACME_STATE_SECRET_PATHS } from "./httpproxy/acme-certificates";
+export type { StoredCertificate, StoredAcmeAccount } from "./httpproxy/acme-certificates";
 export type { EngineSettings } from "./settings";
 
 /** The lifecycles of one provider instance (one target cluster), keyed by type token. */

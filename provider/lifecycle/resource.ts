@@ -6,7 +6,7 @@ import { parseResourceId, resourceId, toObject, type NormalizeContext } from "./
 import type { ResourceKind } from "./kinds";
 import type { CheckResult, DiffResult, DownstreamRef, OperationContext, ReadResult, ResourceInputs, ResourceLifecycle, ResourceState } from "./types";
 import { containsUnknown } from "../core/unknown";
-import { renewalNotes } from "./acme-certificates";
+import { renewalNotes } from "./httpproxy/acme-certificates";
 import { asObj, type Obj } from "../core/json";
 import { isProxyKind } from "../core/render";
 

@@ -4,7 +4,7 @@
  * at preview an output the lifecycle cannot compute yet is sent as unknown.
  */
 import { z } from "zod";
-import { storedAcmeAccountSchema, storedCertificateSchema } from "../lifecycle/acme-certificates";
+import { storedAcmeAccountSchema, storedCertificateSchema } from "../lifecycle/httpproxy/acme-certificates";
 
 export const downstreamRefSchema = z
   .object({

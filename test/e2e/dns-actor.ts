@@ -1,12 +1,12 @@
 // Plays the user's DNS provider for Domain verification: watches the Domain records the provider
 // keeps in the cluster (ConfigMaps labelled pulumi-datum.io/domain=true, see
-// provider/lifecycle/domain-record.ts) and, once a record's status asks for a TXT record, publishes
+// provider/lifecycle/domain/domain-record.ts) and, once a record's status asks for a TXT record, publishes
 // it in a local PowerDNS — what a user does by hand with the `domainVerification` output. The
 // provider, configured with `dnsServers: [<PowerDNS>]`, then verifies the Domain for real.
 import { Watch, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import type { PowerDns } from "../infra/powerdns.ts";
 
-/** Same value as DOMAIN_RECORD_LABEL in provider/lifecycle/domain-record.ts (the e2e suite checks). */
+/** Same value as DOMAIN_RECORD_LABEL in provider/lifecycle/domain/domain-record.ts (the e2e suite checks). */
 export const DOMAIN_RECORD_LABEL = "pulumi-datum.io/domain";
 
 export interface DnsActor {

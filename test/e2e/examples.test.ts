@@ -7,7 +7,7 @@
 // conflict). The acme suite adds its own pebble (ACME CA), which validates dns-01 challenges against
 // the PowerDNS started here.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { DOMAIN_RECORD_LABEL } from "../../provider/lifecycle/domain-record";
+import { DOMAIN_RECORD_LABEL } from "../../provider/lifecycle/domain/domain-record";
 import { getControllers, type Controllers } from "../infra/controllers.ts";
 import { startPowerDns, type PowerDns } from "../infra/powerdns.ts";
 import { acmeSuite } from "./acme.suite.ts";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle } from "../../provider/lifecycle/index.ts";
-import { CONNECTOR_API_VERSION } from "../../provider/lifecycle/render-context.ts";
+import { CONNECTOR_API_VERSION } from "../../provider/lifecycle/httpproxy/render-context.ts";
 import { getControllers, type Controllers } from "../infra/controllers.ts";
 import { installCrds } from "../infra/controlplane.ts";
 import { kube } from "../infra/kube.ts";

@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle } from "../../provider/lifecycle/index.ts";
 import { domainVerificationOf } from "../../provider/lifecycle/settings.ts";
-import { domainRecordObject, parseDomainStatus, readDomainRecord } from "../../provider/lifecycle/domain-record.ts";
-import { signDomainStatus } from "../../provider/lifecycle/domain-signature.ts";
+import { domainRecordObject, parseDomainStatus, readDomainRecord } from "../../provider/lifecycle/domain/domain-record.ts";
+import { signDomainStatus } from "../../provider/lifecycle/domain/domain-signature.ts";
 import { DEFAULT_DOMAIN_VERIFICATION } from "../../provider/core/domain/index.ts";
 import { UNKNOWN } from "../../provider/core/unknown.ts";
 import type { KubeObject } from "../../provider/kube/index.ts";

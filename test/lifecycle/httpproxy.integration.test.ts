@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { lifecycles, resolveEngineSettings, type ResourceLifecycle, type ResourceState } from "../../provider/lifecycle/index.ts";
 import { countsSince, createKubeClient, RequestCounter, type KubeClient } from "../../provider/kube/index.ts";
 import { UNKNOWN } from "../../provider/core/unknown.ts";
-import { readRenderContext } from "../../provider/lifecycle/render-context.ts";
+import { readRenderContext } from "../../provider/lifecycle/httpproxy/render-context.ts";
 import { getControllers, refusedGatewayClass, type Controllers } from "../infra/controllers.ts";
 import { startControlPlane, type ControlPlane } from "../infra/controlplane.ts";
 

@@ -97,7 +97,7 @@ export function renderGateway(gateway: string, listeners: readonly PlannedListen
 
 /**
  * One Certificate per HTTPS listener that does not use the shared wildcard Secret; none in ACME
- * mode, where the provider writes the listener Secrets itself (provider/lifecycle/acme-certificates.ts).
+ * mode, where the provider writes the listener Secrets itself (provider/lifecycle/httpproxy/acme-certificates.ts).
  */
 export function renderCertificates(gateway: string, listeners: readonly PlannedListener[], target: Target, settings: RenderSettings): RenderedObject[] {
   if (settings.certificates.mode === "acme") return [];

@@ -9,7 +9,7 @@
  */
 import type { RenderedObject } from "../../core/render";
 import type { KubeObject } from "../../kube";
-import type { RefusedHostname } from "../hostnames";
+import type { RefusedHostname } from "./hostnames";
 import { asArray, asObj, isObj } from "../../core/json";
 
 export interface StatusCondition {

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { ensureNamespace } from "../claims/hostname-claims";
-import { isFieldManagerConflict, type KubeClient, type KubeObject } from "../kube";
-import type { EngineSettings } from "./settings";
+import { ensureNamespace } from "../../claims/hostname-claims";
+import { isFieldManagerConflict, type KubeClient, type KubeObject } from "../../kube";
+import type { EngineSettings } from "../settings";
 
 /**
  * Who may say a Domain is verified. The Domain record is a ConfigMap in the Domain's namespace,

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import type { ListenerCertificate } from "../core/render";
-import type { KubeClient, KubeObject } from "../kube";
-import type { AcmeCertificatesSettings } from "../acme/settings";
-import type { IssuedCertificate } from "../acme/issue";
-import type { ResourceState } from "./types";
+import type { ListenerCertificate } from "../../core/render";
+import type { KubeClient, KubeObject } from "../../kube";
+import type { AcmeCertificatesSettings } from "../../acme/settings";
+import type { IssuedCertificate } from "../../acme/issue";
+import type { ResourceState } from "../types";
 
 /**
  * ACME mode (`certificates: {mode: "acme", …}`): the provider plays cert-manager for one
@@ -36,7 +36,7 @@ export const storedAcmeAccountSchema = z.object({
 export type StoredCertificate = z.infer<typeof storedCertificateSchema>;
 export type StoredAcmeAccount = z.infer<typeof storedAcmeAccountSchema>;
 
-export { ACME_STATE_SECRET_PATHS } from "./secret-paths";
+export { ACME_STATE_SECRET_PATHS } from "../secret-paths";
 
 export function storedCertificatesOf(state: ResourceState | undefined): StoredCertificate[] {
   const list = state?.["certificates"];
@@ -64,7 +64,7 @@ export async function planCertificates(
   settings: Pick<AcmeCertificatesSettings, "directoryUrl" | "renewBeforeDays">,
   nowMs: number,
 ): Promise<CertificateAction[]> {
-  const { renewalDue, coversExactly } = await import("../acme/renewal.js");
+  const { renewalDue, coversExactly } = await import("../../acme/renewal.js");
   return wanted.map((listener) => {
     const prev = stored.find((s) => s.secretName === listener.secretName);
     if (prev === undefined) return { listener, issue: true, reason: `no certificate yet for ${listener.hostname}` };
@@ -121,7 +121,7 @@ export interface EnsuredCertificates {
 }
 
 export async function ensureCertificates(req: EnsureCertificatesRequest): Promise<EnsuredCertificates> {
-  const acme = await import("../acme/index.js");
+  const acme = await import("../../acme/index.js");
   const plan = await planCertificates(req.wanted, storedCertificatesOf(req.previous), req.settings, req.nowMs);
   const previousAccount = storedAccountOf(req.previous);
   let account: StoredAcmeAccount | undefined =
@@ -139,7 +139,7 @@ export async function ensureCertificates(req: EnsureCertificatesRequest): Promis
   let issued = 0;
   const callOpts = req.signal ? { signal: req.signal } : {};
 
-  const dns = await import("../await/dns/index.js");
+  const dns = await import("../../await/dns/index.js");
   const resolver = req.dnsServers !== undefined && req.dnsServers.length > 0 ? dns.createResolver({ servers: [...req.dnsServers] }) : undefined;
 
   for (const action of plan) {

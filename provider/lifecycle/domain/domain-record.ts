@@ -1,9 +1,9 @@
-import { ownedLabels } from "../core/render";
-import { isVerificationToken, type Condition, type DomainStatus } from "../core/domain";
-import { SOURCE_ANNOTATION } from "./downstream";
-import type { KubeClient, KubeObject } from "../kube";
+import { ownedLabels } from "../../core/render";
+import { isVerificationToken, type Condition, type DomainStatus } from "../../core/domain";
+import { SOURCE_ANNOTATION } from "../downstream";
+import type { KubeClient, KubeObject } from "../../kube";
 import { signDomainStatus, verifyDomainStatus, type DomainSigningKey } from "./domain-signature";
-import { isObj, type Obj } from "../core/json";
+import { isObj, type Obj } from "../../core/json";
 
 /**
  * Where a Domain lives in the cluster. NSO's Domain CRD is not installed in the clusters the

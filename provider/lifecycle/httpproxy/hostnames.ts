@@ -13,19 +13,19 @@ import {
   unverifiedHostnameMessage,
   type ClaimOwner,
   type DomainFact,
-} from "../core/domain";
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, PROXY_KINDS, SOURCE_KIND_LABEL } from "../core/render";
-import type { DomainVerificationOutcome } from "../await/dns";
-import { isNotFound, MissingKindError, type KubeClient } from "../kube";
-import { listDomainRecords, type DomainRecord } from "./domain-record";
-import { readingKey } from "./domain-signature";
-import { lastFindings, publishHint, verifyDomainRecord } from "./domain-record-verification";
-import { SOURCE_ANNOTATION } from "./downstream";
-import { decodeSourceAnnotation } from "./source-annotation";
-import { sourceIdentity } from "./inputs";
-import type { EngineSettings } from "./settings";
-import { ownerIdOf, previousOwnerIds } from "./ownership";
-import { isObj, type Obj } from "../core/json";
+} from "../../core/domain";
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, PROXY_KINDS, SOURCE_KIND_LABEL } from "../../core/render";
+import type { DomainVerificationOutcome } from "../../await/dns";
+import { isNotFound, MissingKindError, type KubeClient } from "../../kube";
+import { listDomainRecords, type DomainRecord } from "../domain/domain-record";
+import { readingKey } from "../domain/domain-signature";
+import { lastFindings, publishHint, verifyDomainRecord } from "../domain/domain-record-verification";
+import { SOURCE_ANNOTATION } from "../downstream";
+import { decodeSourceAnnotation } from "../source-annotation";
+import { sourceIdentity } from "../inputs";
+import type { EngineSettings } from "../settings";
+import { ownerIdOf, previousOwnerIds } from "../ownership";
+import { isObj, type Obj } from "../../core/json";
 
 /**
  * The two rules NSO applies to an HTTPProxy's custom hostnames before it programs them
@@ -211,7 +211,7 @@ async function verifyPending(client: KubeClient, settings: EngineSettings, r: Do
  */
 async function claimHostnames(client: KubeClient, settings: EngineSettings, source: Obj, held: readonly string[], wanted: readonly SpecHostname[], all: boolean, signal?: AbortSignal): Promise<RefusedHostname[]> {
   if (wanted.length === 0) return [];
-  const claims = await import("../claims/hostname-claims.js");
+  const claims = await import("../../claims/hostname-claims.js");
   const owner = claimOwner(settings, source);
   const opts = { namespace: settings.hostnameClaimNamespace, previous: earlierOwners(settings, source), ...(signal ? { signal } : {}) };
   const result = await claims.syncHostnameClaims(client, owner, [...held, ...wanted.map((h) => h.hostname)], opts);
@@ -226,7 +226,7 @@ async function claimHostnames(client: KubeClient, settings: EngineSettings, sour
 
 /** Releases this proxy's claims except `keep` (all of them when keep is empty, on delete). */
 export async function releaseClaims(client: KubeClient, settings: EngineSettings, source: Obj, keep: readonly string[], signal?: AbortSignal): Promise<string[]> {
-  const claims = await import("../claims/hostname-claims.js");
+  const claims = await import("../../claims/hostname-claims.js");
   return claims.releaseHostnameClaims(client, claimOwner(settings, source), {
     namespace: settings.hostnameClaimNamespace,
     previous: earlierOwners(settings, source),

@@ -1,9 +1,9 @@
-import type { DomainVerificationOutcome } from "../await/dns";
-import { verificationRecords, type DomainStatus, type DomainVerificationSettings } from "../core/domain";
-import type { KubeClient } from "../kube";
+import type { DomainVerificationOutcome } from "../../await/dns";
+import { verificationRecords, type DomainStatus, type DomainVerificationSettings } from "../../core/domain";
+import type { KubeClient } from "../../kube";
 import { writeDomainStatus } from "./domain-record";
 import { writingKey } from "./domain-signature";
-import { domainVerificationOf, type EngineSettings } from "./settings";
+import { domainVerificationOf, type EngineSettings } from "../settings";
 
 /**
  * The provider acting as NSO's Domain controller for one Domain record during an operation: the
@@ -28,7 +28,7 @@ export interface VerifyRecordRequest {
 }
 
 export async function verifyDomainRecord(client: KubeClient, settings: EngineSettings, req: VerifyRecordRequest): Promise<DomainVerificationOutcome> {
-  const dns = await import("../await/dns/index.js");
+  const dns = await import("../../await/dns/index.js");
   const resolver = dns.createResolver({ ...(settings.dnsServers ? { servers: settings.dnsServers } : {}) });
   // The HTTP token host is resolved through the same servers as the TXT record, so both methods
   // see the same DNS.

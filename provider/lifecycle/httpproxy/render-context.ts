@@ -5,11 +5,11 @@
  * and whether the GatewayClass merges Gateways (what an EnvoyPatchPolicy must target).
  * `up`, `preview` (when the cluster is reachable) and `refresh` all render with what this reads.
  */
-import type { ConnectorState, RenderContext, RenderedObject } from "../core/render";
-import { isProxyKind } from "../core/render";
-import { isForbidden, isNotFound, MissingKindError, type KubeClient, type KubeObject } from "../kube";
-import { sourceIdentity } from "./inputs";
-import { asArray, asObj, isObj, type Obj } from "../core/json";
+import type { ConnectorState, RenderContext, RenderedObject } from "../../core/render";
+import { isProxyKind } from "../../core/render";
+import { isForbidden, isNotFound, MissingKindError, type KubeClient, type KubeObject } from "../../kube";
+import { sourceIdentity } from "../inputs";
+import { asArray, asObj, isObj, type Obj } from "../../core/json";
 
 /** NSO's Connector (networking.datumapis.com); a Datum Connect agent keeps it Ready. */
 export const CONNECTOR_API_VERSION = "networking.datumapis.com/v1alpha1";

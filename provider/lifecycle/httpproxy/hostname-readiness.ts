@@ -1,8 +1,8 @@
-import { requiredDnsRecords } from "../core/domain";
-import type { KubeObject } from "../kube";
+import { requiredDnsRecords } from "../../core/domain";
+import type { KubeObject } from "../../kube";
 import { customHostnames } from "./hostnames";
-import type { EngineSettings } from "./settings";
-import { isObj, type Obj } from "../core/json";
+import type { EngineSettings } from "../settings";
+import { isObj, type Obj } from "../../core/json";
 
 /**
  * The optional last steps of "ready" for an HTTPProxy, after its objects are ready: DNS sends each
@@ -33,7 +33,7 @@ export async function awaitHostnameReadiness(settings: EngineSettings, source: O
   const custom = customHostnames(source).map((h) => h.hostname);
   const status = gatewayStatus(live);
   if (settings.awaitDns && custom.length > 0) {
-    const dns = await import("../await/dns/index.js");
+    const dns = await import("../../await/dns/index.js");
     const target = dns.gatewayTarget(status, ctx.canonicalHostname);
     const resolver = dns.createResolver({ ...(settings.dnsServers ? { servers: settings.dnsServers } : {}) });
     try {
@@ -65,7 +65,7 @@ export async function awaitHostnameReadiness(settings: EngineSettings, source: O
   if (http) {
     const address = http.address ?? gatewayAddress;
     if (address === undefined) return { ready: false, message: "HTTP probe: the Gateway has no address yet", reasons: ["HTTP probe: the Gateway has no address yet"] };
-    const { grpcProbeRequest, probeRequest, waitForRoute } = await import("../await/edge/route-probe.js");
+    const { grpcProbeRequest, probeRequest, waitForRoute } = await import("../../await/edge/route-probe.js");
     const rules = isObj(source["spec"]) ? source["spec"]["rules"] : undefined;
     const request = source["kind"] === "GRPCProxy" ? grpcProbeRequest(rules) : probeRequest(rules);
     if (request) {
@@ -83,7 +83,7 @@ export async function awaitHostnameReadiness(settings: EngineSettings, source: O
   if (probe) {
     const address = probe.address ?? gatewayAddress;
     if (address === undefined) return { ready: false, message: "TLS probe: the Gateway has no address yet", reasons: ["TLS probe: the Gateway has no address yet"] };
-    const { waitForTls } = await import("../await/tls/index.js");
+    const { waitForTls } = await import("../../await/tls/index.js");
     const reasons: string[] = [];
     for (const hostname of hostnames) {
       const r = await waitForTls({

@@ -1,22 +1,22 @@
 import { createHash } from "node:crypto";
-import { formatFieldError } from "../core/errors";
-import { isVerificationToken, newVerificationToken, registrableDomain, verificationRecords, isDomainVerified, type DomainStatus, type VerificationRecords } from "../core/domain";
-import { HTTPPROXY_API_VERSION } from "../core/models/httpproxy";
-import { UNKNOWN, isUnknown } from "../core/unknown";
-import { validate } from "../core/validate";
-import type { DomainVerificationOutcome } from "../await/dns";
-import type { KubeClient } from "../kube";
-import { checkInputs } from "./check";
-import { DOMAIN_REPLACE_PATHS, diffInputs } from "./diff";
+import { formatFieldError } from "../../core/errors";
+import { isVerificationToken, newVerificationToken, registrableDomain, verificationRecords, isDomainVerified, type DomainStatus, type VerificationRecords } from "../../core/domain";
+import { HTTPPROXY_API_VERSION } from "../../core/models/httpproxy";
+import { UNKNOWN, isUnknown } from "../../core/unknown";
+import { validate } from "../../core/validate";
+import type { DomainVerificationOutcome } from "../../await/dns";
+import type { KubeClient } from "../../kube";
+import { checkInputs } from "../check";
+import { DOMAIN_REPLACE_PATHS, diffInputs } from "../diff";
 import { domainRecordObject, domainRecordRef, listDomainRecords, MAX_DOMAIN_NAME_LENGTH, readDomainRecord, type DomainRecord } from "./domain-record";
 import { lastFindings, publishHint, verifyDomainRecord } from "./domain-record-verification";
 import { readingKey, type DomainSigningKey } from "./domain-signature";
-import { foreignObjectMessage, leftAloneMessage, markOwned, mayDelete, mayWrite, ownershipOf, OwnershipError } from "./ownership";
-import type { Engine } from "./engine";
-import { proxiesUsingDomain } from "./hostnames";
-import { parseResourceId, toInputs, toObject, type NormalizeContext } from "./inputs";
-import type { ResourceKind } from "./kinds";
-import { domainVerificationOf } from "./settings";
+import { foreignObjectMessage, leftAloneMessage, markOwned, mayDelete, mayWrite, ownershipOf, OwnershipError } from "../ownership";
+import type { Engine } from "../engine";
+import { proxiesUsingDomain } from "../httpproxy/hostnames";
+import { parseResourceId, toInputs, toObject, type NormalizeContext } from "../inputs";
+import type { ResourceKind } from "../kinds";
+import { domainVerificationOf } from "../settings";
 import {
   PartialFailureError,
   type CheckFailure,
@@ -27,8 +27,8 @@ import {
   type ResourceInputs,
   type ResourceLifecycle,
   type ResourceState,
-} from "./types";
-import { isObj, type Obj } from "../core/json";
+} from "../types";
+import { isObj, type Obj } from "../../core/json";
 
 /**
  * The Domain resource: the provider plays NSO's Domain controller (docs/spec/resources.md §2). Create
