@@ -8,11 +8,12 @@ const config = new pulumi.Config();
 const backend = config.get("backend") ?? "https://api.example.com";
 const h2cBackend = config.get("h2cBackend") ?? "http://grpc-web.example.com:8080";
 const canaryBackend = config.get("canaryBackend") ?? "https://api.example.com:8443";
+const shadowBackend = config.get("shadowBackend") ?? "https://shadow.example.com";
 
 const edge = new datum.Provider("edge", {
   kubeconfig: config.getSecret("kubeconfig"),
   namespace: config.get("namespace"),
-  extensions: { routeTimeouts: true, backendProtocols: true, weightedBackends: true },
+  extensions: { routeTimeouts: true, backendProtocols: true, weightedBackends: true, requestMirroring: true },
 });
 
 const app = new datum.networking.HTTPProxy(
@@ -27,6 +28,8 @@ const app = new datum.networking.HTTPProxy(
           name: "api",
           matches: [{ path: { type: "PathPrefix", value: "/api" } }],
           timeouts: { request: "10s", backendRequest: "4s" },
+          // A copy of 5 % of the requests goes to the shadow service (its answers are discarded).
+          mirror: { endpoint: shadowBackend, percent: 5 },
           backends: [
             { endpoint: backend, weight: 90 },
             { endpoint: canaryBackend, weight: 10 },

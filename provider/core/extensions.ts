@@ -37,7 +37,11 @@ export const extensionsSchema = z
       })
       .strict()
       .prefault({}),
-    requestMirroring: z.boolean().default(false).describe("HTTPProxy rule filter RequestMirror to a second backend, with a percentage"),
+    requestMirroring: z.boolean().default(false).describe("HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror)"),
+    requestMirroringLimits: z
+      .object({ maxPercent: z.number().int().min(1).max(100).default(100).describe("spec.rules[].mirror.percent maximum (1..100)") })
+      .strict()
+      .prefault({}),
     backendProtocols: z.boolean().default(false).describe("HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol)"),
   })
   .strict()

@@ -386,10 +386,15 @@ export namespace index {
     /** several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`. */
     weightedBackends?: pulumi.Input<boolean>;
     weightedBackendLimits?: pulumi.Input<index.GuardrailConfigExtensionsWeightedBackendLimits>;
-    /** HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`. */
+    /** HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`. */
     requestMirroring?: pulumi.Input<boolean>;
+    requestMirroringLimits?: pulumi.Input<index.GuardrailConfigExtensionsRequestMirroringLimits>;
     /** HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`. */
     backendProtocols?: pulumi.Input<boolean>;
+  }
+  export interface GuardrailConfigExtensionsRequestMirroringLimits {
+    /** spec.rules[].mirror.percent maximum (1..100). Default: `100`. */
+    maxPercent?: pulumi.Input<number>;
   }
   export interface GuardrailConfigExtensionsRouteTimeoutLimits {
     /** spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`. */
@@ -617,10 +622,15 @@ export namespace index {
     /** several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`. */
     weightedBackends?: pulumi.Input<boolean>;
     weightedBackendLimits?: pulumi.Input<index.ProviderExtensionsWeightedBackendLimits>;
-    /** HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`. */
+    /** HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`. */
     requestMirroring?: pulumi.Input<boolean>;
+    requestMirroringLimits?: pulumi.Input<index.ProviderExtensionsRequestMirroringLimits>;
     /** HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`. */
     backendProtocols?: pulumi.Input<boolean>;
+  }
+  export interface ProviderExtensionsRequestMirroringLimits {
+    /** spec.rules[].mirror.percent maximum (1..100). Default: `100`. */
+    maxPercent?: pulumi.Input<number>;
   }
   export interface ProviderExtensionsRouteTimeoutLimits {
     /** spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`. */
@@ -865,6 +875,8 @@ export namespace networking {
     filters?: pulumi.Input<pulumi.Input<gatewayapi.HTTPRouteFilter>[]>;
     /** 0..1 (up to extensions.weightedBackendLimits.maxBackends with datum:extensions.weightedBackends); absent only with a RequestRedirect filter. */
     backends?: pulumi.Input<pulumi.Input<networking.HTTPProxyRuleBackend>[]>;
+    /** beyond NSO, needs datum:extensions.requestMirroring: copy a percentage of the rule's requests to another endpoint (README, "Beyond NSO"). */
+    mirror?: pulumi.Input<networking.HTTPProxyRuleMirror>;
     /** beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO"). */
     timeouts?: pulumi.Input<networking.HTTPProxyRuleTimeouts>;
   }
@@ -896,6 +908,12 @@ export namespace networking {
   /** hostname: SNI / certificate name; required for https://<IP> endpoints */
   export interface HTTPProxyRuleBackendTLS {
     hostname?: pulumi.Input<string>;
+  }
+  export interface HTTPProxyRuleMirror {
+    /** http(s)://host[:port], as a backend endpoint: where the copies go (their answers are discarded). */
+    endpoint: pulumi.Input<string>;
+    /** share of the rule's requests copied, 1..100 (default 100). */
+    percent?: pulumi.Input<number>;
   }
   export interface HTTPProxyRuleTimeouts {
     /** Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request. */

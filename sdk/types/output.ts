@@ -384,10 +384,15 @@ export namespace index {
     /** several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`. */
     weightedBackends?: boolean;
     weightedBackendLimits?: index.GuardrailConfigExtensionsWeightedBackendLimits;
-    /** HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`. */
+    /** HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`. */
     requestMirroring?: boolean;
+    requestMirroringLimits?: index.GuardrailConfigExtensionsRequestMirroringLimits;
     /** HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`. */
     backendProtocols?: boolean;
+  }
+  export interface GuardrailConfigExtensionsRequestMirroringLimits {
+    /** spec.rules[].mirror.percent maximum (1..100). Default: `100`. */
+    maxPercent?: number;
   }
   export interface GuardrailConfigExtensionsRouteTimeoutLimits {
     /** spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`. */
@@ -615,10 +620,15 @@ export namespace index {
     /** several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`. */
     weightedBackends?: boolean;
     weightedBackendLimits?: index.ProviderExtensionsWeightedBackendLimits;
-    /** HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`. */
+    /** HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`. */
     requestMirroring?: boolean;
+    requestMirroringLimits?: index.ProviderExtensionsRequestMirroringLimits;
     /** HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`. */
     backendProtocols?: boolean;
+  }
+  export interface ProviderExtensionsRequestMirroringLimits {
+    /** spec.rules[].mirror.percent maximum (1..100). Default: `100`. */
+    maxPercent?: number;
   }
   export interface ProviderExtensionsRouteTimeoutLimits {
     /** spec.rules[].timeouts.request and .backendRequest maximum (and at most ClusterSettings.HTTPMaxRequestTimeout). Default: `1h`. */
@@ -863,6 +873,8 @@ export namespace networking {
     filters?: gatewayapi.HTTPRouteFilter[];
     /** 0..1 (up to extensions.weightedBackendLimits.maxBackends with datum:extensions.weightedBackends); absent only with a RequestRedirect filter. */
     backends?: networking.HTTPProxyRuleBackend[];
+    /** beyond NSO, needs datum:extensions.requestMirroring: copy a percentage of the rule's requests to another endpoint (README, "Beyond NSO"). */
+    mirror?: networking.HTTPProxyRuleMirror;
     /** beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO"). */
     timeouts?: networking.HTTPProxyRuleTimeouts;
   }
@@ -894,6 +906,12 @@ export namespace networking {
   /** hostname: SNI / certificate name; required for https://<IP> endpoints */
   export interface HTTPProxyRuleBackendTLS {
     hostname?: string;
+  }
+  export interface HTTPProxyRuleMirror {
+    /** http(s)://host[:port], as a backend endpoint: where the copies go (their answers are discarded). */
+    endpoint: string;
+    /** share of the rule's requests copied, 1..100 (default 100). */
+    percent?: number;
   }
   export interface HTTPProxyRuleTimeouts {
     /** Go-style duration (e.g. 10s): the whole request, first byte to last; Gateway API HTTPRoute rule timeouts.request. */

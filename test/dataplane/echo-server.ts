@@ -4,6 +4,7 @@
 //   GET /delay?ms=N                  answers after N ms
 //   GET /status/N                    answers with status N
 //   WebSocket upgrade                echoes text frames back (RFC 6455, unmasked server frames)
+//   GET /__requests                  the last requests it answered (method, path, host), oldest first
 //   GET <path> of a --file           that file's content as application/json (e.g. a JWKS)
 // With --h2c it speaks HTTP/2 over cleartext only (prior knowledge, no HTTP/1.1): the JSON's
 // httpVersion says "2.0", and a client speaking HTTP/1.1 to it fails.
@@ -23,12 +24,22 @@ const files = new Map((values.file ?? []).map((f) => [f.slice(0, f.indexOf("="))
 const name = values.name ?? "echo";
 const port = Number(values.port);
 const MAX_EVENTS = 1_000;
+const MAX_LOGGED = 2_000;
+/** What a mirror test asks the backend: which requests reached it (a mirror's answers go nowhere). */
+const seen: { method: string | undefined; path: string; host: string | undefined }[] = [];
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://backend");
   const body: Buffer[] = [];
   req.on("data", (c: Buffer) => body.push(c));
   req.on("end", () => {
+    if (url.pathname === "/__requests") {
+      res.writeHead(200, { "content-type": "application/json", "x-backend": name });
+      res.end(JSON.stringify(seen));
+      return;
+    }
+    seen.push({ method: req.method, path: url.pathname, host: req.headers.host });
+    if (seen.length > MAX_LOGGED) seen.shift();
     if (url.pathname === "/sse") {
       const n = Math.min(Number(url.searchParams.get("events") ?? "3"), MAX_EVENTS);
       const every = Number(url.searchParams.get("intervalMs") ?? "100");

@@ -11,18 +11,21 @@ let h: Harness;
 let app: Backend;
 let h2c: Backend;
 let canary: Backend;
+let shadow: Backend;
 
 beforeAll(async () => {
-  h = await startHarness({ extensions: { routeTimeouts: true, backendProtocols: true, weightedBackends: true } });
+  h = await startHarness({ extensions: { routeTimeouts: true, backendProtocols: true, weightedBackends: true, requestMirroring: true } });
   app = await startBackend(h.dp, "app");
   h2c = await startBackend(h.dp, "h2c", { h2c: true });
   canary = await startBackend(h.dp, "canary");
+  shadow = await startBackend(h.dp, "shadow");
 }, 180_000);
 
 afterAll(async () => {
   await app?.stop();
   await h2c?.stop();
   await canary?.stop();
+  await shadow?.stop();
   await h?.stop();
 });
 
@@ -156,5 +159,51 @@ describe("weightedBackends: a canary", () => {
     // p = 0.1, n = 1000: σ = √(n·p·(1−p)) ≈ 9.5 requests; ±30 requests (3 points) is 3.2 σ.
     expect(Math.abs((counts["canary"] ?? 0) - 0.1 * N)).toBeLessThanOrEqual(0.03 * N);
     expect((counts["app"] ?? 0) + (counts["canary"] ?? 0)).toBe(N);
+  });
+});
+
+/** The paths under `prefix` that reached a backend, read from it directly once the count settles (mirrors are fire-and-forget). */
+async function pathsSeen(b: Backend, prefix: string): Promise<string[]> {
+  let last = -1;
+  for (let i = 0; i < 50; i++) {
+    const seen = ((await (await fetch(`${b.url}/__requests`)).json()) as { path: string }[]).map((r) => r.path).filter((p) => p.startsWith(prefix));
+    if (seen.length === last) return seen;
+    last = seen.length;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`requests to ${b.name} under ${prefix} did not settle`);
+}
+
+describe("requestMirroring: a copy of the rule's requests to a second endpoint", () => {
+  test("the mirror sees every request of a 100 % rule and about a quarter of a 25 % rule's, while the primary answers all", async () => {
+    const ns = await h.cp.newNamespace("mirror");
+    const host = "mirror.dp.example";
+    await h.up(
+      PROXY,
+      {
+        metadata: { name: "mirror", namespace: ns },
+        spec: {
+          hostnames: [host],
+          rules: [
+            { name: "all", matches: [{ path: { type: "PathPrefix", value: "/all" } }], mirror: { endpoint: shadow.url }, backends: [{ endpoint: app.url }] },
+            { name: "some", matches: [{ path: { type: "PathPrefix", value: "/some" } }], mirror: { endpoint: shadow.url, percent: 25 }, backends: [{ endpoint: app.url }] },
+          ],
+        },
+      },
+      "mirror",
+    );
+    for (let i = 0; i < 20; i++) {
+      const r = await edgeRequest(h.dp.address, host, `/all/${i}`);
+      expect(r.status).toBe(200);
+      expect(r.headers["x-backend"]).toBe("app");
+    }
+    expect((await pathsSeen(shadow, "/all/")).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `/all/${i}`).sort());
+
+    const N = 400;
+    for (let i = 0; i < N; i++) expect((await edgeRequest(h.dp.address, host, `/some/${i}`)).headers["x-backend"]).toBe("app");
+    const copied = (await pathsSeen(shadow, "/some/")).length;
+    console.log(`[mirror] 25 % rule: ${copied} of ${N} requests mirrored`);
+    // p = 0.25, n = 400: σ ≈ 8.7 requests; ±26 is 3 σ.
+    expect(Math.abs(copied - 0.25 * N)).toBeLessThanOrEqual(26);
   });
 });

@@ -96,3 +96,20 @@ describe("weightedBackends", () => {
     expect(byKind(r.objects, "BackendTLSPolicy")).toHaveLength(2);
   });
 });
+
+describe("requestMirroring", () => {
+  it("renders the mirror endpoint as a Service + EndpointSlice (+ BackendTLSPolicy for https) named by a RequestMirror filter", () => {
+    const rules = [{ mirror: { endpoint: "https://shadow.example.com:8443", percent: 10 }, backends: [{ endpoint: "https://api.example.com" }] }];
+    const r = render([proxy(rules)], settings({ requestMirroring: true }));
+    expect(r.errors).toEqual([]);
+    const [route] = byKind(r.objects, "HTTPRoute") as { spec: { rules: { filters: unknown[] }[] } }[];
+    expect(route?.spec.rules[0]?.filters).toContainEqual({
+      type: "RequestMirror",
+      requestMirror: { backendRef: { group: "", kind: "Service", name: "route-app-rule-0-mirror", port: 8443 }, percent: 10 },
+    });
+    expect(byKind(r.objects, "Service").map((s) => (s as { metadata: { name: string } }).metadata.name)).toContain("route-app-rule-0-mirror");
+    expect(byKind(r.objects, "BackendTLSPolicy")).toContainEqual(
+      expect.objectContaining({ spec: expect.objectContaining({ validation: { wellKnownCACertificates: "System", hostname: "shadow.example.com" } }) }),
+    );
+  });
+});

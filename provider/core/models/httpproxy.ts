@@ -44,6 +44,11 @@ export const httpProxyRuleTimeoutsSchema = z.strictObject({
     .describe("SSE, long polls, gRPC streams: no whole-request deadline, bounded by idle time and total duration; needs the rule's name"),
 });
 
+export const httpProxyRuleMirrorSchema = z.strictObject({
+  endpoint: z.string().describe("http(s)://host[:port], as a backend endpoint: where the copies go (their answers are discarded)"),
+  percent: z.number().int().optional().describe("share of the rule's requests copied, 1..100 (default 100)"),
+});
+
 export const httpProxyRuleSchema = z.strictObject({
   name: z.string().optional().describe("unique rule name; copied to the HTTPRoute rule"),
   matches: z.array(httpRouteMatchSchema).optional().describe("default: one PathPrefix / match"),
@@ -52,6 +57,9 @@ export const httpProxyRuleSchema = z.strictObject({
     .array(httpProxyRuleBackendSchema)
     .optional()
     .describe("0..1 (up to extensions.weightedBackendLimits.maxBackends with datum:extensions.weightedBackends); absent only with a RequestRedirect filter"),
+  mirror: httpProxyRuleMirrorSchema
+    .optional()
+    .describe("beyond NSO, needs datum:extensions.requestMirroring: copy a percentage of the rule's requests to another endpoint (README, \"Beyond NSO\")"),
   timeouts: httpProxyRuleTimeoutsSchema
     .optional()
     .describe("beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, \"Beyond NSO\")"),

@@ -2,7 +2,7 @@ import { certHostname, endpointTarget, rewriteHostname, type EndpointTarget } fr
 import { findHostOverride, firstRewriteHost, stripHost, withRewriteHost } from "./filters";
 import { GATEWAY_API } from "./gateway";
 import { compact } from "./json";
-import { backendPortName, backendResourceName } from "./names";
+import { backendPortName, backendResourceName, joinName, labelName } from "./names";
 import { makeObject, type Target } from "./object";
 import { routeRuleTimeouts } from "./timeouts";
 import { BACKEND_PROTOCOLS } from "../guardrails/httpproxy/extensions";
@@ -89,6 +89,12 @@ function renderRule(route: string, ruleIndex: number, rule: Record<string, unkno
     objects.push(...out.backend.objects);
   });
 
+  const mirror = renderMirror(route, ruleIndex, rule, target);
+  if (mirror) {
+    ruleFilters = [...ruleFilters, mirror.filter];
+    objects.push(...mirror.objects);
+  }
+
   return {
     rule: compact({
       name: typeof rule["name"] === "string" ? rule["name"] : undefined,
@@ -99,6 +105,23 @@ function renderRule(route: string, ruleIndex: number, rule: Record<string, unkno
     }),
     objects,
   };
+}
+
+/**
+ * A rule's `mirror` (beyond NSO, requestMirroring): the endpoint becomes a Service + EndpointSlice
+ * (+ BackendTLSPolicy) like a backend's, which Gateway API's RequestMirror filter names.
+ */
+function renderMirror(route: string, ruleIndex: number, rule: Record<string, unknown>, target: Target): { filter: Record<string, unknown>; objects: RenderedObject[] } | undefined {
+  const mirror = rule["mirror"];
+  if (!isObj(mirror)) return undefined;
+  const t = endpointTarget(mirror["endpoint"], false);
+  if (!t) return undefined;
+  const name = labelName(joinName("route", route, "rule", ruleIndex, "mirror"));
+  // Service port names are at most 15 characters.
+  const port = `mirror-${ruleIndex}`;
+  const objects = endpointBackendObjects(name, port, t, t.appProtocol === "https" ? certHostname(t, undefined) : undefined, target);
+  const backendRef = { group: "", kind: "Service", name, port: t.port };
+  return { filter: { type: "RequestMirror", requestMirror: compact({ backendRef, percent: mirror["percent"] }) }, objects };
 }
 
 function renderBackend(

@@ -264,9 +264,10 @@ type GuardrailConfigExtensions struct {
 	BackendProtocols *bool `pulumi:"backendProtocols"`
 	// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
 	GrpcProxy *bool `pulumi:"grpcProxy"`
-	// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
-	RequestMirroring   *bool                                        `pulumi:"requestMirroring"`
-	RouteTimeoutLimits *GuardrailConfigExtensionsRouteTimeoutLimits `pulumi:"routeTimeoutLimits"`
+	// HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
+	RequestMirroring       *bool                                            `pulumi:"requestMirroring"`
+	RequestMirroringLimits *GuardrailConfigExtensionsRequestMirroringLimits `pulumi:"requestMirroringLimits"`
+	RouteTimeoutLimits     *GuardrailConfigExtensionsRouteTimeoutLimits     `pulumi:"routeTimeoutLimits"`
 	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
 	RouteTimeouts         *bool                                           `pulumi:"routeTimeouts"`
 	WeightedBackendLimits *GuardrailConfigExtensionsWeightedBackendLimits `pulumi:"weightedBackendLimits"`
@@ -291,9 +292,10 @@ type GuardrailConfigExtensionsArgs struct {
 	BackendProtocols pulumi.BoolPtrInput `pulumi:"backendProtocols"`
 	// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
 	GrpcProxy pulumi.BoolPtrInput `pulumi:"grpcProxy"`
-	// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
-	RequestMirroring   pulumi.BoolPtrInput                                 `pulumi:"requestMirroring"`
-	RouteTimeoutLimits GuardrailConfigExtensionsRouteTimeoutLimitsPtrInput `pulumi:"routeTimeoutLimits"`
+	// HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
+	RequestMirroring       pulumi.BoolPtrInput                                     `pulumi:"requestMirroring"`
+	RequestMirroringLimits GuardrailConfigExtensionsRequestMirroringLimitsPtrInput `pulumi:"requestMirroringLimits"`
+	RouteTimeoutLimits     GuardrailConfigExtensionsRouteTimeoutLimitsPtrInput     `pulumi:"routeTimeoutLimits"`
 	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
 	RouteTimeouts         pulumi.BoolPtrInput                                    `pulumi:"routeTimeouts"`
 	WeightedBackendLimits GuardrailConfigExtensionsWeightedBackendLimitsPtrInput `pulumi:"weightedBackendLimits"`
@@ -389,9 +391,15 @@ func (o GuardrailConfigExtensionsOutput) GrpcProxy() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v GuardrailConfigExtensions) *bool { return v.GrpcProxy }).(pulumi.BoolPtrOutput)
 }
 
-// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+// HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
 func (o GuardrailConfigExtensionsOutput) RequestMirroring() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v GuardrailConfigExtensions) *bool { return v.RequestMirroring }).(pulumi.BoolPtrOutput)
+}
+
+func (o GuardrailConfigExtensionsOutput) RequestMirroringLimits() GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensions) *GuardrailConfigExtensionsRequestMirroringLimits {
+		return v.RequestMirroringLimits
+	}).(GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput)
 }
 
 func (o GuardrailConfigExtensionsOutput) RouteTimeoutLimits() GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput {
@@ -460,7 +468,7 @@ func (o GuardrailConfigExtensionsPtrOutput) GrpcProxy() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
-// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+// HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
 func (o GuardrailConfigExtensionsPtrOutput) RequestMirroring() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *GuardrailConfigExtensions) *bool {
 		if v == nil {
@@ -468,6 +476,15 @@ func (o GuardrailConfigExtensionsPtrOutput) RequestMirroring() pulumi.BoolPtrOut
 		}
 		return v.RequestMirroring
 	}).(pulumi.BoolPtrOutput)
+}
+
+func (o GuardrailConfigExtensionsPtrOutput) RequestMirroringLimits() GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensions) *GuardrailConfigExtensionsRequestMirroringLimits {
+		if v == nil {
+			return nil
+		}
+		return v.RequestMirroringLimits
+	}).(GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput)
 }
 
 func (o GuardrailConfigExtensionsPtrOutput) RouteTimeoutLimits() GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput {
@@ -506,6 +523,143 @@ func (o GuardrailConfigExtensionsPtrOutput) WeightedBackends() pulumi.BoolPtrOut
 		}
 		return v.WeightedBackends
 	}).(pulumi.BoolPtrOutput)
+}
+
+type GuardrailConfigExtensionsRequestMirroringLimits struct {
+	// spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+	MaxPercent *int `pulumi:"maxPercent"`
+}
+
+// GuardrailConfigExtensionsRequestMirroringLimitsInput is an input type that accepts GuardrailConfigExtensionsRequestMirroringLimitsArgs and GuardrailConfigExtensionsRequestMirroringLimitsOutput values.
+// You can construct a concrete instance of `GuardrailConfigExtensionsRequestMirroringLimitsInput` via:
+//
+//	GuardrailConfigExtensionsRequestMirroringLimitsArgs{...}
+type GuardrailConfigExtensionsRequestMirroringLimitsInput interface {
+	pulumi.Input
+
+	ToGuardrailConfigExtensionsRequestMirroringLimitsOutput() GuardrailConfigExtensionsRequestMirroringLimitsOutput
+	ToGuardrailConfigExtensionsRequestMirroringLimitsOutputWithContext(context.Context) GuardrailConfigExtensionsRequestMirroringLimitsOutput
+}
+
+type GuardrailConfigExtensionsRequestMirroringLimitsArgs struct {
+	// spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+	MaxPercent pulumi.IntPtrInput `pulumi:"maxPercent"`
+}
+
+func (GuardrailConfigExtensionsRequestMirroringLimitsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GuardrailConfigExtensionsRequestMirroringLimits)(nil)).Elem()
+}
+
+func (i GuardrailConfigExtensionsRequestMirroringLimitsArgs) ToGuardrailConfigExtensionsRequestMirroringLimitsOutput() GuardrailConfigExtensionsRequestMirroringLimitsOutput {
+	return i.ToGuardrailConfigExtensionsRequestMirroringLimitsOutputWithContext(context.Background())
+}
+
+func (i GuardrailConfigExtensionsRequestMirroringLimitsArgs) ToGuardrailConfigExtensionsRequestMirroringLimitsOutputWithContext(ctx context.Context) GuardrailConfigExtensionsRequestMirroringLimitsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardrailConfigExtensionsRequestMirroringLimitsOutput)
+}
+
+func (i GuardrailConfigExtensionsRequestMirroringLimitsArgs) ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutput() GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput {
+	return i.ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i GuardrailConfigExtensionsRequestMirroringLimitsArgs) ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardrailConfigExtensionsRequestMirroringLimitsOutput).ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutputWithContext(ctx)
+}
+
+// GuardrailConfigExtensionsRequestMirroringLimitsPtrInput is an input type that accepts GuardrailConfigExtensionsRequestMirroringLimitsArgs, GuardrailConfigExtensionsRequestMirroringLimitsPtr and GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput values.
+// You can construct a concrete instance of `GuardrailConfigExtensionsRequestMirroringLimitsPtrInput` via:
+//
+//	        GuardrailConfigExtensionsRequestMirroringLimitsArgs{...}
+//
+//	or:
+//
+//	        nil
+type GuardrailConfigExtensionsRequestMirroringLimitsPtrInput interface {
+	pulumi.Input
+
+	ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutput() GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput
+	ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutputWithContext(context.Context) GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput
+}
+
+type guardrailConfigExtensionsRequestMirroringLimitsPtrType GuardrailConfigExtensionsRequestMirroringLimitsArgs
+
+func GuardrailConfigExtensionsRequestMirroringLimitsPtr(v *GuardrailConfigExtensionsRequestMirroringLimitsArgs) GuardrailConfigExtensionsRequestMirroringLimitsPtrInput {
+	return (*guardrailConfigExtensionsRequestMirroringLimitsPtrType)(v)
+}
+
+func (*guardrailConfigExtensionsRequestMirroringLimitsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**GuardrailConfigExtensionsRequestMirroringLimits)(nil)).Elem()
+}
+
+func (i *guardrailConfigExtensionsRequestMirroringLimitsPtrType) ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutput() GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput {
+	return i.ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i *guardrailConfigExtensionsRequestMirroringLimitsPtrType) ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput)
+}
+
+type GuardrailConfigExtensionsRequestMirroringLimitsOutput struct{ *pulumi.OutputState }
+
+func (GuardrailConfigExtensionsRequestMirroringLimitsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GuardrailConfigExtensionsRequestMirroringLimits)(nil)).Elem()
+}
+
+func (o GuardrailConfigExtensionsRequestMirroringLimitsOutput) ToGuardrailConfigExtensionsRequestMirroringLimitsOutput() GuardrailConfigExtensionsRequestMirroringLimitsOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsRequestMirroringLimitsOutput) ToGuardrailConfigExtensionsRequestMirroringLimitsOutputWithContext(ctx context.Context) GuardrailConfigExtensionsRequestMirroringLimitsOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsRequestMirroringLimitsOutput) ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutput() GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput {
+	return o.ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutputWithContext(context.Background())
+}
+
+func (o GuardrailConfigExtensionsRequestMirroringLimitsOutput) ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v GuardrailConfigExtensionsRequestMirroringLimits) *GuardrailConfigExtensionsRequestMirroringLimits {
+		return &v
+	}).(GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput)
+}
+
+// spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+func (o GuardrailConfigExtensionsRequestMirroringLimitsOutput) MaxPercent() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v GuardrailConfigExtensionsRequestMirroringLimits) *int { return v.MaxPercent }).(pulumi.IntPtrOutput)
+}
+
+type GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput struct{ *pulumi.OutputState }
+
+func (GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**GuardrailConfigExtensionsRequestMirroringLimits)(nil)).Elem()
+}
+
+func (o GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput) ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutput() GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput) ToGuardrailConfigExtensionsRequestMirroringLimitsPtrOutputWithContext(ctx context.Context) GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput {
+	return o
+}
+
+func (o GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput) Elem() GuardrailConfigExtensionsRequestMirroringLimitsOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensionsRequestMirroringLimits) GuardrailConfigExtensionsRequestMirroringLimits {
+		if v != nil {
+			return *v
+		}
+		var ret GuardrailConfigExtensionsRequestMirroringLimits
+		return ret
+	}).(GuardrailConfigExtensionsRequestMirroringLimitsOutput)
+}
+
+// spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+func (o GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput) MaxPercent() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *GuardrailConfigExtensionsRequestMirroringLimits) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxPercent
+	}).(pulumi.IntPtrOutput)
 }
 
 type GuardrailConfigExtensionsRouteTimeoutLimits struct {
@@ -4953,9 +5107,10 @@ type ProviderExtensions struct {
 	BackendProtocols *bool `pulumi:"backendProtocols"`
 	// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
 	GrpcProxy *bool `pulumi:"grpcProxy"`
-	// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
-	RequestMirroring   *bool                                 `pulumi:"requestMirroring"`
-	RouteTimeoutLimits *ProviderExtensionsRouteTimeoutLimits `pulumi:"routeTimeoutLimits"`
+	// HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
+	RequestMirroring       *bool                                     `pulumi:"requestMirroring"`
+	RequestMirroringLimits *ProviderExtensionsRequestMirroringLimits `pulumi:"requestMirroringLimits"`
+	RouteTimeoutLimits     *ProviderExtensionsRouteTimeoutLimits     `pulumi:"routeTimeoutLimits"`
 	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
 	RouteTimeouts         *bool                                    `pulumi:"routeTimeouts"`
 	WeightedBackendLimits *ProviderExtensionsWeightedBackendLimits `pulumi:"weightedBackendLimits"`
@@ -4980,9 +5135,10 @@ type ProviderExtensionsArgs struct {
 	BackendProtocols pulumi.BoolPtrInput `pulumi:"backendProtocols"`
 	// the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
 	GrpcProxy pulumi.BoolPtrInput `pulumi:"grpcProxy"`
-	// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
-	RequestMirroring   pulumi.BoolPtrInput                          `pulumi:"requestMirroring"`
-	RouteTimeoutLimits ProviderExtensionsRouteTimeoutLimitsPtrInput `pulumi:"routeTimeoutLimits"`
+	// HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
+	RequestMirroring       pulumi.BoolPtrInput                              `pulumi:"requestMirroring"`
+	RequestMirroringLimits ProviderExtensionsRequestMirroringLimitsPtrInput `pulumi:"requestMirroringLimits"`
+	RouteTimeoutLimits     ProviderExtensionsRouteTimeoutLimitsPtrInput     `pulumi:"routeTimeoutLimits"`
 	// per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
 	RouteTimeouts         pulumi.BoolPtrInput                             `pulumi:"routeTimeouts"`
 	WeightedBackendLimits ProviderExtensionsWeightedBackendLimitsPtrInput `pulumi:"weightedBackendLimits"`
@@ -5078,9 +5234,13 @@ func (o ProviderExtensionsOutput) GrpcProxy() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v ProviderExtensions) *bool { return v.GrpcProxy }).(pulumi.BoolPtrOutput)
 }
 
-// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+// HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
 func (o ProviderExtensionsOutput) RequestMirroring() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v ProviderExtensions) *bool { return v.RequestMirroring }).(pulumi.BoolPtrOutput)
+}
+
+func (o ProviderExtensionsOutput) RequestMirroringLimits() ProviderExtensionsRequestMirroringLimitsPtrOutput {
+	return o.ApplyT(func(v ProviderExtensions) *ProviderExtensionsRequestMirroringLimits { return v.RequestMirroringLimits }).(ProviderExtensionsRequestMirroringLimitsPtrOutput)
 }
 
 func (o ProviderExtensionsOutput) RouteTimeoutLimits() ProviderExtensionsRouteTimeoutLimitsPtrOutput {
@@ -5145,7 +5305,7 @@ func (o ProviderExtensionsPtrOutput) GrpcProxy() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
-// HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+// HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
 func (o ProviderExtensionsPtrOutput) RequestMirroring() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *ProviderExtensions) *bool {
 		if v == nil {
@@ -5153,6 +5313,15 @@ func (o ProviderExtensionsPtrOutput) RequestMirroring() pulumi.BoolPtrOutput {
 		}
 		return v.RequestMirroring
 	}).(pulumi.BoolPtrOutput)
+}
+
+func (o ProviderExtensionsPtrOutput) RequestMirroringLimits() ProviderExtensionsRequestMirroringLimitsPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensions) *ProviderExtensionsRequestMirroringLimits {
+		if v == nil {
+			return nil
+		}
+		return v.RequestMirroringLimits
+	}).(ProviderExtensionsRequestMirroringLimitsPtrOutput)
 }
 
 func (o ProviderExtensionsPtrOutput) RouteTimeoutLimits() ProviderExtensionsRouteTimeoutLimitsPtrOutput {
@@ -5191,6 +5360,143 @@ func (o ProviderExtensionsPtrOutput) WeightedBackends() pulumi.BoolPtrOutput {
 		}
 		return v.WeightedBackends
 	}).(pulumi.BoolPtrOutput)
+}
+
+type ProviderExtensionsRequestMirroringLimits struct {
+	// spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+	MaxPercent *int `pulumi:"maxPercent"`
+}
+
+// ProviderExtensionsRequestMirroringLimitsInput is an input type that accepts ProviderExtensionsRequestMirroringLimitsArgs and ProviderExtensionsRequestMirroringLimitsOutput values.
+// You can construct a concrete instance of `ProviderExtensionsRequestMirroringLimitsInput` via:
+//
+//	ProviderExtensionsRequestMirroringLimitsArgs{...}
+type ProviderExtensionsRequestMirroringLimitsInput interface {
+	pulumi.Input
+
+	ToProviderExtensionsRequestMirroringLimitsOutput() ProviderExtensionsRequestMirroringLimitsOutput
+	ToProviderExtensionsRequestMirroringLimitsOutputWithContext(context.Context) ProviderExtensionsRequestMirroringLimitsOutput
+}
+
+type ProviderExtensionsRequestMirroringLimitsArgs struct {
+	// spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+	MaxPercent pulumi.IntPtrInput `pulumi:"maxPercent"`
+}
+
+func (ProviderExtensionsRequestMirroringLimitsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProviderExtensionsRequestMirroringLimits)(nil)).Elem()
+}
+
+func (i ProviderExtensionsRequestMirroringLimitsArgs) ToProviderExtensionsRequestMirroringLimitsOutput() ProviderExtensionsRequestMirroringLimitsOutput {
+	return i.ToProviderExtensionsRequestMirroringLimitsOutputWithContext(context.Background())
+}
+
+func (i ProviderExtensionsRequestMirroringLimitsArgs) ToProviderExtensionsRequestMirroringLimitsOutputWithContext(ctx context.Context) ProviderExtensionsRequestMirroringLimitsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProviderExtensionsRequestMirroringLimitsOutput)
+}
+
+func (i ProviderExtensionsRequestMirroringLimitsArgs) ToProviderExtensionsRequestMirroringLimitsPtrOutput() ProviderExtensionsRequestMirroringLimitsPtrOutput {
+	return i.ToProviderExtensionsRequestMirroringLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i ProviderExtensionsRequestMirroringLimitsArgs) ToProviderExtensionsRequestMirroringLimitsPtrOutputWithContext(ctx context.Context) ProviderExtensionsRequestMirroringLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProviderExtensionsRequestMirroringLimitsOutput).ToProviderExtensionsRequestMirroringLimitsPtrOutputWithContext(ctx)
+}
+
+// ProviderExtensionsRequestMirroringLimitsPtrInput is an input type that accepts ProviderExtensionsRequestMirroringLimitsArgs, ProviderExtensionsRequestMirroringLimitsPtr and ProviderExtensionsRequestMirroringLimitsPtrOutput values.
+// You can construct a concrete instance of `ProviderExtensionsRequestMirroringLimitsPtrInput` via:
+//
+//	        ProviderExtensionsRequestMirroringLimitsArgs{...}
+//
+//	or:
+//
+//	        nil
+type ProviderExtensionsRequestMirroringLimitsPtrInput interface {
+	pulumi.Input
+
+	ToProviderExtensionsRequestMirroringLimitsPtrOutput() ProviderExtensionsRequestMirroringLimitsPtrOutput
+	ToProviderExtensionsRequestMirroringLimitsPtrOutputWithContext(context.Context) ProviderExtensionsRequestMirroringLimitsPtrOutput
+}
+
+type providerExtensionsRequestMirroringLimitsPtrType ProviderExtensionsRequestMirroringLimitsArgs
+
+func ProviderExtensionsRequestMirroringLimitsPtr(v *ProviderExtensionsRequestMirroringLimitsArgs) ProviderExtensionsRequestMirroringLimitsPtrInput {
+	return (*providerExtensionsRequestMirroringLimitsPtrType)(v)
+}
+
+func (*providerExtensionsRequestMirroringLimitsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProviderExtensionsRequestMirroringLimits)(nil)).Elem()
+}
+
+func (i *providerExtensionsRequestMirroringLimitsPtrType) ToProviderExtensionsRequestMirroringLimitsPtrOutput() ProviderExtensionsRequestMirroringLimitsPtrOutput {
+	return i.ToProviderExtensionsRequestMirroringLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i *providerExtensionsRequestMirroringLimitsPtrType) ToProviderExtensionsRequestMirroringLimitsPtrOutputWithContext(ctx context.Context) ProviderExtensionsRequestMirroringLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProviderExtensionsRequestMirroringLimitsPtrOutput)
+}
+
+type ProviderExtensionsRequestMirroringLimitsOutput struct{ *pulumi.OutputState }
+
+func (ProviderExtensionsRequestMirroringLimitsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProviderExtensionsRequestMirroringLimits)(nil)).Elem()
+}
+
+func (o ProviderExtensionsRequestMirroringLimitsOutput) ToProviderExtensionsRequestMirroringLimitsOutput() ProviderExtensionsRequestMirroringLimitsOutput {
+	return o
+}
+
+func (o ProviderExtensionsRequestMirroringLimitsOutput) ToProviderExtensionsRequestMirroringLimitsOutputWithContext(ctx context.Context) ProviderExtensionsRequestMirroringLimitsOutput {
+	return o
+}
+
+func (o ProviderExtensionsRequestMirroringLimitsOutput) ToProviderExtensionsRequestMirroringLimitsPtrOutput() ProviderExtensionsRequestMirroringLimitsPtrOutput {
+	return o.ToProviderExtensionsRequestMirroringLimitsPtrOutputWithContext(context.Background())
+}
+
+func (o ProviderExtensionsRequestMirroringLimitsOutput) ToProviderExtensionsRequestMirroringLimitsPtrOutputWithContext(ctx context.Context) ProviderExtensionsRequestMirroringLimitsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ProviderExtensionsRequestMirroringLimits) *ProviderExtensionsRequestMirroringLimits {
+		return &v
+	}).(ProviderExtensionsRequestMirroringLimitsPtrOutput)
+}
+
+// spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+func (o ProviderExtensionsRequestMirroringLimitsOutput) MaxPercent() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v ProviderExtensionsRequestMirroringLimits) *int { return v.MaxPercent }).(pulumi.IntPtrOutput)
+}
+
+type ProviderExtensionsRequestMirroringLimitsPtrOutput struct{ *pulumi.OutputState }
+
+func (ProviderExtensionsRequestMirroringLimitsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProviderExtensionsRequestMirroringLimits)(nil)).Elem()
+}
+
+func (o ProviderExtensionsRequestMirroringLimitsPtrOutput) ToProviderExtensionsRequestMirroringLimitsPtrOutput() ProviderExtensionsRequestMirroringLimitsPtrOutput {
+	return o
+}
+
+func (o ProviderExtensionsRequestMirroringLimitsPtrOutput) ToProviderExtensionsRequestMirroringLimitsPtrOutputWithContext(ctx context.Context) ProviderExtensionsRequestMirroringLimitsPtrOutput {
+	return o
+}
+
+func (o ProviderExtensionsRequestMirroringLimitsPtrOutput) Elem() ProviderExtensionsRequestMirroringLimitsOutput {
+	return o.ApplyT(func(v *ProviderExtensionsRequestMirroringLimits) ProviderExtensionsRequestMirroringLimits {
+		if v != nil {
+			return *v
+		}
+		var ret ProviderExtensionsRequestMirroringLimits
+		return ret
+	}).(ProviderExtensionsRequestMirroringLimitsOutput)
+}
+
+// spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+func (o ProviderExtensionsRequestMirroringLimitsPtrOutput) MaxPercent() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *ProviderExtensionsRequestMirroringLimits) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxPercent
+	}).(pulumi.IntPtrOutput)
 }
 
 type ProviderExtensionsRouteTimeoutLimits struct {
@@ -6120,6 +6426,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigPtrInput)(nil)).Elem(), GuardrailConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsInput)(nil)).Elem(), GuardrailConfigExtensionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsPtrInput)(nil)).Elem(), GuardrailConfigExtensionsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsRequestMirroringLimitsInput)(nil)).Elem(), GuardrailConfigExtensionsRequestMirroringLimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsRequestMirroringLimitsPtrInput)(nil)).Elem(), GuardrailConfigExtensionsRequestMirroringLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsRouteTimeoutLimitsInput)(nil)).Elem(), GuardrailConfigExtensionsRouteTimeoutLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsRouteTimeoutLimitsPtrInput)(nil)).Elem(), GuardrailConfigExtensionsRouteTimeoutLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*GuardrailConfigExtensionsWeightedBackendLimitsInput)(nil)).Elem(), GuardrailConfigExtensionsWeightedBackendLimitsArgs{})
@@ -6168,6 +6476,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderDomainVerificationRetryIntervalsArrayInput)(nil)).Elem(), ProviderDomainVerificationRetryIntervalsArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsInput)(nil)).Elem(), ProviderExtensionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsPtrInput)(nil)).Elem(), ProviderExtensionsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsRequestMirroringLimitsInput)(nil)).Elem(), ProviderExtensionsRequestMirroringLimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsRequestMirroringLimitsPtrInput)(nil)).Elem(), ProviderExtensionsRequestMirroringLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsRouteTimeoutLimitsInput)(nil)).Elem(), ProviderExtensionsRouteTimeoutLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsRouteTimeoutLimitsPtrInput)(nil)).Elem(), ProviderExtensionsRouteTimeoutLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderExtensionsWeightedBackendLimitsInput)(nil)).Elem(), ProviderExtensionsWeightedBackendLimitsArgs{})
@@ -6184,6 +6494,8 @@ func init() {
 	pulumi.RegisterOutputType(GuardrailConfigPtrOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigExtensionsOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigExtensionsPtrOutput{})
+	pulumi.RegisterOutputType(GuardrailConfigExtensionsRequestMirroringLimitsOutput{})
+	pulumi.RegisterOutputType(GuardrailConfigExtensionsRequestMirroringLimitsPtrOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigExtensionsRouteTimeoutLimitsOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigExtensionsRouteTimeoutLimitsPtrOutput{})
 	pulumi.RegisterOutputType(GuardrailConfigExtensionsWeightedBackendLimitsOutput{})
@@ -6232,6 +6544,8 @@ func init() {
 	pulumi.RegisterOutputType(ProviderDomainVerificationRetryIntervalsArrayOutput{})
 	pulumi.RegisterOutputType(ProviderExtensionsOutput{})
 	pulumi.RegisterOutputType(ProviderExtensionsPtrOutput{})
+	pulumi.RegisterOutputType(ProviderExtensionsRequestMirroringLimitsOutput{})
+	pulumi.RegisterOutputType(ProviderExtensionsRequestMirroringLimitsPtrOutput{})
 	pulumi.RegisterOutputType(ProviderExtensionsRouteTimeoutLimitsOutput{})
 	pulumi.RegisterOutputType(ProviderExtensionsRouteTimeoutLimitsPtrOutput{})
 	pulumi.RegisterOutputType(ProviderExtensionsWeightedBackendLimitsOutput{})

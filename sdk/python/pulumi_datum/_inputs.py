@@ -19,6 +19,8 @@ __all__ = [
     'GuardrailConfigArgsDict',
     'GuardrailConfigExtensionsArgs',
     'GuardrailConfigExtensionsArgsDict',
+    'GuardrailConfigExtensionsRequestMirroringLimitsArgs',
+    'GuardrailConfigExtensionsRequestMirroringLimitsArgsDict',
     'GuardrailConfigExtensionsRouteTimeoutLimitsArgs',
     'GuardrailConfigExtensionsRouteTimeoutLimitsArgsDict',
     'GuardrailConfigExtensionsWeightedBackendLimitsArgs',
@@ -67,6 +69,8 @@ __all__ = [
     'ProviderDomainVerificationRetryIntervalsArgsDict',
     'ProviderExtensionsArgs',
     'ProviderExtensionsArgsDict',
+    'ProviderExtensionsRequestMirroringLimitsArgs',
+    'ProviderExtensionsRequestMirroringLimitsArgsDict',
     'ProviderExtensionsRouteTimeoutLimitsArgs',
     'ProviderExtensionsRouteTimeoutLimitsArgsDict',
     'ProviderExtensionsWeightedBackendLimitsArgs',
@@ -168,8 +172,9 @@ class GuardrailConfigExtensionsArgsDict(TypedDict):
     """
     request_mirroring: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+    HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
     """
+    request_mirroring_limits: NotRequired[pulumi.Input[Optional['GuardrailConfigExtensionsRequestMirroringLimitsArgsDict']]]
     route_timeout_limits: NotRequired[pulumi.Input[Optional['GuardrailConfigExtensionsRouteTimeoutLimitsArgsDict']]]
     route_timeouts: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
@@ -187,6 +192,7 @@ class GuardrailConfigExtensionsArgs:
                  backend_protocols: pulumi.Input[Optional[_builtins.bool]] = None,
                  grpc_proxy: pulumi.Input[Optional[_builtins.bool]] = None,
                  request_mirroring: pulumi.Input[Optional[_builtins.bool]] = None,
+                 request_mirroring_limits: pulumi.Input[Optional['GuardrailConfigExtensionsRequestMirroringLimitsArgs']] = None,
                  route_timeout_limits: pulumi.Input[Optional['GuardrailConfigExtensionsRouteTimeoutLimitsArgs']] = None,
                  route_timeouts: pulumi.Input[Optional[_builtins.bool]] = None,
                  weighted_backend_limits: pulumi.Input[Optional['GuardrailConfigExtensionsWeightedBackendLimitsArgs']] = None,
@@ -196,7 +202,7 @@ class GuardrailConfigExtensionsArgs:
 
         :param pulumi.Input[_builtins.bool] backend_protocols: HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
         :param pulumi.Input[_builtins.bool] grpc_proxy: the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
-        :param pulumi.Input[_builtins.bool] request_mirroring: HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        :param pulumi.Input[_builtins.bool] request_mirroring: HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
         :param pulumi.Input[_builtins.bool] route_timeouts: per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
         :param pulumi.Input[_builtins.bool] weighted_backends: several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
         """
@@ -206,6 +212,8 @@ class GuardrailConfigExtensionsArgs:
             pulumi.set(__self__, "grpc_proxy", grpc_proxy)
         if request_mirroring is not None:
             pulumi.set(__self__, "request_mirroring", request_mirroring)
+        if request_mirroring_limits is not None:
+            pulumi.set(__self__, "request_mirroring_limits", request_mirroring_limits)
         if route_timeout_limits is not None:
             pulumi.set(__self__, "route_timeout_limits", route_timeout_limits)
         if route_timeouts is not None:
@@ -243,13 +251,22 @@ class GuardrailConfigExtensionsArgs:
     @pulumi.getter(name="requestMirroring")
     def request_mirroring(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
         """
         return pulumi.get(self, "request_mirroring")
 
     @request_mirroring.setter
     def request_mirroring(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "request_mirroring", value)
+
+    @_builtins.property
+    @pulumi.getter(name="requestMirroringLimits")
+    def request_mirroring_limits(self) -> pulumi.Input[Optional['GuardrailConfigExtensionsRequestMirroringLimitsArgs']]:
+        return pulumi.get(self, "request_mirroring_limits")
+
+    @request_mirroring_limits.setter
+    def request_mirroring_limits(self, value: pulumi.Input[Optional['GuardrailConfigExtensionsRequestMirroringLimitsArgs']]):
+        pulumi.set(self, "request_mirroring_limits", value)
 
     @_builtins.property
     @pulumi.getter(name="routeTimeoutLimits")
@@ -292,6 +309,35 @@ class GuardrailConfigExtensionsArgs:
     @weighted_backends.setter
     def weighted_backends(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "weighted_backends", value)
+
+
+class GuardrailConfigExtensionsRequestMirroringLimitsArgsDict(TypedDict):
+    max_percent: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+    """
+
+@pulumi.input_type
+class GuardrailConfigExtensionsRequestMirroringLimitsArgs:
+    def __init__(__self__, *,
+                 max_percent: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        :param pulumi.Input[_builtins.int] max_percent: spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+        """
+        if max_percent is not None:
+            pulumi.set(__self__, "max_percent", max_percent)
+
+    @_builtins.property
+    @pulumi.getter(name="maxPercent")
+    def max_percent(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+        """
+        return pulumi.get(self, "max_percent")
+
+    @max_percent.setter
+    def max_percent(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_percent", value)
 
 
 class GuardrailConfigExtensionsRouteTimeoutLimitsArgsDict(TypedDict):
@@ -2228,8 +2274,9 @@ class ProviderExtensionsArgsDict(TypedDict):
     """
     request_mirroring: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+    HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
     """
+    request_mirroring_limits: NotRequired[pulumi.Input[Optional['ProviderExtensionsRequestMirroringLimitsArgsDict']]]
     route_timeout_limits: NotRequired[pulumi.Input[Optional['ProviderExtensionsRouteTimeoutLimitsArgsDict']]]
     route_timeouts: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
@@ -2247,6 +2294,7 @@ class ProviderExtensionsArgs:
                  backend_protocols: pulumi.Input[Optional[_builtins.bool]] = None,
                  grpc_proxy: pulumi.Input[Optional[_builtins.bool]] = None,
                  request_mirroring: pulumi.Input[Optional[_builtins.bool]] = None,
+                 request_mirroring_limits: pulumi.Input[Optional['ProviderExtensionsRequestMirroringLimitsArgs']] = None,
                  route_timeout_limits: pulumi.Input[Optional['ProviderExtensionsRouteTimeoutLimitsArgs']] = None,
                  route_timeouts: pulumi.Input[Optional[_builtins.bool]] = None,
                  weighted_backend_limits: pulumi.Input[Optional['ProviderExtensionsWeightedBackendLimitsArgs']] = None,
@@ -2256,7 +2304,7 @@ class ProviderExtensionsArgs:
 
         :param pulumi.Input[_builtins.bool] backend_protocols: HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
         :param pulumi.Input[_builtins.bool] grpc_proxy: the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
-        :param pulumi.Input[_builtins.bool] request_mirroring: HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        :param pulumi.Input[_builtins.bool] request_mirroring: HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
         :param pulumi.Input[_builtins.bool] route_timeouts: per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
         :param pulumi.Input[_builtins.bool] weighted_backends: several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
         """
@@ -2266,6 +2314,8 @@ class ProviderExtensionsArgs:
             pulumi.set(__self__, "grpc_proxy", grpc_proxy)
         if request_mirroring is not None:
             pulumi.set(__self__, "request_mirroring", request_mirroring)
+        if request_mirroring_limits is not None:
+            pulumi.set(__self__, "request_mirroring_limits", request_mirroring_limits)
         if route_timeout_limits is not None:
             pulumi.set(__self__, "route_timeout_limits", route_timeout_limits)
         if route_timeouts is not None:
@@ -2303,13 +2353,22 @@ class ProviderExtensionsArgs:
     @pulumi.getter(name="requestMirroring")
     def request_mirroring(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
         """
         return pulumi.get(self, "request_mirroring")
 
     @request_mirroring.setter
     def request_mirroring(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "request_mirroring", value)
+
+    @_builtins.property
+    @pulumi.getter(name="requestMirroringLimits")
+    def request_mirroring_limits(self) -> pulumi.Input[Optional['ProviderExtensionsRequestMirroringLimitsArgs']]:
+        return pulumi.get(self, "request_mirroring_limits")
+
+    @request_mirroring_limits.setter
+    def request_mirroring_limits(self, value: pulumi.Input[Optional['ProviderExtensionsRequestMirroringLimitsArgs']]):
+        pulumi.set(self, "request_mirroring_limits", value)
 
     @_builtins.property
     @pulumi.getter(name="routeTimeoutLimits")
@@ -2352,6 +2411,35 @@ class ProviderExtensionsArgs:
     @weighted_backends.setter
     def weighted_backends(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "weighted_backends", value)
+
+
+class ProviderExtensionsRequestMirroringLimitsArgsDict(TypedDict):
+    max_percent: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+    """
+
+@pulumi.input_type
+class ProviderExtensionsRequestMirroringLimitsArgs:
+    def __init__(__self__, *,
+                 max_percent: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        :param pulumi.Input[_builtins.int] max_percent: spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+        """
+        if max_percent is not None:
+            pulumi.set(__self__, "max_percent", max_percent)
+
+    @_builtins.property
+    @pulumi.getter(name="maxPercent")
+    def max_percent(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+        """
+        return pulumi.get(self, "max_percent")
+
+    @max_percent.setter
+    def max_percent(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "max_percent", value)
 
 
 class ProviderExtensionsRouteTimeoutLimitsArgsDict(TypedDict):

@@ -19,6 +19,7 @@ __all__ = [
     'DownstreamRef',
     'GuardrailConfig',
     'GuardrailConfigExtensions',
+    'GuardrailConfigExtensionsRequestMirroringLimits',
     'GuardrailConfigExtensionsRouteTimeoutLimits',
     'GuardrailConfigExtensionsWeightedBackendLimits',
     'GuardrailConfigGateway',
@@ -43,6 +44,7 @@ __all__ = [
     'ProviderDomainVerification',
     'ProviderDomainVerificationRetryIntervals',
     'ProviderExtensions',
+    'ProviderExtensionsRequestMirroringLimits',
     'ProviderExtensionsRouteTimeoutLimits',
     'ProviderExtensionsWeightedBackendLimits',
     'ProviderHTTPProbe',
@@ -163,6 +165,7 @@ class GuardrailConfigExtensions(dict):
                  backend_protocols: Optional[_builtins.bool] = None,
                  grpc_proxy: Optional[_builtins.bool] = None,
                  request_mirroring: Optional[_builtins.bool] = None,
+                 request_mirroring_limits: Optional['outputs.GuardrailConfigExtensionsRequestMirroringLimits'] = None,
                  route_timeout_limits: Optional['outputs.GuardrailConfigExtensionsRouteTimeoutLimits'] = None,
                  route_timeouts: Optional[_builtins.bool] = None,
                  weighted_backend_limits: Optional['outputs.GuardrailConfigExtensionsWeightedBackendLimits'] = None,
@@ -172,7 +175,7 @@ class GuardrailConfigExtensions(dict):
 
         :param _builtins.bool backend_protocols: HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
         :param _builtins.bool grpc_proxy: the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
-        :param _builtins.bool request_mirroring: HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        :param _builtins.bool request_mirroring: HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
         :param _builtins.bool route_timeouts: per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
         :param _builtins.bool weighted_backends: several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
         """
@@ -182,6 +185,8 @@ class GuardrailConfigExtensions(dict):
             pulumi.set(__self__, "grpc_proxy", grpc_proxy)
         if request_mirroring is not None:
             pulumi.set(__self__, "request_mirroring", request_mirroring)
+        if request_mirroring_limits is not None:
+            pulumi.set(__self__, "request_mirroring_limits", request_mirroring_limits)
         if route_timeout_limits is not None:
             pulumi.set(__self__, "route_timeout_limits", route_timeout_limits)
         if route_timeouts is not None:
@@ -211,9 +216,14 @@ class GuardrailConfigExtensions(dict):
     @pulumi.getter(name="requestMirroring")
     def request_mirroring(self) -> Optional[_builtins.bool]:
         """
-        HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
         """
         return pulumi.get(self, "request_mirroring")
+
+    @_builtins.property
+    @pulumi.getter(name="requestMirroringLimits")
+    def request_mirroring_limits(self) -> Optional['outputs.GuardrailConfigExtensionsRequestMirroringLimits']:
+        return pulumi.get(self, "request_mirroring_limits")
 
     @_builtins.property
     @pulumi.getter(name="routeTimeoutLimits")
@@ -240,6 +250,25 @@ class GuardrailConfigExtensions(dict):
         several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
         """
         return pulumi.get(self, "weighted_backends")
+
+
+@pulumi.output_type
+class GuardrailConfigExtensionsRequestMirroringLimits(dict):
+    def __init__(__self__, *,
+                 max_percent: Optional[_builtins.int] = None):
+        """
+        :param _builtins.int max_percent: spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+        """
+        if max_percent is not None:
+            pulumi.set(__self__, "max_percent", max_percent)
+
+    @_builtins.property
+    @pulumi.getter(name="maxPercent")
+    def max_percent(self) -> Optional[_builtins.int]:
+        """
+        spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+        """
+        return pulumi.get(self, "max_percent")
 
 
 @pulumi.output_type
@@ -1445,6 +1474,7 @@ class ProviderExtensions(dict):
                  backend_protocols: Optional[_builtins.bool] = None,
                  grpc_proxy: Optional[_builtins.bool] = None,
                  request_mirroring: Optional[_builtins.bool] = None,
+                 request_mirroring_limits: Optional['outputs.ProviderExtensionsRequestMirroringLimits'] = None,
                  route_timeout_limits: Optional['outputs.ProviderExtensionsRouteTimeoutLimits'] = None,
                  route_timeouts: Optional[_builtins.bool] = None,
                  weighted_backend_limits: Optional['outputs.ProviderExtensionsWeightedBackendLimits'] = None,
@@ -1454,7 +1484,7 @@ class ProviderExtensions(dict):
 
         :param _builtins.bool backend_protocols: HTTPProxy backend `protocol` hint: h2c or WebSocket (Service appProtocol). Default: `false`.
         :param _builtins.bool grpc_proxy: the GRPCProxy resource (GRPCRoute with service/method matches, grpc:// and grpcs:// backends). Default: `false`.
-        :param _builtins.bool request_mirroring: HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        :param _builtins.bool request_mirroring: HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
         :param _builtins.bool route_timeouts: per-rule `timeouts` (request, backendRequest) and the streaming profile on HTTPProxy rules. Default: `false`.
         :param _builtins.bool weighted_backends: several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
         """
@@ -1464,6 +1494,8 @@ class ProviderExtensions(dict):
             pulumi.set(__self__, "grpc_proxy", grpc_proxy)
         if request_mirroring is not None:
             pulumi.set(__self__, "request_mirroring", request_mirroring)
+        if request_mirroring_limits is not None:
+            pulumi.set(__self__, "request_mirroring_limits", request_mirroring_limits)
         if route_timeout_limits is not None:
             pulumi.set(__self__, "route_timeout_limits", route_timeout_limits)
         if route_timeouts is not None:
@@ -1493,9 +1525,14 @@ class ProviderExtensions(dict):
     @pulumi.getter(name="requestMirroring")
     def request_mirroring(self) -> Optional[_builtins.bool]:
         """
-        HTTPProxy rule filter RequestMirror to a second backend, with a percentage. Default: `false`.
+        HTTPProxy rule `mirror`: a copy of a percentage of the rule's requests to a second endpoint (Gateway API RequestMirror). Default: `false`.
         """
         return pulumi.get(self, "request_mirroring")
+
+    @_builtins.property
+    @pulumi.getter(name="requestMirroringLimits")
+    def request_mirroring_limits(self) -> Optional['outputs.ProviderExtensionsRequestMirroringLimits']:
+        return pulumi.get(self, "request_mirroring_limits")
 
     @_builtins.property
     @pulumi.getter(name="routeTimeoutLimits")
@@ -1522,6 +1559,25 @@ class ProviderExtensions(dict):
         several backends per HTTPProxy rule with integer `weight`s (canaries). Default: `false`.
         """
         return pulumi.get(self, "weighted_backends")
+
+
+@pulumi.output_type
+class ProviderExtensionsRequestMirroringLimits(dict):
+    def __init__(__self__, *,
+                 max_percent: Optional[_builtins.int] = None):
+        """
+        :param _builtins.int max_percent: spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+        """
+        if max_percent is not None:
+            pulumi.set(__self__, "max_percent", max_percent)
+
+    @_builtins.property
+    @pulumi.getter(name="maxPercent")
+    def max_percent(self) -> Optional[_builtins.int]:
+        """
+        spec.rules[].mirror.percent maximum (1..100). Default: `100`.
+        """
+        return pulumi.get(self, "max_percent")
 
 
 @pulumi.output_type

@@ -9,6 +9,7 @@ import { BACKEND_REQUEST_WITHIN_REQUEST, DURATION_STRING } from "../gatewayapi/h
 import { durationLimitErrors } from "../envoy/limits";
 import type { FieldWarning } from "../../validation/pipeline";
 import type { SchemaAdditions } from "./schema";
+import { endpointErrors } from "./webhook";
 
 /**
  * HTTPProxy beyond NSO (issue #16): what each switch of `guardrails.extensions` adds to NSO's schema,
@@ -34,13 +35,23 @@ const TIMEOUTS = {
   rules: [BACKEND_REQUEST_WITHIN_REQUEST],
 } as const;
 
+/** A rule's mirror: an endpoint as a backend's, and Gateway API's RequestMirror percent. */
+const MIRROR = {
+  type: "object",
+  required: ["endpoint"],
+  properties: { endpoint: { type: "string" }, percent: { type: "integer", minimum: 1, maximum: 100 } },
+} as const;
+
 /** Backend protocol hints and the Service appProtocol each becomes (Gateway API's standard values). */
 export const BACKEND_PROTOCOLS = { h2c: "kubernetes.io/h2c", websocket: "kubernetes.io/ws" } as const;
 
 /** The schema additions of the enabled switches. */
 export function schemaAdditions(ext: Extensions): SchemaAdditions {
   return {
-    ...(ext.routeTimeouts && { rule: { timeouts: TIMEOUTS } }),
+    rule: {
+      ...(ext.routeTimeouts && { timeouts: TIMEOUTS }),
+      ...(ext.requestMirroring && { mirror: MIRROR }),
+    },
     backend: {
       ...(ext.backendProtocols && { protocol: { type: "string", enum: Object.keys(BACKEND_PROTOCOLS) } }),
       // Gateway API's backendRef weight; the configured maximum is checked with its setting named.
@@ -53,7 +64,7 @@ export function schemaAdditions(ext: Extensions): SchemaAdditions {
 
 /** One key per distinct set of additions, to compile each schema once. */
 export function additionsKey(ext: Extensions): string {
-  return [ext.routeTimeouts && "timeouts", ext.backendProtocols && "protocols", ext.weightedBackends && "weights"].filter(Boolean).join(",");
+  return [ext.routeTimeouts && "timeouts", ext.backendProtocols && "protocols", ext.weightedBackends && "weights", ext.requestMirroring && "mirror"].filter(Boolean).join(",");
 }
 
 /** The smaller of two limits (the extension's own cap and the BackendTrafficPolicy cap it may not exceed). */
@@ -162,6 +173,20 @@ function weightErrors(rulePath: string, rule: Obj, config: GuardrailConfig): Sco
   return errs;
 }
 
+/** The mirror endpoint gets a backend endpoint's checks (NSO's W9–W18); its percent the configured cap. */
+function mirrorErrors(rulePath: string, rule: Obj, config: GuardrailConfig): ScopedFieldError[] {
+  const mirror = rule["mirror"];
+  if (!isObj(mirror)) return [];
+  const path = child(rulePath, "mirror");
+  const errs = endpointErrors(mirror, path, undefined);
+  const percent = mirror["percent"];
+  const max = config.extensions.requestMirroringLimits.maxPercent;
+  if (typeof percent === "number" && percent > max) {
+    errs.push(fieldError.invalid(child(path, "percent"), percent, `must be at most ${max} (datum:extensions.requestMirroringLimits.maxPercent)`));
+  }
+  return errs;
+}
+
 /** The checks of the enabled extensions, per rule, after NSO's webhook rules. */
 export function extensionErrors(obj: Obj, config: GuardrailConfig): ScopedFieldError[] {
   const ext = config.extensions;
@@ -175,6 +200,7 @@ export function extensionErrors(obj: Obj, config: GuardrailConfig): ScopedFieldE
       ...(ext.routeTimeouts ? timeoutErrors(path, r, config) : []),
       ...(ext.backendProtocols ? backends.flatMap((b, j) => (isObj(b) ? protocolErrors(index(child(path, "backends"), j), b) : [])) : []),
       ...(ext.weightedBackends ? weightErrors(path, r, config) : []),
+      ...(ext.requestMirroring ? mirrorErrors(path, r, config) : []),
     ];
   });
 }

@@ -1964,6 +1964,8 @@ type HTTPProxyRule struct {
 	Filters  []gatewayapi.HTTPRouteFilter `pulumi:"filters"`
 	// default: one PathPrefix / match.
 	Matches []gatewayapi.HTTPRouteMatch `pulumi:"matches"`
+	// beyond NSO, needs datum:extensions.requestMirroring: copy a percentage of the rule's requests to another endpoint (README, "Beyond NSO").
+	Mirror *HTTPProxyRuleMirror `pulumi:"mirror"`
 	// unique rule name; copied to the HTTPRoute rule.
 	Name *string `pulumi:"name"`
 	// beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO").
@@ -1987,6 +1989,8 @@ type HTTPProxyRuleArgs struct {
 	Filters  gatewayapi.HTTPRouteFilterArrayInput `pulumi:"filters"`
 	// default: one PathPrefix / match.
 	Matches gatewayapi.HTTPRouteMatchArrayInput `pulumi:"matches"`
+	// beyond NSO, needs datum:extensions.requestMirroring: copy a percentage of the rule's requests to another endpoint (README, "Beyond NSO").
+	Mirror HTTPProxyRuleMirrorPtrInput `pulumi:"mirror"`
 	// unique rule name; copied to the HTTPRoute rule.
 	Name pulumi.StringPtrInput `pulumi:"name"`
 	// beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO").
@@ -2056,6 +2060,11 @@ func (o HTTPProxyRuleOutput) Filters() gatewayapi.HTTPRouteFilterArrayOutput {
 // default: one PathPrefix / match.
 func (o HTTPProxyRuleOutput) Matches() gatewayapi.HTTPRouteMatchArrayOutput {
 	return o.ApplyT(func(v HTTPProxyRule) []gatewayapi.HTTPRouteMatch { return v.Matches }).(gatewayapi.HTTPRouteMatchArrayOutput)
+}
+
+// beyond NSO, needs datum:extensions.requestMirroring: copy a percentage of the rule's requests to another endpoint (README, "Beyond NSO").
+func (o HTTPProxyRuleOutput) Mirror() HTTPProxyRuleMirrorPtrOutput {
+	return o.ApplyT(func(v HTTPProxyRule) *HTTPProxyRuleMirror { return v.Mirror }).(HTTPProxyRuleMirrorPtrOutput)
 }
 
 // unique rule name; copied to the HTTPRoute rule.
@@ -2662,6 +2671,162 @@ func (o HTTPProxyRuleBackendTLSPtrOutput) Hostname() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+type HTTPProxyRuleMirror struct {
+	// http(s)://host[:port], as a backend endpoint: where the copies go (their answers are discarded).
+	Endpoint string `pulumi:"endpoint"`
+	// share of the rule's requests copied, 1..100 (default 100).
+	Percent *int `pulumi:"percent"`
+}
+
+// HTTPProxyRuleMirrorInput is an input type that accepts HTTPProxyRuleMirrorArgs and HTTPProxyRuleMirrorOutput values.
+// You can construct a concrete instance of `HTTPProxyRuleMirrorInput` via:
+//
+//	HTTPProxyRuleMirrorArgs{...}
+type HTTPProxyRuleMirrorInput interface {
+	pulumi.Input
+
+	ToHTTPProxyRuleMirrorOutput() HTTPProxyRuleMirrorOutput
+	ToHTTPProxyRuleMirrorOutputWithContext(context.Context) HTTPProxyRuleMirrorOutput
+}
+
+type HTTPProxyRuleMirrorArgs struct {
+	// http(s)://host[:port], as a backend endpoint: where the copies go (their answers are discarded).
+	Endpoint pulumi.StringInput `pulumi:"endpoint"`
+	// share of the rule's requests copied, 1..100 (default 100).
+	Percent pulumi.IntPtrInput `pulumi:"percent"`
+}
+
+func (HTTPProxyRuleMirrorArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HTTPProxyRuleMirror)(nil)).Elem()
+}
+
+func (i HTTPProxyRuleMirrorArgs) ToHTTPProxyRuleMirrorOutput() HTTPProxyRuleMirrorOutput {
+	return i.ToHTTPProxyRuleMirrorOutputWithContext(context.Background())
+}
+
+func (i HTTPProxyRuleMirrorArgs) ToHTTPProxyRuleMirrorOutputWithContext(ctx context.Context) HTTPProxyRuleMirrorOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HTTPProxyRuleMirrorOutput)
+}
+
+func (i HTTPProxyRuleMirrorArgs) ToHTTPProxyRuleMirrorPtrOutput() HTTPProxyRuleMirrorPtrOutput {
+	return i.ToHTTPProxyRuleMirrorPtrOutputWithContext(context.Background())
+}
+
+func (i HTTPProxyRuleMirrorArgs) ToHTTPProxyRuleMirrorPtrOutputWithContext(ctx context.Context) HTTPProxyRuleMirrorPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HTTPProxyRuleMirrorOutput).ToHTTPProxyRuleMirrorPtrOutputWithContext(ctx)
+}
+
+// HTTPProxyRuleMirrorPtrInput is an input type that accepts HTTPProxyRuleMirrorArgs, HTTPProxyRuleMirrorPtr and HTTPProxyRuleMirrorPtrOutput values.
+// You can construct a concrete instance of `HTTPProxyRuleMirrorPtrInput` via:
+//
+//	        HTTPProxyRuleMirrorArgs{...}
+//
+//	or:
+//
+//	        nil
+type HTTPProxyRuleMirrorPtrInput interface {
+	pulumi.Input
+
+	ToHTTPProxyRuleMirrorPtrOutput() HTTPProxyRuleMirrorPtrOutput
+	ToHTTPProxyRuleMirrorPtrOutputWithContext(context.Context) HTTPProxyRuleMirrorPtrOutput
+}
+
+type httpproxyRuleMirrorPtrType HTTPProxyRuleMirrorArgs
+
+func HTTPProxyRuleMirrorPtr(v *HTTPProxyRuleMirrorArgs) HTTPProxyRuleMirrorPtrInput {
+	return (*httpproxyRuleMirrorPtrType)(v)
+}
+
+func (*httpproxyRuleMirrorPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**HTTPProxyRuleMirror)(nil)).Elem()
+}
+
+func (i *httpproxyRuleMirrorPtrType) ToHTTPProxyRuleMirrorPtrOutput() HTTPProxyRuleMirrorPtrOutput {
+	return i.ToHTTPProxyRuleMirrorPtrOutputWithContext(context.Background())
+}
+
+func (i *httpproxyRuleMirrorPtrType) ToHTTPProxyRuleMirrorPtrOutputWithContext(ctx context.Context) HTTPProxyRuleMirrorPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HTTPProxyRuleMirrorPtrOutput)
+}
+
+type HTTPProxyRuleMirrorOutput struct{ *pulumi.OutputState }
+
+func (HTTPProxyRuleMirrorOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HTTPProxyRuleMirror)(nil)).Elem()
+}
+
+func (o HTTPProxyRuleMirrorOutput) ToHTTPProxyRuleMirrorOutput() HTTPProxyRuleMirrorOutput {
+	return o
+}
+
+func (o HTTPProxyRuleMirrorOutput) ToHTTPProxyRuleMirrorOutputWithContext(ctx context.Context) HTTPProxyRuleMirrorOutput {
+	return o
+}
+
+func (o HTTPProxyRuleMirrorOutput) ToHTTPProxyRuleMirrorPtrOutput() HTTPProxyRuleMirrorPtrOutput {
+	return o.ToHTTPProxyRuleMirrorPtrOutputWithContext(context.Background())
+}
+
+func (o HTTPProxyRuleMirrorOutput) ToHTTPProxyRuleMirrorPtrOutputWithContext(ctx context.Context) HTTPProxyRuleMirrorPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v HTTPProxyRuleMirror) *HTTPProxyRuleMirror {
+		return &v
+	}).(HTTPProxyRuleMirrorPtrOutput)
+}
+
+// http(s)://host[:port], as a backend endpoint: where the copies go (their answers are discarded).
+func (o HTTPProxyRuleMirrorOutput) Endpoint() pulumi.StringOutput {
+	return o.ApplyT(func(v HTTPProxyRuleMirror) string { return v.Endpoint }).(pulumi.StringOutput)
+}
+
+// share of the rule's requests copied, 1..100 (default 100).
+func (o HTTPProxyRuleMirrorOutput) Percent() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HTTPProxyRuleMirror) *int { return v.Percent }).(pulumi.IntPtrOutput)
+}
+
+type HTTPProxyRuleMirrorPtrOutput struct{ *pulumi.OutputState }
+
+func (HTTPProxyRuleMirrorPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**HTTPProxyRuleMirror)(nil)).Elem()
+}
+
+func (o HTTPProxyRuleMirrorPtrOutput) ToHTTPProxyRuleMirrorPtrOutput() HTTPProxyRuleMirrorPtrOutput {
+	return o
+}
+
+func (o HTTPProxyRuleMirrorPtrOutput) ToHTTPProxyRuleMirrorPtrOutputWithContext(ctx context.Context) HTTPProxyRuleMirrorPtrOutput {
+	return o
+}
+
+func (o HTTPProxyRuleMirrorPtrOutput) Elem() HTTPProxyRuleMirrorOutput {
+	return o.ApplyT(func(v *HTTPProxyRuleMirror) HTTPProxyRuleMirror {
+		if v != nil {
+			return *v
+		}
+		var ret HTTPProxyRuleMirror
+		return ret
+	}).(HTTPProxyRuleMirrorOutput)
+}
+
+// http(s)://host[:port], as a backend endpoint: where the copies go (their answers are discarded).
+func (o HTTPProxyRuleMirrorPtrOutput) Endpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *HTTPProxyRuleMirror) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Endpoint
+	}).(pulumi.StringPtrOutput)
+}
+
+// share of the rule's requests copied, 1..100 (default 100).
+func (o HTTPProxyRuleMirrorPtrOutput) Percent() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HTTPProxyRuleMirror) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Percent
+	}).(pulumi.IntPtrOutput)
+}
+
 type HTTPProxyRuleTimeouts struct {
 	// one attempt at the backend; at most request.
 	BackendRequest *string `pulumi:"backendRequest"`
@@ -3082,6 +3247,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleBackendInstancePtrInput)(nil)).Elem(), HTTPProxyRuleBackendInstanceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleBackendTLSInput)(nil)).Elem(), HTTPProxyRuleBackendTLSArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleBackendTLSPtrInput)(nil)).Elem(), HTTPProxyRuleBackendTLSArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleMirrorInput)(nil)).Elem(), HTTPProxyRuleMirrorArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleMirrorPtrInput)(nil)).Elem(), HTTPProxyRuleMirrorArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleTimeoutsInput)(nil)).Elem(), HTTPProxyRuleTimeoutsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleTimeoutsPtrInput)(nil)).Elem(), HTTPProxyRuleTimeoutsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HTTPProxyRuleTimeoutsStreamingInput)(nil)).Elem(), HTTPProxyRuleTimeoutsStreamingArgs{})
@@ -3141,6 +3308,8 @@ func init() {
 	pulumi.RegisterOutputType(HTTPProxyRuleBackendInstancePtrOutput{})
 	pulumi.RegisterOutputType(HTTPProxyRuleBackendTLSOutput{})
 	pulumi.RegisterOutputType(HTTPProxyRuleBackendTLSPtrOutput{})
+	pulumi.RegisterOutputType(HTTPProxyRuleMirrorOutput{})
+	pulumi.RegisterOutputType(HTTPProxyRuleMirrorPtrOutput{})
 	pulumi.RegisterOutputType(HTTPProxyRuleTimeoutsOutput{})
 	pulumi.RegisterOutputType(HTTPProxyRuleTimeoutsPtrOutput{})
 	pulumi.RegisterOutputType(HTTPProxyRuleTimeoutsStreamingOutput{})

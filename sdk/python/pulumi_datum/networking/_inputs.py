@@ -42,6 +42,8 @@ __all__ = [
     'HTTPProxyRuleBackendInstanceArgsDict',
     'HTTPProxyRuleBackendTLSArgs',
     'HTTPProxyRuleBackendTLSArgsDict',
+    'HTTPProxyRuleMirrorArgs',
+    'HTTPProxyRuleMirrorArgsDict',
     'HTTPProxyRuleTimeoutsArgs',
     'HTTPProxyRuleTimeoutsArgsDict',
     'HTTPProxyRuleTimeoutsStreamingArgs',
@@ -510,6 +512,10 @@ class HTTPProxyRuleArgsDict(TypedDict):
     """
     default: one PathPrefix / match.
     """
+    mirror: NotRequired[pulumi.Input[Optional['HTTPProxyRuleMirrorArgsDict']]]
+    """
+    beyond NSO, needs datum:extensions.requestMirroring: copy a percentage of the rule's requests to another endpoint (README, "Beyond NSO").
+    """
     name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     unique rule name; copied to the HTTPRoute rule.
@@ -525,11 +531,13 @@ class HTTPProxyRuleArgs:
                  backends: pulumi.Input[Optional[Sequence[pulumi.Input['HTTPProxyRuleBackendArgs']]]] = None,
                  filters: pulumi.Input[Optional[Sequence[pulumi.Input['_gatewayapi.HTTPRouteFilterArgs']]]] = None,
                  matches: pulumi.Input[Optional[Sequence[pulumi.Input['_gatewayapi.HTTPRouteMatchArgs']]]] = None,
+                 mirror: pulumi.Input[Optional['HTTPProxyRuleMirrorArgs']] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  timeouts: pulumi.Input[Optional['HTTPProxyRuleTimeoutsArgs']] = None):
         """
         :param pulumi.Input[Sequence[pulumi.Input['HTTPProxyRuleBackendArgs']]] backends: 0..1 (up to extensions.weightedBackendLimits.maxBackends with datum:extensions.weightedBackends); absent only with a RequestRedirect filter.
         :param pulumi.Input[Sequence[pulumi.Input['_gatewayapi.HTTPRouteMatchArgs']]] matches: default: one PathPrefix / match.
+        :param pulumi.Input['HTTPProxyRuleMirrorArgs'] mirror: beyond NSO, needs datum:extensions.requestMirroring: copy a percentage of the rule's requests to another endpoint (README, "Beyond NSO").
         :param pulumi.Input[_builtins.str] name: unique rule name; copied to the HTTPRoute rule.
         :param pulumi.Input['HTTPProxyRuleTimeoutsArgs'] timeouts: beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO").
         """
@@ -539,6 +547,8 @@ class HTTPProxyRuleArgs:
             pulumi.set(__self__, "filters", filters)
         if matches is not None:
             pulumi.set(__self__, "matches", matches)
+        if mirror is not None:
+            pulumi.set(__self__, "mirror", mirror)
         if name is not None:
             pulumi.set(__self__, "name", name)
         if timeouts is not None:
@@ -576,6 +586,18 @@ class HTTPProxyRuleArgs:
     @matches.setter
     def matches(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['_gatewayapi.HTTPRouteMatchArgs']]]]):
         pulumi.set(self, "matches", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def mirror(self) -> pulumi.Input[Optional['HTTPProxyRuleMirrorArgs']]:
+        """
+        beyond NSO, needs datum:extensions.requestMirroring: copy a percentage of the rule's requests to another endpoint (README, "Beyond NSO").
+        """
+        return pulumi.get(self, "mirror")
+
+    @mirror.setter
+    def mirror(self, value: pulumi.Input[Optional['HTTPProxyRuleMirrorArgs']]):
+        pulumi.set(self, "mirror", value)
 
     @_builtins.property
     @pulumi.getter
@@ -837,6 +859,54 @@ class HTTPProxyRuleBackendTLSArgs:
     @hostname.setter
     def hostname(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "hostname", value)
+
+
+class HTTPProxyRuleMirrorArgsDict(TypedDict):
+    endpoint: pulumi.Input[_builtins.str]
+    """
+    http(s)://host[:port], as a backend endpoint: where the copies go (their answers are discarded).
+    """
+    percent: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    share of the rule's requests copied, 1..100 (default 100).
+    """
+
+@pulumi.input_type
+class HTTPProxyRuleMirrorArgs:
+    def __init__(__self__, *,
+                 endpoint: pulumi.Input[_builtins.str],
+                 percent: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        :param pulumi.Input[_builtins.str] endpoint: http(s)://host[:port], as a backend endpoint: where the copies go (their answers are discarded).
+        :param pulumi.Input[_builtins.int] percent: share of the rule's requests copied, 1..100 (default 100).
+        """
+        pulumi.set(__self__, "endpoint", endpoint)
+        if percent is not None:
+            pulumi.set(__self__, "percent", percent)
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> pulumi.Input[_builtins.str]:
+        """
+        http(s)://host[:port], as a backend endpoint: where the copies go (their answers are discarded).
+        """
+        return pulumi.get(self, "endpoint")
+
+    @endpoint.setter
+    def endpoint(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "endpoint", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def percent(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        share of the rule's requests copied, 1..100 (default 100).
+        """
+        return pulumi.get(self, "percent")
+
+    @percent.setter
+    def percent(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "percent", value)
 
 
 class HTTPProxyRuleTimeoutsArgsDict(TypedDict):

@@ -45,6 +45,7 @@ __all__ = [
     'HTTPProxyRuleBackendConnector',
     'HTTPProxyRuleBackendInstance',
     'HTTPProxyRuleBackendTLS',
+    'HTTPProxyRuleMirror',
     'HTTPProxyRuleTimeouts',
     'HTTPProxyRuleTimeoutsStreaming',
     'HTTPProxySpec',
@@ -1135,11 +1136,13 @@ class HTTPProxyRule(dict):
                  backends: Optional[Sequence['outputs.HTTPProxyRuleBackend']] = None,
                  filters: Optional[Sequence['_gatewayapi.outputs.HTTPRouteFilter']] = None,
                  matches: Optional[Sequence['_gatewayapi.outputs.HTTPRouteMatch']] = None,
+                 mirror: Optional['outputs.HTTPProxyRuleMirror'] = None,
                  name: Optional[_builtins.str] = None,
                  timeouts: Optional['outputs.HTTPProxyRuleTimeouts'] = None):
         """
         :param Sequence['HTTPProxyRuleBackend'] backends: 0..1 (up to extensions.weightedBackendLimits.maxBackends with datum:extensions.weightedBackends); absent only with a RequestRedirect filter.
         :param Sequence['_gatewayapi.HTTPRouteMatch'] matches: default: one PathPrefix / match.
+        :param 'HTTPProxyRuleMirror' mirror: beyond NSO, needs datum:extensions.requestMirroring: copy a percentage of the rule's requests to another endpoint (README, "Beyond NSO").
         :param _builtins.str name: unique rule name; copied to the HTTPRoute rule.
         :param 'HTTPProxyRuleTimeouts' timeouts: beyond NSO, needs datum:extensions.routeTimeouts: the rule's deadlines, or a streaming profile (README, "Beyond NSO").
         """
@@ -1149,6 +1152,8 @@ class HTTPProxyRule(dict):
             pulumi.set(__self__, "filters", filters)
         if matches is not None:
             pulumi.set(__self__, "matches", matches)
+        if mirror is not None:
+            pulumi.set(__self__, "mirror", mirror)
         if name is not None:
             pulumi.set(__self__, "name", name)
         if timeouts is not None:
@@ -1174,6 +1179,14 @@ class HTTPProxyRule(dict):
         default: one PathPrefix / match.
         """
         return pulumi.get(self, "matches")
+
+    @_builtins.property
+    @pulumi.getter
+    def mirror(self) -> Optional['outputs.HTTPProxyRuleMirror']:
+        """
+        beyond NSO, needs datum:extensions.requestMirroring: copy a percentage of the rule's requests to another endpoint (README, "Beyond NSO").
+        """
+        return pulumi.get(self, "mirror")
 
     @_builtins.property
     @pulumi.getter
@@ -1343,6 +1356,36 @@ class HTTPProxyRuleBackendTLS(dict):
     @pulumi.getter
     def hostname(self) -> Optional[_builtins.str]:
         return pulumi.get(self, "hostname")
+
+
+@pulumi.output_type
+class HTTPProxyRuleMirror(dict):
+    def __init__(__self__, *,
+                 endpoint: _builtins.str,
+                 percent: Optional[_builtins.int] = None):
+        """
+        :param _builtins.str endpoint: http(s)://host[:port], as a backend endpoint: where the copies go (their answers are discarded).
+        :param _builtins.int percent: share of the rule's requests copied, 1..100 (default 100).
+        """
+        pulumi.set(__self__, "endpoint", endpoint)
+        if percent is not None:
+            pulumi.set(__self__, "percent", percent)
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> _builtins.str:
+        """
+        http(s)://host[:port], as a backend endpoint: where the copies go (their answers are discarded).
+        """
+        return pulumi.get(self, "endpoint")
+
+    @_builtins.property
+    @pulumi.getter
+    def percent(self) -> Optional[_builtins.int]:
+        """
+        share of the rule's requests copied, 1..100 (default 100).
+        """
+        return pulumi.get(self, "percent")
 
 
 @pulumi.output_type
