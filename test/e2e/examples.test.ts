@@ -12,6 +12,7 @@ import { getControllers, type Controllers } from "../infra/controllers.ts";
 import { startPowerDns, type PowerDns } from "../infra/powerdns.ts";
 import { acmeSuite } from "./acme.suite.ts";
 import { basicSuite } from "./basic.suite.ts";
+import { beyondNsoSuite } from "./beyond-nso.suite.ts";
 import { ensureNamespace } from "./cluster.ts";
 import { CLAIMS_NAMESPACE, timings, type E2eContext } from "./context.ts";
 import { DOMAIN_RECORD_LABEL as DNS_ACTOR_LABEL, startDnsActor, type DnsActor } from "./dns-actor.ts";
@@ -54,6 +55,7 @@ it("the DNS actor follows the provider's Domain records", () => {
 basicSuite(ctx);
 policiesSuite(ctx);
 grpcSuite(ctx);
+beyondNsoSuite(ctx);
 dynamicSuite(ctx);
 yamlSuite(ctx);
 multiClusterSuite(ctx);
