@@ -213,6 +213,17 @@ export function resolveGuardrailConfig(input: unknown): ConfigResult {
   };
 }
 
+/** Leaves set in both mappings to different values (a limit mapping may be split between the two). */
+function contradictions(top: Record<string, unknown>, nested: Record<string, unknown>, path: string): string[] {
+  return Object.keys(top).flatMap((k) => {
+    if (!(k in nested)) return [];
+    const [a, b] = [top[k], nested[k]];
+    if (isObj(a) && isObj(b)) return contradictions(a, b, `${path}.${k}`);
+    if (JSON.stringify(a) === JSON.stringify(b)) return [];
+    return [`${path}.${k}: set to ${JSON.stringify(a)} in extensions and to ${JSON.stringify(b)} in guardrails.extensions; keep one of them`];
+  });
+}
+
 /**
  * Moves a top-level `extensions` mapping (provider config `datum:extensions`, the CLI settings file's
  * `extensions:`) to `guardrails.extensions`, where the guardrails and the renderer read it. The same
@@ -230,12 +241,7 @@ export function liftExtensions(settings: Record<string, unknown>): ExpandResult 
   if (keyErrors.length || !guardrails.ok) return { ok: false, errors: [...keyErrors, ...(guardrails.ok ? [] : guardrails.errors)] };
   const nested = guardrails.value["extensions"] ?? {};
   if (!isObj(nested)) return { ok: false, errors: ["guardrails.extensions: must be a mapping; or set the switches as top-level extensions only"] };
-  const errors = Object.keys(extensions)
-    .filter((k) => k in nested && JSON.stringify(nested[k]) !== JSON.stringify(extensions[k]))
-    .map(
-      (k) =>
-        `extensions.${k}: set to ${JSON.stringify(extensions[k])} in extensions and to ${JSON.stringify(nested[k])} in guardrails.extensions; keep one of them`,
-    );
+  const errors = contradictions(extensions, nested, "extensions");
   if (errors.length) return { ok: false, errors };
   return { ok: true, value: { ...rest, guardrails: { ...guardrails.value, extensions: deepMerge(nested, extensions) } } };
 }

@@ -37,6 +37,17 @@ describe("datum:extensions", () => {
     ]);
   });
 
+  it("provider config: a limit mapping may be split between the two places; only a leaf set twice differently is refused", () => {
+    const split = settingsFrom(
+      decodeConfig({ extensions: { routeTimeoutLimits: { maxRequest: "30s" } }, guardrails: { extensions: { routeTimeoutLimits: { maxStreamDuration: "10m" } } } }),
+    );
+    expect(split.ok && split.settings.guardrails.extensions.routeTimeoutLimits).toEqual({ maxRequest: "30s", maxStreamIdle: "1h", maxStreamDuration: "10m" });
+    const clash = settingsFrom(decodeConfig({ extensions: { routeTimeoutLimits: { maxRequest: "30s" } }, guardrails: { extensions: { routeTimeoutLimits: { maxRequest: "1m" } } } }));
+    expect(!clash.ok && clash.failures.map((f) => f.reason)).toEqual([
+      'datum:extensions.routeTimeoutLimits.maxRequest: set to "30s" in extensions and to "1m" in guardrails.extensions; keep one of them',
+    ]);
+  });
+
   it("provider config: an unknown switch or a non-mapping is refused with its key", () => {
     const typo = settingsFrom(decodeConfig({ extensions: { routeTimeout: true } }));
     expect(!typo.ok && typo.failures.map((f) => f.reason).join("\n")).toContain("routeTimeout");
