@@ -1,6 +1,6 @@
 import { guardrailsFromSettings } from "./config-file";
 import { UsageError, type CliIO } from "./io";
-import { loadMapping, loadObjects } from "./load";
+import { loadMappingAt, loadObjects } from "./load";
 import type { SourcePos } from "./source";
 import type { GuardrailConfig } from "../core/config";
 
@@ -35,20 +35,26 @@ export interface LoadedSettings {
   rest: Record<string, unknown>;
 }
 
-export async function readSettings(path: string | undefined, io: CliIO): Promise<LoadedSettings> {
-  if (!path) {
-    const r = guardrailsFromSettings({});
-    if (!r.ok) throw new UsageError(r.errors.join("\n"));
-    return { guardrails: r.config, rest: {} };
-  }
+/** One mapping document from a file (with where each node is written), or a usage error naming the file. */
+export async function readMappingFile(path: string, io: CliIO): Promise<{ value: Record<string, unknown>; pos: SourcePos }> {
   let text: string;
   try {
     text = await io.readFile(path);
   } catch (e) {
     throw new UsageError(`${path}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const m = loadMapping(text, path);
+  const m = loadMappingAt(text, path);
   if (!m.ok) throw new UsageError(m.error);
+  return m;
+}
+
+export async function readSettings(path: string | undefined, io: CliIO): Promise<LoadedSettings> {
+  if (!path) {
+    const r = guardrailsFromSettings({});
+    if (!r.ok) throw new UsageError(r.errors.join("\n"));
+    return { guardrails: r.config, rest: {} };
+  }
+  const m = await readMappingFile(path, io);
   const r = guardrailsFromSettings(m.value);
   if (!r.ok) throw new UsageError(`${path}: ${r.errors.join("; ")}`);
   return { guardrails: r.config, rest: r.rest };

@@ -35,13 +35,7 @@ export function loadObjects(text: string, file: string): LoadResult {
   return { ok: true, objects };
 }
 
-/** A single settings document (YAML or JSON mapping). */
-export function loadMapping(text: string, file: string): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
-  const m = loadMappingAt(text, file);
-  return m.ok ? { ok: true, value: m.value } : m;
-}
-
-/** loadMapping, with where each node is written (for errors that name a line). */
+/** A single settings document (YAML or JSON mapping), with where each node is written (for errors that name a line). */
 export function loadMappingAt(text: string, file: string): { ok: true; value: Record<string, unknown>; pos: SourcePos } | { ok: false; error: string } {
   const parsed = parseSource(text, file);
   if (!parsed.ok) return parsed;

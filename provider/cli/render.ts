@@ -1,11 +1,10 @@
 import * as yaml from "js-yaml";
 import { render, RENDERED_KINDS, resolveRenderSettings, type RenderContext, type RenderedObject } from "../core/render";
 import { parseRenderContext } from "../core/render/context-file";
-import { loadMappingAt } from "./load";
 import { lineOfField } from "./source";
 import { canonical } from "../core/render/json";
 import { parseArgs } from "./args";
-import { readInputs, readSettings, type InputObject } from "./inputs";
+import { readInputs, readMappingFile, readSettings, type InputObject } from "./inputs";
 import { UsageError, type CliIO } from "./io";
 import { checkInput, describeErrors, describeReport, reportFor, type ValidationReport } from "./validate";
 
@@ -34,14 +33,7 @@ function printErrors(reports: readonly ValidationReport[], total: number, io: Cl
 /** The `--context` file, or usage errors naming its file, line and field. */
 async function readContext(path: string | undefined, io: CliIO): Promise<RenderContext> {
   if (path === undefined) return {};
-  let text: string;
-  try {
-    text = await io.readFile(path);
-  } catch (e) {
-    throw new UsageError(`${path}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const m = loadMappingAt(text, path);
-  if (!m.ok) throw new UsageError(m.error);
+  const m = await readMappingFile(path, io);
   const parsed = parseRenderContext(m.value);
   if (!parsed.ok) throw new UsageError(parsed.errors.map((e) => `${path}:${lineOfField(m.pos, e.field)}: ${e.field}: ${e.message}`).join("\n"));
   return parsed.context;
