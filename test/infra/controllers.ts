@@ -10,6 +10,7 @@
 // takes about a second, with no ACME server or DNS in the way. The ACME path (pebble, DNS-01 on
 // PowerDNS) is proven in test/dataplane and test/infra/cert-manager.test.ts.
 import type { KubeConfig } from "@kubernetes/client-node";
+import { rmSync } from "node:fs";
 import { createCaClusterIssuer, startCertManager, type CertManager } from "./cert-manager.ts";
 import { getControlPlane, type ControlPlane } from "./controlplane.ts";
 import { EG_CONTROLLER_NAME, EG_NAMESPACE, startDataPlane, type DataPlane } from "./dataplane/index.ts";
@@ -40,8 +41,12 @@ export async function startControllers(cp: ControlPlane): Promise<Controllers> {
     throw e;
   }
   const d = dp;
-  // Without stop() (a crashed suite), the processes still die with this one; the namespace must go too.
-  const onExit = (): void => d.ns.delete();
+  // Without stop() (a vitest worker ends with process.exit, so beforeExit never comes), the processes
+  // still die with this one (their own exit hooks); the namespace and the directory (logs) go here.
+  const onExit = (): void => {
+    d.ns.delete();
+    rmSync(d.dir, { recursive: true, force: true });
+  };
   process.once("exit", onExit);
   return {
     cp,

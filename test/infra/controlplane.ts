@@ -112,16 +112,22 @@ function kubeconfigYaml(server: string, caFile: string, certFile: string, keyFil
 }
 
 const live = new Set<Spawned>();
+/** Temp dirs of control planes not stopped yet (etcd data ≈ 130 MB each): removed at exit too. */
+const liveDirs = new Set<string>();
 let hooksInstalled = false;
+function killAndClean(): void {
+  for (const p of live) killPidSync(p.pid);
+  for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+}
 function installExitHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
-  process.on("exit", () => {
-    for (const p of live) killPidSync(p.pid);
-  });
+  // A vitest worker ends with process.exit (no beforeExit): the memoized control plane's stop() may
+  // never run, so its processes and its directory go here.
+  process.on("exit", killAndClean);
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.once(sig, () => {
-      for (const p of live) killPidSync(p.pid);
+      killAndClean();
       process.exit(sig === "SIGINT" ? 130 : 143);
     });
   }
@@ -309,6 +315,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
   const t0 = Date.now();
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "pulumi-datum-cp-"));
   mkdirSync(dir, { recursive: true });
+  if (!detached && opts.dir === undefined) liveDirs.add(dir);
   const pki = join(dir, "pki");
   mkdirSync(pki, { recursive: true });
 
@@ -417,6 +424,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
         stopped = true;
         await cleanup();
         if (reaper !== undefined && pidAlive(reaper)) await killPid(reaper, 500);
+        liveDirs.delete(dir);
         if (!o.keepDir && opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
       },
     };
