@@ -10,7 +10,8 @@
 import type { RenderedObject } from "../../core/render";
 import type { KubeObject } from "../../kube";
 import type { RefusedHostname } from "./hostnames";
-import { asArray, asObj, isObj } from "../../core/json";
+import { asArray, asObj } from "../../core/json";
+import { findCondition, readConditions, type Condition } from "../../await/conditions";
 
 export interface StatusCondition {
   readonly type: string;
@@ -63,22 +64,17 @@ function renderedListeners(rendered: readonly RenderedObject[]): Listener[] {
   });
 }
 
-function conditionsOf(o: unknown): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const c of asArray(asObj(o)["conditions"])) if (isObj(c) && typeof c["type"] === "string") out[c["type"]] = c;
-  return out;
+/** A condition of an object's status (the readiness observers' reader). */
+function condition(status: unknown, type: string): Condition | undefined {
+  return findCondition(readConditions(asObj(status)["conditions"]), type);
 }
 
 function listenerProgrammed(hostname: string, listeners: readonly Listener[], gateway: KubeObject | undefined): StatusCondition {
   const mine = listeners.filter((l) => l.hostname === hostname);
-  const statuses = new Map(asArray(asObj(gateway?.["status"])["listeners"]).map((s) => [String(asObj(s)["name"]), conditionsOf(s)] as const));
+  const statuses = new Map(asArray(asObj(gateway?.["status"])["listeners"]).map((s) => [String(asObj(s)["name"]), condition(s, "Programmed")] as const));
   for (const l of mine) {
-    const p = statuses.get(l.name)?.["Programmed"];
-    if (p?.["status"] !== "True") {
-      const reason = typeof p?.["reason"] === "string" ? p["reason"] : "Pending";
-      const message = typeof p?.["message"] === "string" ? p["message"] : "no status from the Gateway controller yet";
-      return cond("Programmed", "False", reason, `listener ${l.name}: ${message}`);
-    }
+    const p = statuses.get(l.name);
+    if (p?.status !== "True") return cond("Programmed", "False", p?.reason || "Pending", `listener ${l.name}: ${p?.message || "no status from the Gateway controller yet"}`);
   }
   return cond("Programmed", "True", "Programmed", `listeners ${mine.map((l) => l.name).join(", ")} are programmed`);
 }
@@ -94,11 +90,10 @@ function certificateReady(hostname: string, listeners: readonly Listener[], live
     // No Certificate of ours for the listener: it uses the shared wildcard Secret (defaultListenerTLSSecretName).
     return cond("CertificateReady", "True", "CertificateIssued", "Using shared wildcard TLS certificate");
   }
-  const ready = conditionsOf(cert["status"])["Ready"];
-  if (ready?.["status"] === "True") return cond("CertificateReady", "True", "CertificateIssued", "Certificate is ready");
-  const reason = String(ready?.["reason"] ?? "");
-  const failed = reason === "InvalidCertificate" || reason === "CertificateRequestFailed";
-  return cond("CertificateReady", "False", failed ? "ProvisioningFailed" : "Pending", typeof ready?.["message"] === "string" ? ready["message"] : "Certificate status not yet available");
+  const ready = condition(cert["status"], "Ready");
+  if (ready?.status === "True") return cond("CertificateReady", "True", "CertificateIssued", "Certificate is ready");
+  const failed = ready?.reason === "InvalidCertificate" || ready?.reason === "CertificateRequestFailed";
+  return cond("CertificateReady", "False", failed ? "ProvisioningFailed" : "Pending", ready?.message || "Certificate status not yet available");
 }
 
 function dnsRecordProgrammed(hostname: string, live: readonly KubeObject[]): StatusCondition {
@@ -141,14 +136,13 @@ export function proxyStatus(input: ProxyStatusInput): ProxyStatus {
 }
 
 function aggregate(input: ProxyStatusInput, statuses: readonly HostnameStatus[], gateway: KubeObject | undefined): StatusCondition[] {
-  const gw = conditionsOf(gateway?.["status"]);
   const out: StatusCondition[] = [];
-  const accepted = gw["Accepted"];
-  out.push(accepted?.["status"] === "True" ? cond("Accepted", "True", "Accepted", "The HTTPProxy has been scheduled") : cond("Accepted", "False", String(accepted?.["reason"] ?? "Pending"), "The HTTPProxy has not been scheduled"));
-  const programmed = gw["Programmed"];
+  const accepted = condition(gateway?.["status"], "Accepted");
+  out.push(accepted?.status === "True" ? cond("Accepted", "True", "Accepted", "The HTTPProxy has been scheduled") : cond("Accepted", "False", accepted?.reason || "Pending", "The HTTPProxy has not been scheduled"));
+  const programmed = condition(gateway?.["status"], "Programmed");
   if (input.refused.length > 0) out.push(cond("Programmed", "False", "ListenersNotValid", "One or more listeners could not be programmed. See the per-hostname status for the reason."));
-  else if (programmed?.["status"] === "True") out.push(cond("Programmed", "True", "Programmed", "The HTTPProxy has been programmed"));
-  else out.push(cond("Programmed", "False", String(programmed?.["reason"] ?? "Pending"), "The HTTPProxy has not been programmed"));
+  else if (programmed?.status === "True") out.push(cond("Programmed", "True", "Programmed", "The HTTPProxy has been programmed"));
+  else out.push(cond("Programmed", "False", programmed?.reason || "Pending", "The HTTPProxy has not been programmed"));
   if (input.customHostnames.length > 0) {
     const unverified = input.refused.filter((r) => r.reason === "UnverifiedHostnamesPresent").map((r) => r.hostname).sort();
     out.push(
